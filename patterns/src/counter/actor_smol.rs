@@ -1,0 +1,84 @@
+//! **actor_smol**: the actor on smol, async-std's successor. smol brings no
+//! global runtime you must use: the owner task runs under `smol::block_on`
+//! on a thread this counter owns, and receives from a bounded
+//! `smol::channel` (the `async-channel` crate); each request carries a
+//! `bounded(1)` channel for the answer.
+//!
+//! Full inbox: `send(...).await` suspends the client until there is room.
+//! Drop: the inbox is closed, the owner drains it and returns, its thread
+//! is joined.
+
+use smol::channel::{Receiver, Sender, bounded};
+
+use crate::ClientId;
+use crate::counter::{Counter, INBOX_CAPACITY};
+use crate::sync::{JoinHandle, spawn};
+
+// ANCHOR: state
+pub struct SmolActorCounter {
+    inbox: Sender<Request>,
+    owner: Option<JoinHandle<()>>,
+}
+
+enum Request {
+    Add { n: u64, reply: Sender<()> },
+    Get { reply: Sender<u64> },
+}
+// ANCHOR_END: state
+
+// ANCHOR: owner
+async fn run_owner(inbox: Receiver<Request>) {
+    let mut total: u64 = 0;
+    while let Ok(request) = inbox.recv().await {
+        match request {
+            Request::Add { n, reply } => {
+                total = total.wrapping_add(n);
+                let _ = reply.try_send(());
+            }
+            Request::Get { reply } => {
+                let _ = reply.try_send(total);
+            }
+        }
+    }
+}
+// ANCHOR_END: owner
+
+impl Counter for SmolActorCounter {
+    const STYLE: &'static str = "actor_smol";
+
+    fn new(_clients: usize) -> Self {
+        let (inbox, requests) = bounded(INBOX_CAPACITY);
+        let owner = spawn(move || smol::block_on(run_owner(requests)));
+        SmolActorCounter {
+            inbox,
+            owner: Some(owner),
+        }
+    }
+
+    // ANCHOR: add
+    async fn add(&self, _client: ClientId, n: u64) {
+        let (reply, answer) = bounded(1);
+        let sent = self.inbox.send(Request::Add { n, reply }).await;
+        sent.expect("the owner runs until drop");
+        answer.recv().await.expect("the owner answers every request");
+    }
+    // ANCHOR_END: add
+
+    // ANCHOR: get
+    async fn get(&self) -> u64 {
+        let (reply, answer) = bounded(1);
+        let sent = self.inbox.send(Request::Get { reply }).await;
+        sent.expect("the owner runs until drop");
+        answer.recv().await.expect("the owner answers every request")
+    }
+    // ANCHOR_END: get
+}
+
+impl Drop for SmolActorCounter {
+    fn drop(&mut self) {
+        self.inbox.close();
+        if let Some(owner) = self.owner.take() {
+            let _ = owner.join();
+        }
+    }
+}

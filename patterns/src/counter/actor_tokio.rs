@@ -1,0 +1,102 @@
+//! **actor_tokio**: the owner is a tokio task; it holds the total and
+//! receives from a bounded `tokio::sync::mpsc` inbox. Each request carries a
+//! `oneshot` sender for the answer. Clients *await* the answer instead of
+//! blocking a thread, so thousands of them can wait on a few threads.
+//!
+//! The task runs on a current-thread runtime that this counter owns, on a
+//! thread of its own, so the counter works under any driver, including
+//! plain OS threads with no runtime at all. A single task gains nothing from
+//! a multi-thread runtime's work stealing.
+//!
+//! The `oneshot` per request is one small allocation. It cannot be reused
+//! the way the blocking actors reuse a per-thread channel: an async caller
+//! may be cancelled mid-request, and a reused channel would then hand its
+//! late answer to the next request.
+//!
+//! Full inbox: `send(...).await` suspends the client until there is room.
+//! Drop: the inbox sender is dropped, the task's `recv` returns `None` once
+//! drained, the runtime's thread returns and is joined.
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::ClientId;
+use crate::counter::{Counter, INBOX_CAPACITY};
+use crate::sync::{JoinHandle, spawn};
+
+// ANCHOR: state
+pub struct TokioActorCounter {
+    inbox: Option<mpsc::Sender<Request>>,
+    owner: Option<JoinHandle<()>>,
+}
+
+enum Request {
+    Add { n: u64, reply: oneshot::Sender<()> },
+    Get { reply: oneshot::Sender<u64> },
+}
+// ANCHOR_END: state
+
+// ANCHOR: owner
+async fn run_owner(mut inbox: mpsc::Receiver<Request>) {
+    let mut total: u64 = 0;
+    while let Some(request) = inbox.recv().await {
+        match request {
+            Request::Add { n, reply } => {
+                total = total.wrapping_add(n);
+                let _ = reply.send(()); // the client may have gone: fine
+            }
+            Request::Get { reply } => {
+                let _ = reply.send(total);
+            }
+        }
+    }
+}
+// ANCHOR_END: owner
+
+impl TokioActorCounter {
+    fn inbox(&self) -> &mpsc::Sender<Request> {
+        self.inbox.as_ref().expect("present until drop")
+    }
+}
+
+impl Counter for TokioActorCounter {
+    const STYLE: &'static str = "actor_tokio";
+
+    fn new(_clients: usize) -> Self {
+        let (inbox, requests) = mpsc::channel(INBOX_CAPACITY);
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("building a tokio runtime");
+        let owner = spawn(move || runtime.block_on(run_owner(requests)));
+        TokioActorCounter {
+            inbox: Some(inbox),
+            owner: Some(owner),
+        }
+    }
+
+    // ANCHOR: add
+    async fn add(&self, _client: ClientId, n: u64) {
+        let (reply, answer) = oneshot::channel();
+        let sent = self.inbox().send(Request::Add { n, reply }).await;
+        sent.expect("the owner runs until drop");
+        answer.await.expect("the owner answers every request");
+    }
+    // ANCHOR_END: add
+
+    // ANCHOR: get
+    async fn get(&self) -> u64 {
+        let (reply, answer) = oneshot::channel();
+        let sent = self.inbox().send(Request::Get { reply }).await;
+        sent.expect("the owner runs until drop");
+        answer.await.expect("the owner answers every request")
+    }
+    // ANCHOR_END: get
+}
+
+impl Drop for TokioActorCounter {
+    fn drop(&mut self) {
+        drop(self.inbox.take());
+        if let Some(owner) = self.owner.take() {
+            let _ = owner.join();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! **bridge_tokio**: each operation runs on tokio's blocking pool through
+//! `spawn_blocking`, and the caller awaits its `JoinHandle`. Unlike the
+//! hand-written `bridge`, the pool keeps its threads alive for a while
+//! (10 s idle by default) and reuses them, so an operation costs a queue
+//! hand-off and a wake-up, not a thread spawn.
+//!
+//! The blocking pool belongs to a runtime this counter owns, so it works
+//! under any driver; dropping the counter drops the runtime, which waits for
+//! the pool's threads to finish.
+
+use tokio::runtime::{Builder, Runtime};
+
+use crate::ClientId;
+use crate::counter::Counter;
+use crate::sync::{Arc, AtomicU64, Ordering::Relaxed};
+
+// ANCHOR: state
+pub struct TokioBridgeCounter {
+    total: Arc<AtomicU64>,
+    runtime: Runtime,
+}
+// ANCHOR_END: state
+
+impl Counter for TokioBridgeCounter {
+    const STYLE: &'static str = "bridge_tokio";
+
+    fn new(_clients: usize) -> Self {
+        // Only the blocking pool is used; a current-thread runtime adds no
+        // worker threads of its own.
+        let runtime = Builder::new_current_thread()
+            .build()
+            .expect("building a tokio runtime");
+        TokioBridgeCounter {
+            total: Arc::new(AtomicU64::new(0)),
+            runtime,
+        }
+    }
+
+    // ANCHOR: add
+    async fn add(&self, _client: ClientId, n: u64) {
+        let total = Arc::clone(&self.total);
+        // Relaxed: the pool's hand-off orders the work with the caller.
+        let work = self.runtime.spawn_blocking(move || total.fetch_add(n, Relaxed));
+        work.await.expect("an addition cannot panic");
+    }
+    // ANCHOR_END: add
+
+    // ANCHOR: get
+    async fn get(&self) -> u64 {
+        let total = Arc::clone(&self.total);
+        let work = self.runtime.spawn_blocking(move || total.load(Relaxed));
+        work.await.expect("a load cannot panic")
+    }
+    // ANCHOR_END: get
+}

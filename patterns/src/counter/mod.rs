@@ -1,0 +1,139 @@
+//! # The counter workload
+//!
+//! The simplest shared state there is: one number that clients add to and
+//! read. It isolates the bare cost of each style's coordination: the
+//! operation itself is a single addition, so everything measured beyond
+//! ~1 ns is the price of making it concurrent.
+//!
+//! ## Contract (what every implementation promises)
+//!
+//! - `add(client, n)` adds `n`, wrapping on overflow as
+//!   [`u64::wrapping_add`] does. Once its future completes, the addition is
+//!   applied: any `get` that starts afterwards counts it.
+//! - `get()` returns a total that counts every `add` completed before `get`
+//!   started and no `add` started after `get` returned. An `add` running
+//!   concurrently with `get` may or may not be counted. (This is weaker than
+//!   linearizability on purpose: a sharded counter that sums its cells one
+//!   by one, like Java's `LongAdder`, meets it, and cannot do better without
+//!   locking all cells. For the single-cell styles it is linearizable.)
+//! - Successive `get`s by one client never decrease, while no add wraps.
+//! - `client` says who is asking, so sharded styles can pick a cell or a
+//!   worker. Any value is correct (it is reduced modulo the number of cells),
+//!   and two tasks may pass the same one; it only affects contention.
+//! - Dropping the implementation stops and joins every thread it started.
+//!
+//! The specification is [`SequentialCounter`]; the stress tests compare
+//! every implementation's final state with it.
+
+use std::future::Future;
+
+use crate::ClientId;
+
+pub mod atomic;
+pub mod mutex;
+pub mod sharded;
+pub mod actor;
+pub mod pool;
+pub mod bridge;
+pub mod racy;
+
+// Library-backed styles: loom cannot model their internals, so they are left
+// out of loom builds (see `crate::sync`) and covered by stress tests.
+#[cfg(not(workbench_loom))]
+pub mod mutex_parking_lot;
+#[cfg(not(workbench_loom))]
+pub mod mutex_tokio;
+#[cfg(not(workbench_loom))]
+pub mod actor_crossbeam;
+#[cfg(not(workbench_loom))]
+pub mod actor_tokio;
+#[cfg(not(workbench_loom))]
+pub mod actor_async_std;
+#[cfg(not(workbench_loom))]
+pub mod actor_smol;
+#[cfg(not(workbench_loom))]
+pub mod bridge_tokio;
+#[cfg(not(workbench_loom))]
+pub mod bridge_async_std;
+
+// ANCHOR: trait
+/// A shared counter, in one concurrency style. See the module docs for the
+/// contract every implementation keeps.
+pub trait Counter: Send + Sync + 'static {
+    /// The style's name in reports, tests and the book, e.g. `"actor_tokio"`.
+    const STYLE: &'static str;
+
+    /// A counter at zero, sized for `clients` concurrent clients (sharded
+    /// styles make one cell per client; pools one worker per client, up to
+    /// the number of cores).
+    fn new(clients: usize) -> Self;
+
+    /// Adds `n`; complete once the addition is applied.
+    fn add(&self, client: ClientId, n: u64) -> impl Future<Output = ()> + Send;
+
+    /// The current total.
+    fn get(&self) -> impl Future<Output = u64> + Send;
+}
+// ANCHOR_END: trait
+
+/// The specification: what a counter does with one client and no
+/// concurrency at all.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct SequentialCounter {
+    total: u64,
+}
+
+impl SequentialCounter {
+    pub fn add(&mut self, n: u64) {
+        self.total = self.total.wrapping_add(n);
+    }
+
+    pub fn get(&self) -> u64 {
+        self.total
+    }
+}
+
+/// Capacity of every actor's and pool's inbox. A full inbox makes senders
+/// wait (backpressure): memory stays bounded however far clients run ahead.
+pub const INBOX_CAPACITY: usize = 1024;
+
+// ANCHOR: registry
+/// The registry: every counter implementation, named once. Tests, benches and
+/// loom models call `for_each_counter!(their_macro)` and receive three lists
+/// of `module_name: Type` pairs:
+///
+/// - `facade`: written on `crate::sync`, so loom checks them;
+/// - `library`: built on tokio, async-std, smol, crossbeam or parking_lot;
+///   loom cannot see inside them, stress tests cover them;
+/// - `broken`: kept to prove the checkers catch their bug; never benchmarked.
+///
+/// Adding a style is one file and one line here.
+#[macro_export]
+macro_rules! for_each_counter {
+    ($callback:ident) => {
+        $callback! {
+            facade: [
+                atomic: $crate::counter::atomic::AtomicCounter,
+                mutex: $crate::counter::mutex::MutexCounter,
+                sharded: $crate::counter::sharded::ShardedCounter,
+                actor: $crate::counter::actor::ActorCounter,
+                pool: $crate::counter::pool::PoolCounter,
+                bridge: $crate::counter::bridge::BridgeCounter,
+            ],
+            library: [
+                mutex_parking_lot: $crate::counter::mutex_parking_lot::ParkingLotMutexCounter,
+                mutex_tokio: $crate::counter::mutex_tokio::TokioMutexCounter,
+                actor_crossbeam: $crate::counter::actor_crossbeam::CrossbeamActorCounter,
+                actor_tokio: $crate::counter::actor_tokio::TokioActorCounter,
+                actor_async_std: $crate::counter::actor_async_std::AsyncStdActorCounter,
+                actor_smol: $crate::counter::actor_smol::SmolActorCounter,
+                bridge_tokio: $crate::counter::bridge_tokio::TokioBridgeCounter,
+                bridge_async_std: $crate::counter::bridge_async_std::AsyncStdBridgeCounter,
+            ],
+            broken: [
+                racy: $crate::counter::racy::RacyCounter,
+            ],
+        }
+    };
+}
+// ANCHOR_END: registry

@@ -1,0 +1,75 @@
+//! Drivers: run N clients against one implementation and time them.
+//!
+//! A driver starts every client, holds them at a start barrier, takes the
+//! start time, releases them, and returns the time until the last client
+//! finished. Spawning and tearing down clients stay outside the timing.
+//!
+//! | driver | a client is | a pending future waits by |
+//! |---|---|---|
+//! | [`Threads`] | an OS thread running [`block_on`] | parking its thread |
+//! | [`Tokio`] | a task on a multi-thread runtime, one worker per core | yielding to tokio |
+//! | [`AsyncStd`] | a task on async-std's global executor | yielding to async-std |
+//! | [`Smol`] | a task on an `async_executor::Executor`, one thread per core | yielding to smol |
+//!
+//! Under `Threads`, a future that is ready on its first poll (an atomic, an
+//! uncontended mutex) costs one poll: no allocation, no runtime, no waker
+//! clone. That keeps synchronous styles at their own speed.
+//!
+//! Drivers are harness, not implementations: they are never built under
+//! loom (the loom models drive clients with loom's own threads and
+//! `loom::future::block_on`), so they use `std` directly, not the facade.
+
+mod async_std;
+mod block_on;
+mod smol;
+mod threads;
+mod tokio;
+
+use std::future::Future;
+use std::time::Duration;
+
+use crate::ClientId;
+
+pub use self::async_std::AsyncStd;
+pub use self::block_on::block_on;
+pub use self::smol::Smol;
+pub use self::threads::Threads;
+pub use self::tokio::Tokio;
+
+/// Runs clients. Made once per benchmark or test (a runtime is costly to
+/// build) and reused for every run.
+pub trait Driver: Sized {
+    /// The driver's name in reports: `threads`, `tokio`, `async_std`, `smol`.
+    const NAME: &'static str;
+
+    fn new() -> Self;
+
+    /// Runs `clients` clients, client `i` running the future `client(ClientId(i))`,
+    /// all released together; returns the time from release until the last
+    /// one finished.
+    fn run<F, Fut>(&self, clients: usize, client: F) -> Duration
+    where
+        F: Fn(ClientId) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static;
+}
+
+/// Every driver, for code that instantiates one thing per driver:
+/// `for_each_driver!(callback, args...)` calls `callback!` with `[args...]`
+/// followed by `module: Type` pairs.
+#[macro_export]
+macro_rules! for_each_driver {
+    ($callback:ident $(, $($args:tt)*)?) => {
+        $callback! {
+            [$($($args)*)?]
+            threads: $crate::drive::Threads,
+            tokio: $crate::drive::Tokio,
+            async_std: $crate::drive::AsyncStd,
+            smol: $crate::drive::Smol,
+        }
+    };
+}
+
+/// The number of worker threads the async drivers use: one per core.
+pub fn worker_threads() -> usize {
+    crate::sync::cores()
+}

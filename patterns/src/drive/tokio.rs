@@ -1,0 +1,56 @@
+//! The tokio driver: each client is a task on a multi-thread runtime with one
+//! worker per core.
+
+use std::future::Future;
+use std::sync::Arc as StdArc;
+use std::time::{Duration, Instant};
+
+use super::{Driver, worker_threads};
+use crate::ClientId;
+
+pub struct Tokio {
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Driver for Tokio {
+    const NAME: &'static str = "tokio";
+
+    fn new() -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(worker_threads())
+            .build()
+            .expect("building the tokio driver's runtime");
+        Tokio { runtime }
+    }
+
+    fn run<F, Fut>(&self, clients: usize, client: F) -> Duration
+    where
+        F: Fn(ClientId) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.runtime.block_on(async {
+            let start_line = StdArc::new(tokio::sync::Barrier::new(clients + 1));
+            let finishers: Vec<_> = (0..clients)
+                .map(|i| {
+                    let work = client(ClientId(i));
+                    let start_line = StdArc::clone(&start_line);
+                    tokio::spawn(async move {
+                        start_line.wait().await;
+                        work.await;
+                        Instant::now()
+                    })
+                })
+                .collect();
+            start_line.wait().await;
+            let start = Instant::now();
+            let mut finish = start;
+            for finisher in finishers {
+                match finisher.await {
+                    Ok(at) => finish = finish.max(at),
+                    Err(e) => std::panic::resume_unwind(e.into_panic()),
+                }
+            }
+            finish.saturating_duration_since(start)
+        })
+    }
+}

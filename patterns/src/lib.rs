@@ -1,0 +1,39 @@
+//! # patterns: one workload, many concurrency styles
+//!
+//! Each workload is a folder with a trait (its contract in doc comments), a
+//! sequential model (its specification), a registry macro and one file per
+//! style. The same style names recur in every workload:
+//!
+//! | style | who owns the state | what waits |
+//! |---|---|---|
+//! | `atomic` | nobody: one atomic word | nothing (a CPU read-modify-write) |
+//! | `mutex`, `mutex_parking_lot`, `mutex_tokio` | shared, behind one lock | clients wait for the lock |
+//! | `sharded` | shared, split into per-client cells | nothing; readers sum the cells |
+//! | `actor`, `actor_crossbeam`, `actor_tokio`, `actor_async_std`, `actor_smol` | one owner thread or task | clients wait for its reply |
+//! | `pool` | N workers, each owning a shard | clients wait for a worker's reply |
+//! | `bridge`, `bridge_tokio`, `bridge_async_std` | shared; each operation runs on a blocking thread | the async caller awaits that thread |
+//! | `racy` (broken) | shared, updated without atomicity | nothing, and loses updates |
+//!
+//! # Layout
+//!
+//! - [`sync`]: the facade, the only module naming `std::sync`/`std::thread`
+//!   or loom. Facade-based styles are model-checked by loom as they are.
+//! - [`primitives`]: machinery shared by several styles (a bounded queue,
+//!   per-thread replies, the seed's `SpawnBlocking`).
+//! - [`counter`]: the counter workload.
+//! - [`drive`]: drivers that run N clients against an implementation on OS
+//!   threads, tokio, async-std or smol (not built under loom).
+
+pub mod counter;
+pub mod primitives;
+pub mod sync;
+
+#[cfg(not(workbench_loom))]
+pub mod drive;
+
+/// Who is calling: the index of a client, passed with every operation so
+/// that sharded styles can choose a cell or worker without guessing from
+/// thread ids (a task on an async runtime moves between threads). Any value
+/// is correct; it only decides contention.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClientId(pub usize);

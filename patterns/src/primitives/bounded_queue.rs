@@ -1,0 +1,100 @@
+//! A bounded multi-producer multi-consumer queue from first principles: a
+//! `VecDeque` under one `Mutex`, and two `Condvar`s, one for "not empty"
+//! (receivers wait on it) and one for "not full" (senders wait on it).
+//!
+//! Full queue: `push` blocks the sender until a receiver makes room. That is
+//! the backpressure a bounded queue exists for; memory stays bounded.
+//! Closed queue: `push` hands the item back, `pop` drains what is left and
+//! then returns `None`, which is how an owner thread learns to exit.
+//!
+//! Waiters are counted so that a `push` or `pop` with nobody waiting does not
+//! call `notify_one`: on Linux every notify is a futex system call, even with
+//! no one to wake, and it would double the cost of the uncontended path.
+
+use std::collections::VecDeque;
+
+use crate::sync::{Condvar, Mutex, lock};
+
+pub struct BoundedQueue<T> {
+    state: Mutex<State<T>>,
+    not_empty: Condvar,
+    not_full: Condvar,
+    capacity: usize,
+}
+
+struct State<T> {
+    items: VecDeque<T>,
+    closed: bool,
+    waiting_receivers: usize,
+    waiting_senders: usize,
+}
+
+impl<T> BoundedQueue<T> {
+    pub fn new(capacity: usize) -> Self {
+        assert!(capacity > 0, "a bounded queue needs room for one item");
+        BoundedQueue {
+            state: Mutex::new(State {
+                items: VecDeque::with_capacity(capacity),
+                closed: false,
+                waiting_receivers: 0,
+                waiting_senders: 0,
+            }),
+            not_empty: Condvar::new(),
+            not_full: Condvar::new(),
+            capacity,
+        }
+    }
+
+    /// Appends `item`, waiting while the queue is full. Returns the item back
+    /// if the queue is (or becomes) closed.
+    pub fn push(&self, item: T) -> Result<(), T> {
+        let mut state = lock(&self.state);
+        while state.items.len() == self.capacity && !state.closed {
+            state.waiting_senders += 1;
+            state = self.not_full.wait(state).unwrap_or_else(|e| e.into_inner());
+            state.waiting_senders -= 1;
+        }
+        if state.closed {
+            return Err(item);
+        }
+        state.items.push_back(item);
+        let wake = state.waiting_receivers > 0;
+        drop(state);
+        // Notify after unlocking so the woken receiver does not block on
+        // the mutex we still hold.
+        if wake {
+            self.not_empty.notify_one();
+        }
+        Ok(())
+    }
+
+    /// Removes the oldest item, waiting while the queue is empty. Returns
+    /// `None` once the queue is closed and drained.
+    pub fn pop(&self) -> Option<T> {
+        let mut state = lock(&self.state);
+        loop {
+            if let Some(item) = state.items.pop_front() {
+                let wake = state.waiting_senders > 0;
+                drop(state);
+                if wake {
+                    self.not_full.notify_one();
+                }
+                return Some(item);
+            }
+            if state.closed {
+                return None;
+            }
+            state.waiting_receivers += 1;
+            state = self.not_empty.wait(state).unwrap_or_else(|e| e.into_inner());
+            state.waiting_receivers -= 1;
+        }
+    }
+
+    /// Refuses further pushes and wakes everyone waiting; items already
+    /// queued are still delivered.
+    pub fn close(&self) {
+        lock(&self.state).closed = true;
+        self.not_empty.notify_all();
+        self.not_full.notify_all();
+    }
+}

@@ -1,0 +1,52 @@
+//! The synchronisation facade: the only module in `patterns` that names
+//! `std::sync`, `std::thread` or loom.
+//!
+//! Implementations written from first principles import their primitives from
+//! here (`use crate::sync::{Arc, Mutex}`), the way tokio's code imports from
+//! its own `loom` module. In an ordinary build this re-exports std; in a loom
+//! build it re-exports loom's checked doubles, so the very same source is
+//! model-checked.
+//!
+//! The switch is the project's own cfg, `workbench_loom`, not the bare
+//! `loom` cfg. RUSTFLAGS reach every crate in the dependency graph, and tokio
+//! and the smol family (concurrent-queue, event-listener, async-lock...) read
+//! `cfg(loom)` themselves: under it they swap their internals for loom types,
+//! or stop compiling, outside any `loom::model`. A name nobody else reads
+//! switches only our code. Loom builds use their own target directory
+//! (`target-loom/`) so flipping RUSTFLAGS does not rebuild the normal one.
+
+#[cfg(not(workbench_loom))]
+mod world {
+    pub use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    pub use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+    pub use std::thread::{JoinHandle, Thread, current, park, spawn};
+    pub use std::thread_local;
+
+    /// How many cores the workbench may use; sizes worker pools.
+    pub fn cores() -> usize {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+}
+
+#[cfg(workbench_loom)]
+mod world {
+    pub use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
+    pub use loom::thread::{JoinHandle, Thread, current, park, spawn};
+    pub use loom::thread_local;
+
+    /// Under loom the "machine" is whatever the model says; two cores keeps
+    /// pools within loom's limit of five threads.
+    pub fn cores() -> usize {
+        2
+    }
+}
+
+pub use world::*;
+
+/// Locks `mutex`, ignoring poisoning. Every critical section in this crate
+/// leaves its data consistent at each step (a panic cannot interrupt a
+/// half-done update), so a poisoned lock holds nothing worth refusing.
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -1,0 +1,122 @@
+//! Checks shared by the counter test binaries. Each returns what it found
+//! wrong instead of panicking inside a client, so the same check can assert
+//! that a correct implementation passes and that a broken one is caught.
+
+use std::sync::{Arc, Mutex};
+
+use patterns::ClientId;
+use patterns::counter::{Counter, SequentialCounter};
+use patterns::drive::{Driver, block_on};
+
+/// A small deterministic generator (xorshift64*), so every run replays the
+/// same operations and a failure can be reproduced.
+pub struct Xorshift(u64);
+
+impl Xorshift {
+    pub fn new(seed: u64) -> Self {
+        Xorshift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+}
+
+/// One client's planned operations: `Some(n)` adds n, `None` reads.
+pub fn plan(client: usize, ops: usize, seed: u64) -> Vec<Option<u64>> {
+    let mut rng = Xorshift::new(seed ^ (client as u64 + 1));
+    (0..ops)
+        .map(|_| {
+            let roll = rng.next();
+            if roll % 10 == 0 {
+                None
+            } else {
+                Some(1 + (roll >> 8) % 1000)
+            }
+        })
+        .collect()
+}
+
+/// Runs `clients` clients, each performing its plan, against a fresh
+/// implementation under `driver`, and checks everything the contract lets
+/// us observe:
+///
+/// - every `get` counts at least the client's own completed adds, and at
+///   most every add of every client;
+/// - a client's successive `get`s never decrease;
+/// - afterwards, the total equals the sequential model's after all adds.
+pub fn stress<C: Counter, D: Driver>(
+    driver: &D,
+    clients: usize,
+    ops: usize,
+    seed: u64,
+) -> Result<(), String> {
+    let plans: Arc<Vec<Vec<Option<u64>>>> =
+        Arc::new((0..clients).map(|c| plan(c, ops, seed)).collect());
+    let mut model = SequentialCounter::default();
+    for n in plans.iter().flatten().flatten() {
+        model.add(*n);
+    }
+    let upper_bound = model.get();
+
+    let counter = Arc::new(C::new(clients));
+    let violations = Arc::new(Mutex::new(Vec::<String>::new()));
+    driver.run(clients, {
+        let (counter, plans, violations) = (counter.clone(), plans.clone(), violations.clone());
+        move |id: ClientId| {
+            let (counter, plans, violations) = (counter.clone(), plans.clone(), violations.clone());
+            async move {
+                let (mut own, mut last_seen) = (0u64, 0u64);
+                for op in &plans[id.0] {
+                    match op {
+                        Some(n) => {
+                            counter.add(id, *n).await;
+                            own += n;
+                        }
+                        None => {
+                            let seen = counter.get().await;
+                            let problem = if seen < own {
+                                Some(format!("get {seen} missed the client's own adds ({own})"))
+                            } else if seen < last_seen {
+                                Some(format!("get went backwards: {last_seen} then {seen}"))
+                            } else if seen > upper_bound {
+                                Some(format!("get {seen} exceeds every add ({upper_bound})"))
+                            } else {
+                                None
+                            };
+                            if let Some(problem) = problem {
+                                violations.lock().unwrap().push(format!("client {}: {problem}", id.0));
+                            }
+                            last_seen = seen;
+                        }
+                    }
+                }
+            }
+        }
+    });
+
+    let mut violations = Arc::try_unwrap(violations)
+        .expect("clients are done")
+        .into_inner()
+        .unwrap();
+    let total = block_on(counter.get());
+    if total != model.get() {
+        violations.push(format!(
+            "lost update: final total {total}, the sequential model says {}",
+            model.get()
+        ));
+    }
+    match violations.first() {
+        None => Ok(()),
+        Some(first) => Err(format!(
+            "{} ({} violation(s) in all, {} clients under {})",
+            first,
+            violations.len(),
+            clients,
+            D::NAME
+        )),
+    }
+}

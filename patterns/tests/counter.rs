@@ -1,0 +1,125 @@
+//! The counter's contract and stress tests, for every implementation in the
+//! registry under every driver, with 2 and 8 clients (8 is four times the
+//! cores of the reference machine: oversubscribed on purpose, so clients are
+//! preempted in the middle of operations).
+
+mod common;
+
+use patterns::ClientId;
+use patterns::counter::Counter;
+use patterns::drive::{Driver, Threads, block_on};
+
+use common::stress;
+
+/// Operations per client. The bridge spawns a thread per operation, so the
+/// numbers stay modest; the racy test below shows they are plenty to catch
+/// a lost update.
+const OPS: usize = 400;
+
+fn starts_at_zero<C: Counter>() {
+    assert_eq!(block_on(C::new(1).get()), 0);
+}
+
+fn adds_are_visible_to_the_next_get<C: Counter>() {
+    let counter = C::new(1);
+    block_on(counter.add(ClientId(0), 5));
+    block_on(counter.add(ClientId(0), 0));
+    assert_eq!(block_on(counter.get()), 5);
+    // Any client id is valid, also one past the number of clients.
+    block_on(counter.add(ClientId(7), 2));
+    assert_eq!(block_on(counter.get()), 7);
+}
+
+fn wraps_on_overflow<C: Counter>() {
+    let counter = C::new(2);
+    block_on(counter.add(ClientId(0), u64::MAX));
+    block_on(counter.add(ClientId(1), 2));
+    assert_eq!(block_on(counter.get()), 1);
+}
+
+fn passes_stress<C: Counter, D: Driver>(clients: usize) {
+    let driver = D::new();
+    if let Err(violation) = stress::<C, D>(&driver, clients, OPS, 0x5EED) {
+        panic!("{} under {}: {violation}", C::STYLE, D::NAME);
+    }
+}
+
+macro_rules! contract_tests {
+    (
+        facade: [$($f:ident: $ft:ty,)*],
+        library: [$($l:ident: $lt:ty,)*],
+        broken: [$($b:ident: $bt:ty,)*],
+    ) => {
+        $(contract_tests!(@one $f: $ft);)*
+        $(contract_tests!(@one $l: $lt);)*
+    };
+    (@one $module:ident: $counter:ty) => {
+        mod $module {
+            use super::*;
+
+            #[test]
+            fn starts_at_zero() {
+                super::starts_at_zero::<$counter>();
+            }
+
+            #[test]
+            fn adds_are_visible_to_the_next_get() {
+                super::adds_are_visible_to_the_next_get::<$counter>();
+            }
+
+            #[test]
+            fn wraps_on_overflow() {
+                super::wraps_on_overflow::<$counter>();
+            }
+
+            patterns::for_each_driver!(stress_per_driver, $counter);
+        }
+    };
+}
+
+macro_rules! stress_per_driver {
+    ([$counter:ty] $($driver:ident: $driver_type:ty,)*) => {
+        $(mod $driver {
+            use super::*;
+
+            #[test]
+            fn two_clients() {
+                passes_stress::<$counter, $driver_type>(2);
+            }
+
+            #[test]
+            fn eight_clients() {
+                passes_stress::<$counter, $driver_type>(8);
+            }
+        })*
+    };
+}
+
+patterns::for_each_counter!(contract_tests);
+
+/// The broken `racy` counter loses updates, and the stress check must say
+/// so. Lost updates need two clients to interleave inside one add, which
+/// takes luck on any single run: we give it many chances and require at
+/// least one catch.
+#[test]
+fn racy_is_caught_by_the_stress_test() {
+    use patterns::counter::racy::RacyCounter;
+    let driver = Threads;
+    let caught = (0..50).find_map(|round| stress::<RacyCounter, Threads>(&driver, 4, 20_000, round).err());
+    let report = caught.expect("the stress test never noticed racy's lost updates");
+    assert!(
+        report.contains("lost update") || report.contains("went backwards") || report.contains("missed"),
+        "unexpected report: {report}"
+    );
+}
+
+/// The same check on a correct counter with the same settings finds nothing,
+/// so the catch above is racy's fault, not the checker's.
+#[test]
+fn the_racy_settings_pass_on_a_correct_counter() {
+    use patterns::counter::atomic::AtomicCounter;
+    let driver = Threads;
+    for round in 0..5 {
+        stress::<AtomicCounter, Threads>(&driver, 4, 20_000, round).unwrap();
+    }
+}

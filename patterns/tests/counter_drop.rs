@@ -1,0 +1,67 @@
+//! Dropping an implementation stops and joins every thread it started.
+//!
+//! This is its own test binary with a single test, because it counts the
+//! process's threads (`/proc/self/task`): other tests running in parallel
+//! would change the count.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use patterns::counter::Counter;
+use patterns::drive::{Threads, block_on};
+
+fn thread_count() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .expect("this test needs Linux's /proc")
+        .count()
+}
+
+/// A joined thread can linger in `/proc` for a moment while the kernel
+/// reaps it; give it a bounded time to go.
+fn settles_to(expected: usize) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let now = thread_count();
+        if now == expected || Instant::now() > deadline {
+            return now;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn leaves_no_thread<C: Counter>() {
+    let before = thread_count();
+    let counter = C::new(4);
+    common::stress::<C, Threads>(&Threads, 4, 50, 1).unwrap();
+    block_on(counter.add(patterns::ClientId(0), 1));
+    assert_eq!(block_on(counter.get()), 1);
+    drop(counter);
+    let after = settles_to(before);
+    assert_eq!(after, before, "{} left {} thread(s) running", C::STYLE, after as isize - before as isize);
+}
+
+macro_rules! drop_checks {
+    (
+        facade: [$($f:ident: $ft:ty,)*],
+        library: [$($l:ident: $lt:ty,)*],
+        broken: [$($b:ident: $bt:ty,)*],
+    ) => {
+        #[test]
+        fn dropping_joins_every_thread() {
+            $(leaves_no_thread::<$ft>();)*
+            $(
+                // async-std runs on a process-wide executor and blocking pool
+                // that are not the implementation's to join; for those the
+                // check is that drop returns (the actor waits for its task).
+                if !stringify!($l).ends_with("async_std") {
+                    leaves_no_thread::<$lt>();
+                } else {
+                    drop(<$lt>::new(4));
+                }
+            )*
+        }
+    };
+}
+
+patterns::for_each_counter!(drop_checks);
