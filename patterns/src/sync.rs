@@ -48,5 +48,7 @@ pub use world::*;
 /// leaves its data consistent at each step (a panic cannot interrupt a
 /// half-done update), so a poisoned lock holds nothing worth refusing.
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -105,10 +105,13 @@ patterns::for_each_counter!(contract_tests);
 fn racy_is_caught_by_the_stress_test() {
     use patterns::counter::racy::RacyCounter;
     let driver = Threads;
-    let caught = (0..50).find_map(|round| stress::<RacyCounter, Threads>(&driver, 4, 20_000, round).err());
+    let caught =
+        (0..50).find_map(|round| stress::<RacyCounter, Threads>(&driver, 4, 20_000, round).err());
     let report = caught.expect("the stress test never noticed racy's lost updates");
     assert!(
-        report.contains("lost update") || report.contains("went backwards") || report.contains("missed"),
+        report.contains("lost update")
+            || report.contains("went backwards")
+            || report.contains("missed"),
         "unexpected report: {report}"
     );
 }

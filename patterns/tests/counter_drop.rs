@@ -38,7 +38,13 @@ fn leaves_no_thread<C: Counter>() {
     assert_eq!(block_on(counter.get()), 1);
     drop(counter);
     let after = settles_to(before);
-    assert_eq!(after, before, "{} left {} thread(s) running", C::STYLE, after as isize - before as isize);
+    assert_eq!(
+        after,
+        before,
+        "{} left {} thread(s) running",
+        C::STYLE,
+        after as isize - before as isize
+    );
 }
 
 macro_rules! drop_checks {

@@ -1,1 +1,99 @@
-fn main(){}
+//! Rebuilds the side-by-side report from criterion's saved results, without
+//! re-running anything.
+//!
+//! ```sh
+//! cargo run -p benches --bin report -- [--criterion-dir DIR] [--out DIR] [--book] [WORKLOAD...]
+//! ```
+//!
+//! `--book` also copies each report into `book/src/results/`, the snapshot
+//! the book shows (commit it with the machine it came from in its header).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use benches::report::{self, WORKLOADS};
+
+const USAGE: &str = "usage: report [--criterion-dir DIR] [--out DIR] [--book] [WORKLOAD...]
+  --criterion-dir DIR  where criterion saved its results (default: <target>/criterion)
+  --out DIR            where to write <workload>.md and .csv (default: <target>/workbench-report)
+  --book               also write book/src/results/<workload>.md
+  WORKLOAD             one of the workloads below (default: all with results)";
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run() -> Result<(), String> {
+    let mut criterion_dir = None;
+    let mut out_dir = None;
+    let mut book = false;
+    let mut chosen = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--criterion-dir" => {
+                criterion_dir = Some(PathBuf::from(
+                    args.next().ok_or("--criterion-dir needs a directory")?,
+                ))
+            }
+            "--out" => out_dir = Some(PathBuf::from(args.next().ok_or("--out needs a directory")?)),
+            "--book" => book = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                return Ok(());
+            }
+            flag if flag.starts_with('-') => return Err(format!("unknown option {flag}\n{USAGE}")),
+            name => match WORKLOADS.iter().find(|w| w.name == name) {
+                Some(workload) => chosen.push(*workload),
+                None => {
+                    let known: Vec<_> = WORKLOADS.iter().map(|w| w.name).collect();
+                    return Err(format!(
+                        "unknown workload {name:?}; known: {}",
+                        known.join(", ")
+                    ));
+                }
+            },
+        }
+    }
+    let criterion_dir = criterion_dir.unwrap_or_else(report::criterion_dir);
+    let out_dir = out_dir.unwrap_or_else(report::default_out_dir);
+    let explicit = !chosen.is_empty();
+    if !explicit {
+        chosen = WORKLOADS.to_vec();
+    }
+
+    let mut written = 0;
+    for workload in chosen {
+        match report::write(workload, &criterion_dir, &out_dir, None) {
+            Ok(md) => {
+                println!("{md}");
+                if book {
+                    let path = report::workspace_root()
+                        .join(format!("book/src/results/{}.md", workload.name));
+                    std::fs::write(&path, &md)
+                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+                    eprintln!("book snapshot updated: {}", path.display());
+                }
+                written += 1;
+            }
+            // With no workload named, one that was never benchmarked is not
+            // an error; a missing or unreadable criterion output is.
+            Err(report::ReportError::NoResults { .. }) if !explicit => {}
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    if written == 0 {
+        return Err(format!(
+            "no benchmark results under {}: run `cargo bench` first",
+            criterion_dir.display()
+        ));
+    }
+    eprintln!("reports written to {}", out_dir.display());
+    Ok(())
+}

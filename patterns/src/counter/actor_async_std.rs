@@ -66,7 +66,10 @@ impl Counter for AsyncStdActorCounter {
         let (reply, answer) = bounded(1);
         let sent = self.inbox.send(Request::Add { n, reply }).await;
         sent.expect("the owner runs until drop");
-        answer.recv().await.expect("the owner answers every request");
+        answer
+            .recv()
+            .await
+            .expect("the owner answers every request");
     }
     // ANCHOR_END: add
 
@@ -75,7 +78,10 @@ impl Counter for AsyncStdActorCounter {
         let (reply, answer) = bounded(1);
         let sent = self.inbox.send(Request::Get { reply }).await;
         sent.expect("the owner runs until drop");
-        answer.recv().await.expect("the owner answers every request")
+        answer
+            .recv()
+            .await
+            .expect("the owner answers every request")
     }
     // ANCHOR_END: get
 }

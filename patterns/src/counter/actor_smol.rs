@@ -60,7 +60,10 @@ impl Counter for SmolActorCounter {
         let (reply, answer) = bounded(1);
         let sent = self.inbox.send(Request::Add { n, reply }).await;
         sent.expect("the owner runs until drop");
-        answer.recv().await.expect("the owner answers every request");
+        answer
+            .recv()
+            .await
+            .expect("the owner answers every request");
     }
     // ANCHOR_END: add
 
@@ -69,7 +72,10 @@ impl Counter for SmolActorCounter {
         let (reply, answer) = bounded(1);
         let sent = self.inbox.send(Request::Get { reply }).await;
         sent.expect("the owner runs until drop");
-        answer.recv().await.expect("the owner answers every request")
+        answer
+            .recv()
+            .await
+            .expect("the owner answers every request")
     }
     // ANCHOR_END: get
 }

@@ -3,10 +3,12 @@
 //! `oneshot` sender for the answer. Clients *await* the answer instead of
 //! blocking a thread, so thousands of them can wait on a few threads.
 //!
-//! The task runs on a current-thread runtime that this counter owns, on a
-//! thread of its own, so the counter works under any driver, including
-//! plain OS threads with no runtime at all. A single task gains nothing from
-//! a multi-thread runtime's work stealing.
+//! Where the task runs: if the counter is created inside a tokio runtime,
+//! the owner is spawned on that runtime, beside its clients, as an
+//! application would do it; a request and its answer are then task wake-ups
+//! on the same worker threads, with no OS thread to wake. Created anywhere
+//! else (under the thread driver, say), the counter owns a current-thread
+//! runtime on a thread of its own, and every request wakes that thread.
 //!
 //! The `oneshot` per request is one small allocation. It cannot be reused
 //! the way the blocking actors reuse a per-thread channel: an async caller
@@ -15,7 +17,7 @@
 //!
 //! Full inbox: `send(...).await` suspends the client until there is room.
 //! Drop: the inbox sender is dropped, the task's `recv` returns `None` once
-//! drained, the runtime's thread returns and is joined.
+//! drained; an owned runtime's thread then returns and is joined.
 
 use tokio::sync::{mpsc, oneshot};
 
@@ -26,6 +28,7 @@ use crate::sync::{JoinHandle, spawn};
 // ANCHOR: state
 pub struct TokioActorCounter {
     inbox: Option<mpsc::Sender<Request>>,
+    /// The runtime thread, when the counter had to bring its own.
     owner: Option<JoinHandle<()>>,
 }
 
@@ -63,13 +66,22 @@ impl Counter for TokioActorCounter {
 
     fn new(_clients: usize) -> Self {
         let (inbox, requests) = mpsc::channel(INBOX_CAPACITY);
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("building a tokio runtime");
-        let owner = spawn(move || runtime.block_on(run_owner(requests)));
+        let owner = match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                // The task ends by itself once the inbox closes.
+                drop(runtime.spawn(run_owner(requests)));
+                None
+            }
+            Err(_) => {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .build()
+                    .expect("building a tokio runtime");
+                Some(spawn(move || runtime.block_on(run_owner(requests))))
+            }
+        };
         TokioActorCounter {
             inbox: Some(inbox),
-            owner: Some(owner),
+            owner,
         }
     }
 

@@ -4,11 +4,12 @@
 //! (10 s idle by default) and reuses them, so an operation costs a queue
 //! hand-off and a wake-up, not a thread spawn.
 //!
-//! The blocking pool belongs to a runtime this counter owns, so it works
-//! under any driver; dropping the counter drops the runtime, which waits for
-//! the pool's threads to finish.
+//! Created inside a tokio runtime, the counter uses that runtime's blocking
+//! pool, as `tokio::task::spawn_blocking` would. Created anywhere else, it
+//! owns a runtime for its pool, so it works under any driver; dropping the
+//! counter then drops that runtime, which waits for the pool's threads.
 
-use tokio::runtime::{Builder, Runtime};
+use tokio::runtime::{Builder, Handle, Runtime};
 
 use crate::ClientId;
 use crate::counter::Counter;
@@ -17,7 +18,9 @@ use crate::sync::{Arc, AtomicU64, Ordering::Relaxed};
 // ANCHOR: state
 pub struct TokioBridgeCounter {
     total: Arc<AtomicU64>,
-    runtime: Runtime,
+    pool: Handle,
+    /// Keeps the pool alive when the counter had to bring its own runtime.
+    _own_runtime: Option<Runtime>,
 }
 // ANCHOR_END: state
 
@@ -25,14 +28,21 @@ impl Counter for TokioBridgeCounter {
     const STYLE: &'static str = "bridge_tokio";
 
     fn new(_clients: usize) -> Self {
-        // Only the blocking pool is used; a current-thread runtime adds no
-        // worker threads of its own.
-        let runtime = Builder::new_current_thread()
-            .build()
-            .expect("building a tokio runtime");
+        let (pool, own_runtime) = match Handle::try_current() {
+            Ok(ambient) => (ambient, None),
+            Err(_) => {
+                // Only the blocking pool is used; a current-thread runtime
+                // adds no worker threads of its own.
+                let runtime = Builder::new_current_thread()
+                    .build()
+                    .expect("building a tokio runtime");
+                (runtime.handle().clone(), Some(runtime))
+            }
+        };
         TokioBridgeCounter {
             total: Arc::new(AtomicU64::new(0)),
-            runtime,
+            pool,
+            _own_runtime: own_runtime,
         }
     }
 
@@ -40,7 +50,9 @@ impl Counter for TokioBridgeCounter {
     async fn add(&self, _client: ClientId, n: u64) {
         let total = Arc::clone(&self.total);
         // Relaxed: the pool's hand-off orders the work with the caller.
-        let work = self.runtime.spawn_blocking(move || total.fetch_add(n, Relaxed));
+        let work = self
+            .pool
+            .spawn_blocking(move || total.fetch_add(n, Relaxed));
         work.await.expect("an addition cannot panic");
     }
     // ANCHOR_END: add
@@ -48,7 +60,7 @@ impl Counter for TokioBridgeCounter {
     // ANCHOR: get
     async fn get(&self) -> u64 {
         let total = Arc::clone(&self.total);
-        let work = self.runtime.spawn_blocking(move || total.load(Relaxed));
+        let work = self.pool.spawn_blocking(move || total.load(Relaxed));
         work.await.expect("a load cannot panic")
     }
     // ANCHOR_END: get

@@ -29,32 +29,32 @@ use std::future::Future;
 
 use crate::ClientId;
 
-pub mod atomic;
-pub mod mutex;
-pub mod sharded;
 pub mod actor;
-pub mod pool;
+pub mod atomic;
 pub mod bridge;
+pub mod mutex;
+pub mod pool;
 pub mod racy;
+pub mod sharded;
 
 // Library-backed styles: loom cannot model their internals, so they are left
 // out of loom builds (see `crate::sync`) and covered by stress tests.
 #[cfg(not(workbench_loom))]
-pub mod mutex_parking_lot;
-#[cfg(not(workbench_loom))]
-pub mod mutex_tokio;
+pub mod actor_async_std;
 #[cfg(not(workbench_loom))]
 pub mod actor_crossbeam;
 #[cfg(not(workbench_loom))]
+pub mod actor_smol;
+#[cfg(not(workbench_loom))]
 pub mod actor_tokio;
 #[cfg(not(workbench_loom))]
-pub mod actor_async_std;
-#[cfg(not(workbench_loom))]
-pub mod actor_smol;
+pub mod bridge_async_std;
 #[cfg(not(workbench_loom))]
 pub mod bridge_tokio;
 #[cfg(not(workbench_loom))]
-pub mod bridge_async_std;
+pub mod mutex_parking_lot;
+#[cfg(not(workbench_loom))]
+pub mod mutex_tokio;
 
 // ANCHOR: trait
 /// A shared counter, in one concurrency style. See the module docs for the

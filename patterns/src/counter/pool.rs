@@ -87,7 +87,13 @@ impl Counter for PoolCounter {
     async fn add(&self, client: ClientId, n: u64) {
         let reply = this_thread_reply_queue();
         let worker = &self.workers[client.0 % self.workers.len()];
-        Self::send(worker, Job::Add { n, reply: Arc::clone(&reply) });
+        Self::send(
+            worker,
+            Job::Add {
+                n,
+                reply: Arc::clone(&reply),
+            },
+        );
         reply.pop().expect("reply queues are never closed");
     }
     // ANCHOR_END: add

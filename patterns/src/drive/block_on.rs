@@ -29,15 +29,38 @@ std::thread_local! {
 }
 
 /// Runs `future` to completion on the calling thread.
+#[inline]
 pub fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
+    with_blocker(|blocker| blocker.block_on(future))
+}
+
+/// Lends `f` a [`Blocker`] bound to this thread's waker, for a loop that
+/// blocks on many futures: the thread-local is read once for the whole
+/// loop, not once per future.
+#[inline]
+pub fn with_blocker<R>(f: impl FnOnce(&mut Blocker<'_>) -> R) -> R {
+    // The cached waker is borrowed, not cloned.
     THIS_THREAD_WAKER.with(|waker| {
-        let mut cx = Context::from_waker(waker);
+        f(&mut Blocker {
+            cx: Context::from_waker(waker),
+        })
+    })
+}
+
+/// `block_on` with the thread's waker already in hand.
+pub struct Blocker<'w> {
+    cx: Context<'w>,
+}
+
+impl Blocker<'_> {
+    #[inline]
+    pub fn block_on<F: Future>(&mut self, future: F) -> F::Output {
+        let mut future = pin!(future);
         loop {
-            if let Poll::Ready(output) = future.as_mut().poll(&mut cx) {
+            if let Poll::Ready(output) = future.as_mut().poll(&mut self.cx) {
                 return output;
             }
             park();
         }
-    })
+    }
 }

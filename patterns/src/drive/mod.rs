@@ -26,12 +26,13 @@ mod threads;
 mod tokio;
 
 use std::future::Future;
+use std::sync::Arc as StdArc;
 use std::time::Duration;
 
 use crate::ClientId;
 
 pub use self::async_std::AsyncStd;
-pub use self::block_on::block_on;
+pub use self::block_on::{Blocker, block_on, with_blocker};
 pub use self::smol::Smol;
 pub use self::threads::Threads;
 pub use self::tokio::Tokio;
@@ -44,6 +45,14 @@ pub trait Driver: Sized {
 
     fn new() -> Self;
 
+    /// Calls `make` inside the driver's runtime context, so that an
+    /// implementation built there can find the runtime (tokio's
+    /// `Handle::try_current`) and put its own tasks beside the clients', as
+    /// an application would. Drivers without such a context just call it.
+    fn enter<R>(&self, make: impl FnOnce() -> R) -> R {
+        make()
+    }
+
     /// Runs `clients` clients, client `i` running the future `client(ClientId(i))`,
     /// all released together; returns the time from release until the last
     /// one finished.
@@ -51,6 +60,35 @@ pub trait Driver: Sized {
     where
         F: Fn(ClientId) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static;
+
+    /// Runs `clients` clients, client `id` performing operations
+    /// `0..ops(id)` of `body` one after another; timed like [`Driver::run`].
+    ///
+    /// The driver owns the loop. On an async runtime the loop runs inside
+    /// one task; the thread driver overrides this to call `block_on` once
+    /// per operation from ordinary code, so a ready future costs one poll
+    /// and the loop's state stays in registers (inside a long-lived future
+    /// it would be stored to the future's memory on every iteration).
+    fn run_ops<B, N>(&self, clients: usize, ops: N, body: StdArc<B>) -> Duration
+    where
+        B: ClientOp,
+        N: Fn(ClientId) -> u64 + Send + Sync + 'static,
+    {
+        self.run(clients, move |id| {
+            let (body, count) = (StdArc::clone(&body), ops(id));
+            async move {
+                for op in 0..count {
+                    body.op(id, op).await;
+                }
+            }
+        })
+    }
+}
+
+/// One operation of a client, as a benchmark defines it: operation number
+/// `op` of client `id`.
+pub trait ClientOp: Send + Sync + 'static {
+    fn op(&self, id: ClientId, op: u64) -> impl Future<Output = ()> + Send + '_;
 }
 
 /// Every driver, for code that instantiates one thing per driver:

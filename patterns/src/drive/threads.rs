@@ -2,10 +2,10 @@
 //! future with [`block_on`](super::block_on).
 
 use std::future::Future;
-use std::sync::Barrier;
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use super::{Driver, block_on};
+use super::{ClientOp, Driver, block_on, with_blocker};
 use crate::ClientId;
 
 pub struct Threads;
@@ -22,27 +22,60 @@ impl Driver for Threads {
         F: Fn(ClientId) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        let start_line = Barrier::new(clients + 1);
-        std::thread::scope(|scope| {
-            let finishers: Vec<_> = (0..clients)
-                .map(|i| {
-                    let (start_line, client) = (&start_line, &client);
-                    scope.spawn(move || {
-                        let work = client(ClientId(i));
-                        start_line.wait();
-                        block_on(work);
-                        Instant::now()
-                    })
-                })
-                .collect();
-            start_line.wait();
-            let start = Instant::now();
-            let finish = finishers
-                .into_iter()
-                .map(|t| t.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-                .max()
-                .unwrap_or(start);
-            finish.saturating_duration_since(start)
+        run_threads(clients, |id| {
+            let work = client(id);
+            move || block_on(work)
         })
     }
+
+    fn run_ops<B, N>(&self, clients: usize, ops: N, body: Arc<B>) -> Duration
+    where
+        B: ClientOp,
+        N: Fn(ClientId) -> u64 + Send + Sync + 'static,
+    {
+        run_threads(clients, |id| {
+            let (body, count) = (&body, ops(id));
+            move || {
+                with_blocker(|blocker| {
+                    for op in 0..count {
+                        blocker.block_on(body.op(id, op));
+                    }
+                })
+            }
+        })
+    }
+}
+
+/// Spawns one scoped thread per client; `prepare(id)` runs before the start
+/// line and returns the timed work.
+fn run_threads<'env, P, W>(clients: usize, prepare: P) -> Duration
+where
+    P: Fn(ClientId) -> W + Sync + 'env,
+    W: FnOnce() + Send + 'env,
+{
+    let start_line = Barrier::new(clients + 1);
+    std::thread::scope(|scope| {
+        let finishers: Vec<_> = (0..clients)
+            .map(|i| {
+                let (start_line, prepare) = (&start_line, &prepare);
+                scope.spawn(move || {
+                    let work = prepare(ClientId(i));
+                    start_line.wait();
+                    work();
+                    Instant::now()
+                })
+            })
+            .collect();
+        start_line.wait();
+        let start = Instant::now();
+        let finish = finishers
+            .into_iter()
+            .map(|t| {
+                t.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .max()
+            .unwrap_or(start);
+        finish.saturating_duration_since(start)
+    })
 }

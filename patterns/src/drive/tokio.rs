@@ -23,6 +23,11 @@ impl Driver for Tokio {
         Tokio { runtime }
     }
 
+    fn enter<R>(&self, make: impl FnOnce() -> R) -> R {
+        let _context = self.runtime.enter();
+        make()
+    }
+
     fn run<F, Fut>(&self, clients: usize, client: F) -> Duration
     where
         F: Fn(ClientId) -> Fut + Send + Sync + 'static,

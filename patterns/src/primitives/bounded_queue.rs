@@ -85,7 +85,10 @@ impl<T> BoundedQueue<T> {
                 return None;
             }
             state.waiting_receivers += 1;
-            state = self.not_empty.wait(state).unwrap_or_else(|e| e.into_inner());
+            state = self
+                .not_empty
+                .wait(state)
+                .unwrap_or_else(|e| e.into_inner());
             state.waiting_receivers -= 1;
         }
     }

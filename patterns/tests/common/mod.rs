@@ -62,7 +62,7 @@ pub fn stress<C: Counter, D: Driver>(
     }
     let upper_bound = model.get();
 
-    let counter = Arc::new(C::new(clients));
+    let counter = Arc::new(driver.enter(|| C::new(clients)));
     let violations = Arc::new(Mutex::new(Vec::<String>::new()));
     driver.run(clients, {
         let (counter, plans, violations) = (counter.clone(), plans.clone(), violations.clone());
@@ -88,7 +88,10 @@ pub fn stress<C: Counter, D: Driver>(
                                 None
                             };
                             if let Some(problem) = problem {
-                                violations.lock().unwrap().push(format!("client {}: {problem}", id.0));
+                                violations
+                                    .lock()
+                                    .unwrap()
+                                    .push(format!("client {}: {problem}", id.0));
                             }
                             last_seen = seen;
                         }

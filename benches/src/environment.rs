@@ -1,0 +1,130 @@
+//! What a report must say about where it was measured: CPU, cores, OS,
+//! compiler, the versions of the crates under test, and the commit.
+
+use std::path::Path;
+use std::process::Command;
+
+/// Crates whose versions are quoted in every report.
+const CRATES_UNDER_TEST: &[&str] = &[
+    "tokio",
+    "async-std",
+    "smol",
+    "async-executor",
+    "crossbeam-channel",
+    "crossbeam-utils",
+    "parking_lot",
+    "criterion",
+];
+
+pub struct Environment {
+    pub cpu: String,
+    pub cores: usize,
+    pub os: String,
+    pub rustc: String,
+    pub crates: Vec<(String, String)>,
+    pub commit: String,
+}
+
+impl Environment {
+    pub fn detect(workspace: &Path) -> Environment {
+        Environment {
+            cpu: cpu_model(),
+            cores: crate::cores(),
+            os: os(),
+            rustc: command_line("rustc", &["-V"]),
+            crates: locked_versions(&workspace.join("Cargo.lock")),
+            commit: commit(workspace),
+        }
+    }
+
+    pub fn markdown(&self) -> String {
+        let crates: Vec<String> = self
+            .crates
+            .iter()
+            .map(|(n, v)| format!("{n} {v}"))
+            .collect();
+        format!(
+            "| | |\n|---|---|\n| CPU | {} |\n| cores | {} |\n| OS | {} |\n| compiler | {} |\n| crates | {} |\n| commit | `{}` |\n",
+            self.cpu,
+            self.cores,
+            self.os,
+            self.rustc,
+            crates.join(", "),
+            self.commit
+        )
+    }
+}
+
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, model)| model.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn os() -> String {
+    let name = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|release| {
+            release
+                .lines()
+                .find_map(|l| l.strip_prefix("PRETTY_NAME="))
+                .map(|v| v.trim_matches('"').to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::OS.to_string());
+    match std::fs::read_to_string("/proc/sys/kernel/osrelease") {
+        Ok(kernel) => format!("{name}, kernel {}", kernel.trim()),
+        Err(_) => name,
+    }
+}
+
+fn command_line(program: &str, args: &[&str]) -> String {
+    Command::new(program)
+        .args(args)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn commit(workspace: &Path) -> String {
+    let dir = workspace.to_string_lossy();
+    let head = command_line("git", &["-C", &dir, "rev-parse", "--short=12", "HEAD"]);
+    let dirty = !command_line(
+        "git",
+        &["-C", &dir, "status", "--porcelain", "--untracked-files=no"],
+    )
+    .is_empty();
+    if dirty && head != "unknown" {
+        format!("{head} (with uncommitted changes)")
+    } else {
+        head
+    }
+}
+
+/// Reads `name = ...` / `version = ...` pairs from Cargo.lock.
+fn locked_versions(lock_file: &Path) -> Vec<(String, String)> {
+    let Ok(lock) = std::fs::read_to_string(lock_file) else {
+        return vec![("Cargo.lock".into(), "not found".into())];
+    };
+    let mut found = Vec::new();
+    let mut name = None;
+    for line in lock.lines() {
+        if let Some(n) = line.strip_prefix("name = ") {
+            name = Some(n.trim_matches('"').to_string());
+        } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take()) {
+            if CRATES_UNDER_TEST.contains(&n.as_str()) {
+                found.push((n, v.trim_matches('"').to_string()));
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}

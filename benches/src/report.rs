@@ -1,0 +1,419 @@
+//! The side-by-side report: one table per scenario (rows: style and driver;
+//! columns: clients; cells: aggregate operations per second, with the ratio
+//! to a baseline where one applies), as Markdown and CSV, headed by the
+//! environment.
+//!
+//! It reads criterion's `benchmark.json` and `estimates.json` files.
+//! Criterion calls that format unstable, so its version is pinned in the
+//! workspace and any file that does not parse is reported by path, never
+//! skipped silently.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+use crate::environment::Environment;
+
+/// A workload's report layout: its scenarios, and which rows are compared
+/// with which baseline.
+pub struct Workload {
+    pub name: &'static str,
+    /// Criterion group name and a sentence saying what clients do in it.
+    pub scenarios: &'static [(&'static str, &'static str)],
+    /// `(row, baseline row)`: the row's cells also show its throughput as a
+    /// fraction of the baseline's, measured in the same run.
+    pub baselines: &'static [(&'static str, &'static str)],
+}
+
+pub const COUNTER: Workload = Workload {
+    name: "counter",
+    scenarios: &[
+        ("counter-add", "every operation is `add(client, 1)`"),
+        (
+            "counter-mixed",
+            "every tenth operation is `get()`, the others `add(client, 1)`",
+        ),
+    ],
+    baselines: &[
+        ("atomic@threads", "baseline_fetch_add@threads"),
+        (
+            "actor_crossbeam@threads",
+            "baseline_crossbeam_round_trip@threads",
+        ),
+        ("actor_tokio@tokio", "baseline_tokio_round_trip@tokio"),
+    ],
+};
+
+pub const WORKLOADS: &[&Workload] = &[&COUNTER];
+
+/// One criterion result: a style under a driver with some clients.
+#[derive(Debug, Clone)]
+pub struct Measurement {
+    pub group: String,
+    /// `style@driver`, as in the criterion function id.
+    pub row: String,
+    pub clients: usize,
+    /// Median time per operation, over all clients together.
+    pub median_ns_per_op: f64,
+}
+
+impl Measurement {
+    pub fn ops_per_sec(&self) -> f64 {
+        1e9 / self.median_ns_per_op
+    }
+}
+
+#[derive(Debug)]
+pub enum ReportError {
+    NoCriterionDir(PathBuf),
+    NoResults { dir: PathBuf, workload: String },
+    Unreadable { path: PathBuf, reason: String },
+    Write { path: PathBuf, reason: String },
+}
+
+impl fmt::Display for ReportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReportError::NoCriterionDir(dir) => write!(
+                f,
+                "no criterion results at {}: run the benchmarks first (cargo bench), \
+                 or point --criterion-dir at criterion's output",
+                dir.display()
+            ),
+            ReportError::NoResults { dir, workload } => write!(
+                f,
+                "no {workload} results under {}: run `cargo bench --bench {workload}` first",
+                dir.display()
+            ),
+            ReportError::Unreadable { path, reason } => write!(
+                f,
+                "cannot read {}: {reason} (criterion's output format may have changed; \
+                 this report reads the format of the criterion version pinned in Cargo.toml)",
+                path.display()
+            ),
+            ReportError::Write { path, reason } => {
+                write!(f, "cannot write {}: {reason}", path.display())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ReportError {}
+
+/// The workspace root (where Cargo.lock lives).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("benches/ sits in the workspace")
+        .to_path_buf()
+}
+
+/// Cargo's target directory, found the way criterion finds it:
+/// `CARGO_TARGET_DIR`, else `cargo metadata`, else `<workspace>/target`.
+pub fn target_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
+        return PathBuf::from(dir);
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    Command::new(cargo)
+        .args(["metadata", "--format-version", "1", "--no-deps"])
+        .current_dir(workspace_root())
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .and_then(|o| serde_json::from_slice::<Value>(&o.stdout).ok())
+        .and_then(|m| m["target_directory"].as_str().map(PathBuf::from))
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// Criterion's output directory: `CRITERION_HOME`, else `<target>/criterion`.
+pub fn criterion_dir() -> PathBuf {
+    std::env::var_os("CRITERION_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| target_dir().join("criterion"))
+}
+
+/// Loads every result of `workload` under `dir`. With `since`, results
+/// written before that time (left over from earlier runs) are left out.
+pub fn load(
+    dir: &Path,
+    workload: &Workload,
+    since: Option<SystemTime>,
+) -> Result<Vec<Measurement>, ReportError> {
+    if !dir.is_dir() {
+        return Err(ReportError::NoCriterionDir(dir.to_path_buf()));
+    }
+    let groups: BTreeSet<&str> = workload.scenarios.iter().map(|(g, _)| *g).collect();
+    let mut files = Vec::new();
+    find_benchmark_files(dir, &mut files).map_err(|e| ReportError::Unreadable {
+        path: dir.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let mut found = Vec::new();
+    for file in files {
+        if let Some(measurement) = read_measurement(&file, &groups, since)? {
+            found.push(measurement);
+        }
+    }
+    if found.is_empty() {
+        return Err(ReportError::NoResults {
+            dir: dir.to_path_buf(),
+            workload: workload.name.to_string(),
+        });
+    }
+    Ok(found)
+}
+
+/// Collects `.../new/benchmark.json` (criterion keeps the previous run in
+/// `base/`, which we ignore).
+fn find_benchmark_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            find_benchmark_files(&path, out)?;
+        } else if path.file_name().is_some_and(|n| n == "benchmark.json")
+            && path
+                .parent()
+                .and_then(Path::file_name)
+                .is_some_and(|n| n == "new")
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn read_json(path: &Path) -> Result<Value, ReportError> {
+    let unreadable = |reason: String| ReportError::Unreadable {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| unreadable(format!("not JSON: {e}")))
+}
+
+fn read_measurement(
+    benchmark_file: &Path,
+    groups: &BTreeSet<&str>,
+    since: Option<SystemTime>,
+) -> Result<Option<Measurement>, ReportError> {
+    let benchmark = read_json(benchmark_file)?;
+    let missing = |field: &str, path: &Path| ReportError::Unreadable {
+        path: path.to_path_buf(),
+        reason: format!("no field {field}"),
+    };
+    let group = benchmark["group_id"]
+        .as_str()
+        .ok_or_else(|| missing("group_id", benchmark_file))?;
+    if !groups.contains(group) {
+        return Ok(None);
+    }
+    let estimates_file = benchmark_file.with_file_name("estimates.json");
+    if let Some(since) = since {
+        let written = std::fs::metadata(&estimates_file)
+            .and_then(|m| m.modified())
+            .map_err(|e| ReportError::Unreadable {
+                path: estimates_file.clone(),
+                reason: e.to_string(),
+            })?;
+        if written < since {
+            return Ok(None);
+        }
+    }
+    let row = benchmark["function_id"]
+        .as_str()
+        .ok_or_else(|| missing("function_id", benchmark_file))?;
+    let clients = benchmark["value_str"]
+        .as_str()
+        .and_then(|v| v.parse::<usize>().ok())
+        .ok_or_else(|| missing("value_str (a client count)", benchmark_file))?;
+    let ops_per_iteration = benchmark["throughput"]["Elements"]
+        .as_u64()
+        .ok_or_else(|| missing("throughput.Elements", benchmark_file))?;
+    let estimates = read_json(&estimates_file)?;
+    let median_ns = estimates["median"]["point_estimate"]
+        .as_f64()
+        .ok_or_else(|| missing("median.point_estimate", &estimates_file))?;
+    Ok(Some(Measurement {
+        group: group.to_string(),
+        row: row.to_string(),
+        clients,
+        median_ns_per_op: median_ns / ops_per_iteration as f64,
+    }))
+}
+
+/// Formats operations per second with an SI prefix: `98.2 M`.
+pub fn si(ops: f64) -> String {
+    let (value, prefix) = match ops {
+        x if x >= 1e9 => (x / 1e9, " G"),
+        x if x >= 1e6 => (x / 1e6, " M"),
+        x if x >= 1e3 => (x / 1e3, " k"),
+        x => (x, " "),
+    };
+    format!("{value:.3}{prefix}").replace(".000", "")
+}
+
+fn row_sort_key(row: &str) -> (bool, String, usize) {
+    const DRIVERS: [&str; 4] = ["threads", "tokio", "async_std", "smol"];
+    let (style, driver) = row.split_once('@').unwrap_or((row, ""));
+    let driver_rank = DRIVERS
+        .iter()
+        .position(|d| *d == driver)
+        .unwrap_or(DRIVERS.len());
+    (
+        !style.starts_with("baseline"),
+        style.to_string(),
+        driver_rank,
+    )
+}
+
+/// The Markdown and CSV of a workload's report.
+pub fn render(
+    workload: &Workload,
+    measurements: &[Measurement],
+    environment: &Environment,
+) -> (String, String) {
+    let cores = environment.cores;
+    let mut md = format!(
+        "# {} benchmark results\n\n{}\n",
+        workload.name,
+        environment.markdown()
+    );
+    md.push_str(
+        "Cells are aggregate operations per second over all clients (criterion's median; higher is \
+         better). Where a row has a baseline, the cell also gives its throughput as a fraction of \
+         the baseline's with the same clients in the same run. Columns marked † have more clients \
+         than cores: oversubscribed.\n",
+    );
+    let mut csv = String::from(
+        "scenario,style,driver,clients,oversubscribed,ops_per_sec,median_ns_per_op,baseline,fraction_of_baseline\n",
+    );
+
+    for (group, description) in workload.scenarios {
+        let cells: BTreeMap<(&str, usize), &Measurement> = measurements
+            .iter()
+            .filter(|m| m.group == *group)
+            .map(|m| ((m.row.as_str(), m.clients), m))
+            .collect();
+        if cells.is_empty() {
+            md.push_str(&format!("\n## {group}\n\nNot measured in this run.\n"));
+            continue;
+        }
+        let clients: BTreeSet<usize> = cells.keys().map(|(_, c)| *c).collect();
+        let mut rows: Vec<&str> = cells
+            .keys()
+            .map(|(r, _)| *r)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        rows.sort_by_key(|r| row_sort_key(r));
+
+        md.push_str(&format!(
+            "\n## {group}\n\nClients run in a loop; {description}.\n\n| style | driver |"
+        ));
+        for c in &clients {
+            let mark = if *c > cores { " †" } else { "" };
+            md.push_str(&format!(
+                " {c} client{}{mark} |",
+                if *c == 1 { "" } else { "s" }
+            ));
+        }
+        md.push_str("\n|---|---|");
+        md.push_str(&"---:|".repeat(clients.len()));
+        md.push('\n');
+
+        for row in rows {
+            let (style, driver) = row.split_once('@').unwrap_or((row, "?"));
+            let baseline = workload
+                .baselines
+                .iter()
+                .find(|(r, _)| *r == row)
+                .map(|(_, b)| *b);
+            let baseline_name = baseline.map(|b| {
+                b.split_once('@')
+                    .map_or(b, |(s, _)| s)
+                    .trim_start_matches("baseline_")
+            });
+            md.push_str(&format!("| {style} | {driver} |"));
+            for c in &clients {
+                let Some(m) = cells.get(&(row, *c)) else {
+                    md.push_str(" – |");
+                    continue;
+                };
+                let fraction = baseline
+                    .and_then(|b| cells.get(&(b, *c)))
+                    .map(|b| m.ops_per_sec() / b.ops_per_sec());
+                match (fraction, baseline_name) {
+                    (Some(f), Some(name)) => {
+                        md.push_str(&format!(" {} ({f:.2}× {name}) |", si(m.ops_per_sec())))
+                    }
+                    _ => md.push_str(&format!(" {} |", si(m.ops_per_sec()))),
+                }
+                csv.push_str(&format!(
+                    "{group},{style},{driver},{c},{},{:.0},{:.2},{},{}\n",
+                    *c > cores,
+                    m.ops_per_sec(),
+                    m.median_ns_per_op,
+                    baseline_name.unwrap_or(""),
+                    fraction.map_or(String::new(), |f| format!("{f:.3}"))
+                ));
+            }
+            md.push('\n');
+        }
+    }
+    (md, csv)
+}
+
+/// Loads, renders and writes `<out>/<workload>.md` and `.csv`; returns the
+/// Markdown.
+pub fn write(
+    workload: &Workload,
+    criterion_dir: &Path,
+    out_dir: &Path,
+    since: Option<SystemTime>,
+) -> Result<String, ReportError> {
+    let measurements = load(criterion_dir, workload, since)?;
+    let environment = Environment::detect(&workspace_root());
+    let (md, csv) = render(workload, &measurements, &environment);
+    let write_err = |path: &Path, e: std::io::Error| ReportError::Write {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    };
+    std::fs::create_dir_all(out_dir).map_err(|e| write_err(out_dir, e))?;
+    for (extension, text) in [("md", &md), ("csv", &csv)] {
+        let path = out_dir.join(format!("{}.{extension}", workload.name));
+        std::fs::write(&path, text).map_err(|e| write_err(&path, e))?;
+    }
+    Ok(md)
+}
+
+/// Where reports are written: `<target>/workbench-report/`.
+pub fn default_out_dir() -> PathBuf {
+    target_dir().join("workbench-report")
+}
+
+/// Called at the end of a bench binary: writes and prints the report of
+/// what this run measured. Errors are printed, not raised: the measurements
+/// themselves are safe on disk and `cargo run -p benches --bin report` can
+/// retry.
+pub fn after_bench(workload: &Workload, run_started: SystemTime) {
+    let out_dir = default_out_dir();
+    match write(workload, &criterion_dir(), &out_dir, Some(run_started)) {
+        Ok(md) => {
+            println!("\n{md}");
+            println!(
+                "Report written to {}/{}.md and .csv",
+                out_dir.display(),
+                workload.name
+            );
+        }
+        Err(e) => {
+            eprintln!("error: report not written: {e}");
+            std::process::exit(1);
+        }
+    }
+}
