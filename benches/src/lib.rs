@@ -13,12 +13,24 @@ use criterion::Criterion;
 /// full sweep of every style x driver x clients stays within minutes on two
 /// cores. Command-line flags (`--quick`, `--measurement-time`, ...) still
 /// override these.
+///
+/// Criterion's per-benchmark plots are off unless `WORKBENCH_PLOTS=1`:
+/// drawing them takes longer than measuring (about 2 s a benchmark on two
+/// cores, for hundreds of benchmarks). The side-by-side report is the
+/// summary; the HTML report still has every estimate.
 pub fn criterion() -> Criterion {
-    Criterion::default()
+    let criterion = Criterion::default()
         .warm_up_time(Duration::from_millis(200))
         .measurement_time(Duration::from_millis(600))
         .sample_size(10)
-        .configure_from_args()
+        // Ten samples do not need 100,000 bootstrap resamples.
+        .nresamples(10_000);
+    let criterion = if std::env::var_os("WORKBENCH_PLOTS").is_some_and(|v| v == "1") {
+        criterion
+    } else {
+        criterion.without_plots()
+    };
+    criterion.configure_from_args()
 }
 
 /// The client counts to measure: 1, the number of cores, and twice that

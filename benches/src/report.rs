@@ -279,7 +279,7 @@ pub fn render(
 ) -> (String, String) {
     let cores = environment.cores;
     let mut md = format!(
-        "# {} benchmark results\n\n{}\n",
+        "# {} benchmark results\n\n<!-- ANCHOR: body -->\n{}\n",
         workload.name,
         environment.markdown()
     );
@@ -365,6 +365,7 @@ pub fn render(
             md.push('\n');
         }
     }
+    md.push_str("<!-- ANCHOR_END: body -->\n");
     (md, csv)
 }
 
