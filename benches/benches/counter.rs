@@ -84,11 +84,14 @@ impl<A: Future<Output = ()>, G: Future<Output = u64>> Future for AddOrGet<A, G> 
 
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        // SAFETY: this is a pin projection to the active variant: its future
-        // is never moved out of the pinned enum, and the enum has no Drop
-        // impl and no Unpin impl of its own that could move it.
-        match unsafe { self.get_unchecked_mut() } {
+        // SAFETY: a pin projection to the active variant. Its future is
+        // never moved out of the pinned enum, and the enum has no Drop or
+        // Unpin impl of its own that could move it.
+        let this = unsafe { self.get_unchecked_mut() };
+        match this {
+            // SAFETY: `add` lives in pinned memory (see above) and stays put.
             AddOrGet::Add(add) => unsafe { Pin::new_unchecked(add) }.poll(cx),
+            // SAFETY: as for `add`.
             AddOrGet::Get(get) => unsafe { Pin::new_unchecked(get) }.poll(cx).map(|total| {
                 black_box(total);
             }),

@@ -118,10 +118,10 @@ fn locked_versions(lock_file: &Path) -> Vec<(String, String)> {
     for line in lock.lines() {
         if let Some(n) = line.strip_prefix("name = ") {
             name = Some(n.trim_matches('"').to_string());
-        } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take()) {
-            if CRATES_UNDER_TEST.contains(&n.as_str()) {
-                found.push((n, v.trim_matches('"').to_string()));
-            }
+        } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take())
+            && CRATES_UNDER_TEST.contains(&n.as_str())
+        {
+            found.push((n, v.trim_matches('"').to_string()));
         }
     }
     found.sort();

@@ -418,3 +418,148 @@ pub fn after_bench(workload: &Workload, run_started: SystemTime) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A scratch criterion directory, removed on drop.
+    struct Scratch(PathBuf);
+
+    impl Scratch {
+        fn new(name: &str) -> Scratch {
+            let dir = std::env::temp_dir()
+                .join(format!("workbench-report-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            Scratch(dir)
+        }
+
+        /// Writes one result as criterion 0.8 lays it out.
+        fn result(&self, group: &str, row: &str, clients: usize, median_ns: f64) {
+            let dir = self
+                .0
+                .join(group)
+                .join(row)
+                .join(clients.to_string())
+                .join("new");
+            std::fs::create_dir_all(&dir).unwrap();
+            let benchmark = serde_json::json!({
+                "group_id": group, "function_id": row, "value_str": clients.to_string(),
+                "throughput": {"Elements": 1}, "full_id": "", "directory_name": "", "title": ""
+            });
+            std::fs::write(dir.join("benchmark.json"), benchmark.to_string()).unwrap();
+            let estimates = serde_json::json!({"median": {"point_estimate": median_ns}});
+            std::fs::write(dir.join("estimates.json"), estimates.to_string()).unwrap();
+        }
+    }
+
+    impl Drop for Scratch {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn environment() -> Environment {
+        Environment {
+            cpu: "test cpu".into(),
+            cores: 2,
+            os: "test os".into(),
+            rustc: "rustc test".into(),
+            crates: vec![("tokio".into(), "1.0.0".into())],
+            commit: "abc".into(),
+        }
+    }
+
+    #[test]
+    fn a_missing_directory_is_a_clear_error() {
+        let err = load(Path::new("/nonexistent/criterion"), &COUNTER, None).unwrap_err();
+        assert!(matches!(err, ReportError::NoCriterionDir(_)));
+        assert!(
+            err.to_string().contains("run the benchmarks first"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn an_empty_directory_says_which_workload_is_missing() {
+        let scratch = Scratch::new("empty");
+        let err = load(&scratch.0, &COUNTER, None).unwrap_err();
+        assert!(
+            err.to_string().contains("cargo bench --bench counter"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn a_malformed_file_is_named_not_skipped() {
+        let scratch = Scratch::new("malformed");
+        scratch.result("counter-add", "atomic@threads", 1, 5.0);
+        let bad = scratch
+            .0
+            .join("counter-add/atomic@threads/1/new/estimates.json");
+        std::fs::write(&bad, "{ not json").unwrap();
+        let err = load(&scratch.0, &COUNTER, None).unwrap_err();
+        let message = err.to_string();
+        assert!(
+            message.contains("estimates.json") && message.contains("not JSON"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn tables_show_throughput_baseline_fractions_and_oversubscription() {
+        let scratch = Scratch::new("render");
+        scratch.result("counter-add", "baseline_fetch_add@threads", 1, 5.0);
+        scratch.result("counter-add", "atomic@threads", 1, 10.0);
+        scratch.result("counter-add", "atomic@threads", 4, 20.0);
+        scratch.result("counter-add", "mutex@tokio", 1, 25.0);
+        let measurements = load(&scratch.0, &COUNTER, None).unwrap();
+        let (md, csv) = render(&COUNTER, &measurements, &environment());
+
+        // 10 ns per operation is 100 M ops/s, half the baseline's 200 M.
+        assert!(
+            md.contains("| atomic | threads | 100 M (0.50× fetch_add) | 50 M |"),
+            "{md}"
+        );
+        assert!(md.contains("| mutex | tokio | 40 M | – |"), "{md}");
+        assert!(
+            md.contains("4 clients †"),
+            "4 clients on 2 cores are oversubscribed:\n{md}"
+        );
+        assert!(
+            md.contains("test cpu") && md.contains("tokio 1.0.0"),
+            "environment missing:\n{md}"
+        );
+        // Baselines come first.
+        assert!(md.find("baseline_fetch_add").unwrap() < md.find("| atomic").unwrap());
+        assert!(
+            md.contains("## counter-mixed\n\nNot measured in this run."),
+            "{md}"
+        );
+        assert!(
+            csv.contains("counter-add,atomic,threads,1,false,100000000,10.00,fetch_add,0.500"),
+            "{csv}"
+        );
+        assert!(
+            csv.contains("counter-add,atomic,threads,4,true,50000000,20.00,fetch_add,"),
+            "{csv}"
+        );
+    }
+
+    #[test]
+    fn results_older_than_the_run_are_left_out() {
+        let scratch = Scratch::new("stale");
+        scratch.result("counter-add", "atomic@threads", 1, 10.0);
+        let later = SystemTime::now() + std::time::Duration::from_secs(3600);
+        let err = load(&scratch.0, &COUNTER, Some(later)).unwrap_err();
+        assert!(matches!(err, ReportError::NoResults { .. }), "{err}");
+    }
+
+    #[test]
+    fn si_prefixes() {
+        assert_eq!(si(186_704_000.0), "186.704 M");
+        assert_eq!(si(2_000_000_000.0), "2 G");
+        assert_eq!(si(21_942.0), "21.942 k");
+    }
+}

@@ -3,6 +3,9 @@
 //! cores of the reference machine: oversubscribed on purpose, so clients are
 //! preempted in the middle of operations).
 
+// Under the loom switch the facade is loom's; only loom-tests run then.
+#![cfg(not(workbench_loom))]
+
 mod common;
 
 use patterns::ClientId;

@@ -31,7 +31,7 @@ pub fn plan(client: usize, ops: usize, seed: u64) -> Vec<Option<u64>> {
     (0..ops)
         .map(|_| {
             let roll = rng.next();
-            if roll % 10 == 0 {
+            if roll.is_multiple_of(10) {
                 None
             } else {
                 Some(1 + (roll >> 8) % 1000)
