@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::Arc as StdArc;
 use std::time::{Duration, Instant};
 
-use super::Driver;
+use super::{Driver, span};
 use crate::ClientId;
 
 pub struct AsyncStd;
@@ -32,18 +32,18 @@ impl Driver for AsyncStd {
                     let start_line = StdArc::clone(&start_line);
                     async_std::task::spawn(async move {
                         start_line.wait().await;
+                        let start = Instant::now();
                         work.await;
-                        Instant::now()
+                        (start, Instant::now())
                     })
                 })
                 .collect();
             start_line.wait().await;
-            let start = Instant::now();
-            let mut finish = start;
+            let mut times = Vec::with_capacity(clients);
             for finisher in finishers {
-                finish = finish.max(finisher.await);
+                times.push(finisher.await);
             }
-            finish.saturating_duration_since(start)
+            span(times)
         })
     }
 }

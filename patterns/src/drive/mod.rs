@@ -27,7 +27,7 @@ mod tokio;
 
 use std::future::Future;
 use std::sync::Arc as StdArc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::ClientId;
 
@@ -105,6 +105,27 @@ macro_rules! for_each_driver {
             smol: $crate::drive::Smol,
         }
     };
+}
+
+/// The time from the first client's start to the last client's finish,
+/// from each client's own `(start, finish)` clock readings. Clients read the
+/// clock themselves, right after the start line: a coordinator reading it
+/// after releasing them can be descheduled (clients outnumber cores) and
+/// read it after they have all finished.
+fn span(clients: impl IntoIterator<Item = (Instant, Instant)>) -> Duration {
+    let (first_start, last_finish) = clients.into_iter().fold(
+        (None::<Instant>, None::<Instant>),
+        |(start, finish), (s, f)| {
+            (
+                Some(start.map_or(s, |x| x.min(s))),
+                Some(finish.map_or(f, |x| x.max(f))),
+            )
+        },
+    );
+    match (first_start, last_finish) {
+        (Some(start), Some(finish)) => finish.saturating_duration_since(start),
+        _ => Duration::ZERO,
+    }
 }
 
 /// The number of worker threads the async drivers use: one per core.

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use smol::Executor;
 use smol::channel::{Sender, unbounded};
 
-use super::{Driver, worker_threads};
+use super::{Driver, span, worker_threads};
 use crate::ClientId;
 
 pub struct Smol {
@@ -54,18 +54,18 @@ impl Driver for Smol {
                     let start_line = StdArc::clone(&start_line);
                     self.executor.spawn(async move {
                         start_line.wait().await;
+                        let start = Instant::now();
                         work.await;
-                        Instant::now()
+                        (start, Instant::now())
                     })
                 })
                 .collect();
             start_line.wait().await;
-            let start = Instant::now();
-            let mut finish = start;
+            let mut times = Vec::with_capacity(clients);
             for finisher in finishers {
-                finish = finish.max(finisher.await);
+                times.push(finisher.await);
             }
-            finish.saturating_duration_since(start)
+            span(times)
         })
     }
 }

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use super::{ClientOp, Driver, block_on, with_blocker};
+use super::{ClientOp, Driver, block_on, span, with_blocker};
 use crate::ClientId;
 
 pub struct Threads;
@@ -61,21 +61,16 @@ where
                 scope.spawn(move || {
                     let work = prepare(ClientId(i));
                     start_line.wait();
+                    let start = Instant::now();
                     work();
-                    Instant::now()
+                    (start, Instant::now())
                 })
             })
             .collect();
         start_line.wait();
-        let start = Instant::now();
-        let finish = finishers
-            .into_iter()
-            .map(|t| {
-                t.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .max()
-            .unwrap_or(start);
-        finish.saturating_duration_since(start)
+        span(finishers.into_iter().map(|t| {
+            t.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        }))
     })
 }

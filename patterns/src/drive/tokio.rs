@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::Arc as StdArc;
 use std::time::{Duration, Instant};
 
-use super::{Driver, worker_threads};
+use super::{Driver, span, worker_threads};
 use crate::ClientId;
 
 pub struct Tokio {
@@ -41,21 +41,21 @@ impl Driver for Tokio {
                     let start_line = StdArc::clone(&start_line);
                     tokio::spawn(async move {
                         start_line.wait().await;
+                        let start = Instant::now();
                         work.await;
-                        Instant::now()
+                        (start, Instant::now())
                     })
                 })
                 .collect();
             start_line.wait().await;
-            let start = Instant::now();
-            let mut finish = start;
+            let mut times = Vec::with_capacity(clients);
             for finisher in finishers {
                 match finisher.await {
-                    Ok(at) => finish = finish.max(at),
+                    Ok(client_times) => times.push(client_times),
                     Err(e) => std::panic::resume_unwind(e.into_panic()),
                 }
             }
-            finish.saturating_duration_since(start)
+            span(times)
         })
     }
 }
