@@ -41,6 +41,13 @@ impl Driver for Tokio {
                     let start_line = StdArc::clone(&start_line);
                     tokio::spawn(async move {
                         start_line.wait().await;
+                        // The last task through the start line wakes the
+                        // others into its worker's LIFO slot, which other
+                        // workers cannot steal from; a client that never
+                        // yields would then run all of them one after
+                        // another on that worker. Yielding once lets the
+                        // woken tasks run and the idle workers steal.
+                        tokio::task::yield_now().await;
                         let start = Instant::now();
                         work.await;
                         (start, Instant::now())
