@@ -405,7 +405,12 @@ pub fn after_bench(workload: &Workload, run_started: SystemTime) {
     let out_dir = default_out_dir();
     match write(workload, &criterion_dir(), &out_dir, Some(run_started)) {
         Ok(md) => {
-            println!("\n{md}");
+            // The anchor comments are for the book, not the terminal.
+            let printable: Vec<&str> = md
+                .lines()
+                .filter(|l| !l.starts_with("<!-- ANCHOR"))
+                .collect();
+            println!("\n{}", printable.join("\n"));
             println!(
                 "Report written to {}/{}.md and .csv",
                 out_dir.display(),
