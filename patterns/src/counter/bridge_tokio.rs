@@ -15,6 +15,10 @@ use crate::ClientId;
 use crate::counter::Counter;
 use crate::sync::{Arc, AtomicU64, Ordering::Relaxed};
 
+/// The closures cannot panic; the only way their handle fails is a runtime
+/// shut down under the counter.
+const POOL_GONE: &str = "the blocking pool is gone: was the counter's runtime shut down before it?";
+
 // ANCHOR: state
 pub struct TokioBridgeCounter {
     total: Arc<AtomicU64>,
@@ -53,7 +57,7 @@ impl Counter for TokioBridgeCounter {
         let work = self
             .pool
             .spawn_blocking(move || total.fetch_add(n, Relaxed));
-        work.await.expect("an addition cannot panic");
+        work.await.expect(POOL_GONE);
     }
     // ANCHOR_END: add
 
@@ -61,7 +65,7 @@ impl Counter for TokioBridgeCounter {
     async fn get(&self) -> u64 {
         let total = Arc::clone(&self.total);
         let work = self.pool.spawn_blocking(move || total.load(Relaxed));
-        work.await.expect("a load cannot panic")
+        work.await.expect(POOL_GONE)
     }
     // ANCHOR_END: get
 }
