@@ -2,6 +2,7 @@
 //! settings, the timing harness every workload uses, and the side-by-side
 //! report written after a run.
 
+pub mod chart;
 pub mod environment;
 pub mod report;
 

@@ -271,6 +271,42 @@ fn row_sort_key(row: &str) -> (bool, String, usize) {
     )
 }
 
+/// One scenario's measurements arranged as the table shows them.
+pub struct ScenarioTable<'m> {
+    /// Client counts, ascending: the columns.
+    pub clients: BTreeSet<usize>,
+    /// `style@driver`, baselines first, then by style and driver: the rows.
+    pub rows: Vec<&'m str>,
+    pub cells: BTreeMap<(&'m str, usize), &'m Measurement>,
+}
+
+impl<'m> ScenarioTable<'m> {
+    /// `None` when the scenario was not measured.
+    pub fn of(measurements: &'m [Measurement], group: &str) -> Option<ScenarioTable<'m>> {
+        let cells: BTreeMap<(&str, usize), &Measurement> = measurements
+            .iter()
+            .filter(|m| m.group == group)
+            .map(|m| ((m.row.as_str(), m.clients), m))
+            .collect();
+        if cells.is_empty() {
+            return None;
+        }
+        let clients = cells.keys().map(|(_, c)| *c).collect();
+        let mut rows: Vec<&str> = cells
+            .keys()
+            .map(|(r, _)| *r)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        rows.sort_by_key(|r| row_sort_key(r));
+        Some(ScenarioTable {
+            clients,
+            rows,
+            cells,
+        })
+    }
+}
+
 /// The Markdown and CSV of a workload's report.
 pub fn render(
     workload: &Workload,
@@ -294,23 +330,15 @@ pub fn render(
     );
 
     for (group, description) in workload.scenarios {
-        let cells: BTreeMap<(&str, usize), &Measurement> = measurements
-            .iter()
-            .filter(|m| m.group == *group)
-            .map(|m| ((m.row.as_str(), m.clients), m))
-            .collect();
-        if cells.is_empty() {
+        let Some(ScenarioTable {
+            clients,
+            rows,
+            cells,
+        }) = ScenarioTable::of(measurements, group)
+        else {
             md.push_str(&format!("\n## {group}\n\nNot measured in this run.\n"));
             continue;
-        }
-        let clients: BTreeSet<usize> = cells.keys().map(|(_, c)| *c).collect();
-        let mut rows: Vec<&str> = cells
-            .keys()
-            .map(|(r, _)| *r)
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        rows.sort_by_key(|r| row_sort_key(r));
+        };
 
         md.push_str(&format!(
             "\n## {group}\n\nClients run in a loop; {description}.\n\n| style | driver |"
@@ -388,6 +416,13 @@ pub fn write(
     for (extension, text) in [("md", &md), ("csv", &csv)] {
         let path = out_dir.join(format!("{}.{extension}", workload.name));
         std::fs::write(&path, text).map_err(|e| write_err(&path, e))?;
+    }
+    for (group, _) in workload.scenarios {
+        if let Some(table) = ScenarioTable::of(&measurements, group) {
+            let path = out_dir.join(format!("{group}.svg"));
+            let svg = crate::chart::svg(group, &table, &environment);
+            std::fs::write(&path, svg).map_err(|e| write_err(&path, e))?;
+        }
     }
     Ok(md)
 }
@@ -550,6 +585,26 @@ mod tests {
             csv.contains("counter-add,atomic,threads,4,true,50000000,20.00,fetch_add,"),
             "{csv}"
         );
+    }
+
+    #[test]
+    fn charts_have_a_bar_per_cell_and_name_every_row() {
+        let scratch = Scratch::new("chart");
+        scratch.result("counter-add", "baseline_fetch_add@threads", 1, 5.0);
+        scratch.result("counter-add", "atomic@threads", 1, 10.0);
+        scratch.result("counter-add", "atomic@threads", 4, 20.0);
+        let measurements = load(&scratch.0, &COUNTER, None).unwrap();
+        let table = ScenarioTable::of(&measurements, "counter-add").unwrap();
+        let svg = crate::chart::svg("counter-add", &table, &environment());
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+        assert_eq!(
+            svg.matches("<title>").count(),
+            3,
+            "one bar per measured cell:\n{svg}"
+        );
+        assert!(svg.contains("atomic @ threads") && svg.contains("baseline_fetch_add @ threads"));
+        assert!(svg.contains("4 clients (oversubscribed)"));
+        assert!(ScenarioTable::of(&measurements, "counter-mixed").is_none());
     }
 
     #[test]

@@ -15,8 +15,9 @@ use benches::report::{self, WORKLOADS};
 
 const USAGE: &str = "usage: report [--criterion-dir DIR] [--out DIR] [--book] [WORKLOAD...]
   --criterion-dir DIR  where criterion saved its results (default: <target>/criterion)
-  --out DIR            where to write <workload>.md and .csv (default: <target>/workbench-report)
-  --book               also write book/src/results/<workload>.md
+  --out DIR            where to write <workload>.md, .csv and <scenario>.svg
+                       (default: <target>/workbench-report)
+  --book               also copy them into the book's snapshot, book/src/results/
   WORKLOAD             one of the workloads below (default: all with results)";
 
 fn main() -> ExitCode {
@@ -27,6 +28,27 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Copies the report and its charts into the book's committed snapshot.
+fn update_book(
+    workload: &report::Workload,
+    md: &str,
+    out_dir: &std::path::Path,
+) -> Result<(), String> {
+    let book = report::workspace_root().join("book/src/results");
+    let path = book.join(format!("{}.md", workload.name));
+    std::fs::write(&path, md).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    for (group, _) in workload.scenarios {
+        let chart = out_dir.join(format!("{group}.svg"));
+        if chart.exists() {
+            let to = book.join(format!("{group}.svg"));
+            std::fs::copy(&chart, &to)
+                .map_err(|e| format!("cannot copy {} to {}: {e}", chart.display(), to.display()))?;
+        }
+    }
+    eprintln!("book snapshot updated: {}", book.display());
+    Ok(())
 }
 
 fn run() -> Result<(), String> {
@@ -74,11 +96,7 @@ fn run() -> Result<(), String> {
             Ok(md) => {
                 println!("{md}");
                 if book {
-                    let path = report::workspace_root()
-                        .join(format!("book/src/results/{}.md", workload.name));
-                    std::fs::write(&path, &md)
-                        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-                    eprintln!("book snapshot updated: {}", path.display());
+                    update_book(workload, &md, &out_dir)?;
                 }
                 written += 1;
             }

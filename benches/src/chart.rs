@@ -1,0 +1,132 @@
+//! One SVG chart per scenario: a group of horizontal bars per style and
+//! driver, one bar per client count, on a logarithmic axis (the styles span
+//! five orders of magnitude, from thread spawns to atomic adds). Written by
+//! hand: a few rectangles do not need a plotting library.
+
+use std::fmt::Write;
+
+use crate::environment::Environment;
+use crate::report::ScenarioTable;
+
+const WIDTH: f64 = 1000.0;
+const LABEL_WIDTH: f64 = 290.0;
+const PLOT_LEFT: f64 = LABEL_WIDTH + 10.0;
+const PLOT_RIGHT: f64 = WIDTH - 30.0;
+const TOP: f64 = 86.0;
+const BAR: f64 = 5.0;
+const GROUP_GAP: f64 = 7.0;
+/// One colour per client count, in sweep order (colour-blind-safe palette).
+const COLOURS: [&str; 6] = [
+    "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00",
+];
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+fn si_axis(value: f64) -> String {
+    match value {
+        v if v >= 1e9 => format!("{}G", v / 1e9),
+        v if v >= 1e6 => format!("{}M", v / 1e6),
+        v if v >= 1e3 => format!("{}k", v / 1e3),
+        v => format!("{v}"),
+    }
+}
+
+pub fn svg(group: &str, table: &ScenarioTable, environment: &Environment) -> String {
+    let clients: Vec<usize> = table.clients.iter().copied().collect();
+    let throughputs = table.cells.values().map(|m| m.ops_per_sec());
+    let (low, high) = throughputs.fold((f64::MAX, 0.0f64), |(lo, hi), t| (lo.min(t), hi.max(t)));
+    let first_decade = low.log10().floor();
+    let last_decade = high.log10().ceil().max(first_decade + 1.0);
+    let x = |ops: f64| {
+        PLOT_LEFT
+            + (ops.log10() - first_decade) / (last_decade - first_decade) * (PLOT_RIGHT - PLOT_LEFT)
+    };
+    let group_height = clients.len() as f64 * (BAR + 1.0) + GROUP_GAP;
+    let plot_bottom = TOP + table.rows.len() as f64 * group_height;
+    let height = plot_bottom + 30.0;
+
+    let mut svg = String::new();
+    let _ = writeln!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="11">"#
+    );
+    let _ = writeln!(svg, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        svg,
+        r#"<text x="10" y="20" font-size="15" font-weight="bold">{}: aggregate operations per second (log scale; longer is better)</text>"#,
+        escape(group)
+    );
+    let _ = writeln!(
+        svg,
+        r##"<text x="10" y="38" fill="#555">{} ({} cores), {}, commit {}</text>"##,
+        escape(&environment.cpu),
+        environment.cores,
+        escape(&environment.rustc),
+        escape(&environment.commit)
+    );
+    // Legend.
+    for (i, c) in clients.iter().enumerate() {
+        let lx = 10.0 + i as f64 * 190.0;
+        let mark = if *c > environment.cores {
+            " (oversubscribed)"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            svg,
+            r#"<rect x="{lx}" y="50" width="12" height="12" fill="{}"/><text x="{}" y="60">{c} client{}{mark}</text>"#,
+            COLOURS[i % COLOURS.len()],
+            lx + 16.0,
+            if *c == 1 { "" } else { "s" }
+        );
+    }
+    // Decade grid lines and labels.
+    let mut decade = first_decade;
+    while decade <= last_decade {
+        let gx = x(10f64.powf(decade));
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{gx:.1}" y1="{}" x2="{gx:.1}" y2="{plot_bottom}" stroke="#ddd"/><text x="{gx:.1}" y="{}" text-anchor="middle" fill="#555">{}</text>"##,
+            TOP - 8.0,
+            plot_bottom + 14.0,
+            si_axis(10f64.powf(decade))
+        );
+        decade += 1.0;
+    }
+    // One group of bars per row.
+    for (r, row) in table.rows.iter().enumerate() {
+        let gy = TOP + r as f64 * group_height;
+        let weight = if row.starts_with("baseline") {
+            "bold"
+        } else {
+            "normal"
+        };
+        let label = row.replacen('@', " @ ", 1);
+        let _ = writeln!(
+            svg,
+            r#"<text x="{LABEL_WIDTH}" y="{:.1}" text-anchor="end" font-weight="{weight}">{}</text>"#,
+            gy + (group_height - GROUP_GAP) / 2.0 + 4.0,
+            escape(&label)
+        );
+        for (i, c) in clients.iter().enumerate() {
+            let Some(m) = table.cells.get(&(*row, *c)) else {
+                continue;
+            };
+            let bar_y = gy + i as f64 * (BAR + 1.0);
+            let _ = writeln!(
+                svg,
+                r#"<rect x="{PLOT_LEFT}" y="{bar_y:.1}" width="{:.1}" height="{BAR}" fill="{}"><title>{} with {c} client(s): {} ops/s</title></rect>"#,
+                (x(m.ops_per_sec()) - PLOT_LEFT).max(1.0),
+                COLOURS[i % COLOURS.len()],
+                escape(row),
+                crate::report::si(m.ops_per_sec())
+            );
+        }
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
