@@ -17,14 +17,17 @@ use loom::thread;
 use patterns::ClientId;
 use patterns::counter::Counter;
 
+/// The second client, on a thread of its own: it adds 1.
+fn other_client_adds_one<C: Counter>(counter: &Arc<C>) -> thread::JoinHandle<()> {
+    let counter = Arc::clone(counter);
+    thread::spawn(move || block_on(counter.add(ClientId(1), 1)))
+}
+
 /// Two clients add 1 each; once both are done, the total is 2.
 fn no_lost_update<C: Counter>() {
     loom::model(|| {
         let counter = Arc::new(C::new(2));
-        let other = thread::spawn({
-            let counter = Arc::clone(&counter);
-            move || block_on(counter.add(ClientId(1), 1))
-        });
+        let other = other_client_adds_one(&counter);
         block_on(counter.add(ClientId(0), 1));
         other.join().unwrap();
         let total = block_on(counter.get());
@@ -37,10 +40,7 @@ fn no_lost_update<C: Counter>() {
 fn get_sees_own_add<C: Counter>() {
     loom::model(|| {
         let counter = Arc::new(C::new(2));
-        let other = thread::spawn({
-            let counter = Arc::clone(&counter);
-            move || block_on(counter.add(ClientId(1), 1))
-        });
+        let other = other_client_adds_one(&counter);
         block_on(counter.add(ClientId(0), 1));
         let seen = block_on(counter.get());
         assert!((1..=2).contains(&seen), "get after own add returned {seen}");

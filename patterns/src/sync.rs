@@ -17,7 +17,7 @@
 
 #[cfg(not(workbench_loom))]
 mod world {
-    pub use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    pub use std::sync::atomic::{AtomicU64, Ordering};
     pub use std::sync::{Arc, Condvar, Mutex, MutexGuard};
     pub use std::thread::{JoinHandle, Thread, current, park, spawn};
     pub use std::thread_local;
@@ -30,7 +30,7 @@ mod world {
 
 #[cfg(workbench_loom)]
 mod world {
-    pub use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    pub use loom::sync::atomic::{AtomicU64, Ordering};
     pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
     pub use loom::thread::{JoinHandle, Thread, current, park, spawn};
     pub use loom::thread_local;

@@ -15,7 +15,7 @@
 use crate::ClientId;
 use crate::counter::{Counter, INBOX_CAPACITY};
 use crate::primitives::BoundedQueue;
-use crate::primitives::reply::{ReplyTo, this_thread_reply_queue};
+use crate::primitives::reply::{ReplyTo, with_this_thread_reply_queue};
 use crate::sync::{Arc, JoinHandle, spawn};
 
 // ANCHOR: state
@@ -51,11 +51,12 @@ fn run_owner(inbox: &BoundedQueue<Request>) {
 
 impl ActorCounter {
     fn ask(&self, request: impl FnOnce(ReplyTo) -> Request) -> u64 {
-        let reply = this_thread_reply_queue();
-        if self.inbox.push(request(Arc::clone(&reply))).is_err() {
-            unreachable!("the inbox closes only in drop, after every caller");
-        }
-        reply.pop().expect("reply queues are never closed")
+        with_this_thread_reply_queue(|reply| {
+            if self.inbox.push(request(Arc::clone(reply))).is_err() {
+                unreachable!("the inbox closes only in drop, after every caller");
+            }
+            reply.pop().expect("reply queues are never closed")
+        })
     }
 }
 

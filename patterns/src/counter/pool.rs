@@ -18,7 +18,7 @@
 use crate::ClientId;
 use crate::counter::{Counter, INBOX_CAPACITY};
 use crate::primitives::BoundedQueue;
-use crate::primitives::reply::{MAX_ANSWERS, ReplyTo, this_thread_reply_queue};
+use crate::primitives::reply::{MAX_ANSWERS, ReplyTo, with_this_thread_reply_queue};
 use crate::sync::{Arc, JoinHandle, cores, spawn};
 
 // ANCHOR: state
@@ -85,28 +85,29 @@ impl Counter for PoolCounter {
 
     // ANCHOR: add
     async fn add(&self, client: ClientId, n: u64) {
-        let reply = this_thread_reply_queue();
         let worker = &self.workers[client.0 % self.workers.len()];
-        Self::send(
-            worker,
-            Job::Add {
-                n,
-                reply: Arc::clone(&reply),
-            },
-        );
-        reply.pop().expect("reply queues are never closed");
+        with_this_thread_reply_queue(|reply| {
+            let reply_to = Arc::clone(reply);
+            Self::send(worker, Job::Add { n, reply: reply_to });
+            reply.pop().expect("reply queues are never closed");
+        })
     }
     // ANCHOR_END: add
 
     // ANCHOR: get
     async fn get(&self) -> u64 {
-        let reply = this_thread_reply_queue();
-        for worker in &self.workers {
-            let reply = Arc::clone(&reply);
-            Self::send(worker, Job::Report { reply });
-        }
-        (0..self.workers.len()).fold(0u64, |sum, _| {
-            sum.wrapping_add(reply.pop().expect("reply queues are never closed"))
+        with_this_thread_reply_queue(|reply| {
+            for worker in &self.workers {
+                Self::send(
+                    worker,
+                    Job::Report {
+                        reply: Arc::clone(reply),
+                    },
+                );
+            }
+            (0..self.workers.len()).fold(0u64, |sum, _| {
+                sum.wrapping_add(reply.pop().expect("reply queues are never closed"))
+            })
         })
     }
     // ANCHOR_END: get

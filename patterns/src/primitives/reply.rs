@@ -21,7 +21,9 @@ thread_local! {
     static REPLY_QUEUE: ReplyTo = Arc::new(BoundedQueue::new(MAX_ANSWERS));
 }
 
-/// The calling thread's reply queue.
-pub fn this_thread_reply_queue() -> ReplyTo {
-    REPLY_QUEUE.with(Arc::clone)
+/// Lends `f` the calling thread's reply queue. Borrowed, not cloned: the
+/// only reference-count increment per request is the one the request itself
+/// carries to the owner.
+pub fn with_this_thread_reply_queue<R>(f: impl FnOnce(&ReplyTo) -> R) -> R {
+    REPLY_QUEUE.with(f)
 }

@@ -105,8 +105,6 @@ impl<T> Drop for SpawnBlocking<T> {
     fn drop(&mut self) {
         // Dropped before completion: the closure cannot be cancelled, so we
         // wait for it rather than leave its thread running unowned.
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.join_thread();
     }
 }
