@@ -24,6 +24,7 @@
 //! - [`drive`]: drivers that run N clients against an implementation on OS
 //!   threads, tokio, async-std or smol (not built under loom).
 
+pub mod bank;
 pub mod counter;
 pub mod primitives;
 pub mod sync;

@@ -18,7 +18,9 @@
 #[cfg(not(workbench_loom))]
 mod world {
     pub use std::sync::atomic::{AtomicU64, Ordering};
-    pub use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+    pub use std::sync::{
+        Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
+    };
     pub use std::thread::{JoinHandle, Thread, current, park, spawn};
     pub use std::thread_local;
 
@@ -31,7 +33,9 @@ mod world {
 #[cfg(workbench_loom)]
 mod world {
     pub use loom::sync::atomic::{AtomicU64, Ordering};
-    pub use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
+    pub use loom::sync::{
+        Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
+    };
     pub use loom::thread::{JoinHandle, Thread, current, park, spawn};
     pub use loom::thread_local;
 
@@ -50,5 +54,19 @@ pub use world::*;
 pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Takes `rwlock` for reading, ignoring poisoning (see [`lock`]).
+pub fn read<T>(rwlock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    rwlock
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Takes `rwlock` for writing, ignoring poisoning (see [`lock`]).
+pub fn write<T>(rwlock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    rwlock
+        .write()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

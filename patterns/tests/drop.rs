@@ -11,6 +11,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
+use patterns::bank::{AccountId, Bank};
 use patterns::counter::Counter;
 use patterns::drive::{Threads, block_on};
 
@@ -33,6 +34,16 @@ fn settles_to(expected: usize) -> usize {
     }
 }
 
+fn assert_joined(style: &str, before: usize) {
+    let after = settles_to(before);
+    assert_eq!(
+        after,
+        before,
+        "{style} left {} thread(s) running",
+        after as isize - before as isize
+    );
+}
+
 fn leaves_no_thread<C: Counter>() {
     let before = thread_count();
     let counter = C::new(4);
@@ -40,15 +51,34 @@ fn leaves_no_thread<C: Counter>() {
     block_on(counter.add(patterns::ClientId(0), 1));
     assert_eq!(block_on(counter.get()), 1);
     drop(counter);
-    let after = settles_to(before);
-    assert_eq!(
-        after,
-        before,
-        "{} left {} thread(s) running",
-        C::STYLE,
-        after as isize - before as isize
-    );
+    assert_joined(C::STYLE, before);
 }
+
+fn bank_leaves_no_thread<B: Bank>() {
+    let before = thread_count();
+    let bank = B::new(&[3, 4]);
+    block_on(bank.transfer(AccountId(0), AccountId(1), 2)).unwrap();
+    assert_eq!(block_on(bank.audit()), 7);
+    drop(bank);
+    assert_joined(B::STYLE, before);
+}
+
+macro_rules! bank_drop_checks {
+    (
+        facade: [$($f:ident: $ft:ty,)*],
+        library: [$($l:ident: $lt:ty,)*],
+        torn: [$($t:ident: $tt:ty,)*],
+        broken: [$($b:ident: $bt:ty,)*],
+    ) => {
+        fn every_bank_joins_its_threads() {
+            $(bank_leaves_no_thread::<$ft>();)*
+            $(bank_leaves_no_thread::<$lt>();)*
+            $(bank_leaves_no_thread::<$tt>();)*
+        }
+    };
+}
+
+patterns::for_each_bank!(bank_drop_checks);
 
 macro_rules! drop_checks {
     (
@@ -69,6 +99,7 @@ macro_rules! drop_checks {
                     let _counter = <$lt>::new(4); // dropped here
                 }
             )*
+            every_bank_joins_its_threads();
         }
     };
 }

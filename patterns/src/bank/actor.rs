@@ -1,0 +1,140 @@
+//! **actor**: one owner thread holds every balance in a plain `Box<[u64]>`;
+//! nobody else can touch them. Clients send requests into its bounded inbox
+//! (the facade `BoundedQueue`) and wait on their thread's reply queue.
+//!
+//! The invariant is easy for the same reason as in `mutex`: one thread does
+//! everything, one request at a time, so no one can observe a half-done
+//! transfer. The difference is who does the work: here the owner runs every
+//! transfer, so clients never touch the balances' cache lines, and the cost
+//! per operation is a round trip between two threads whatever the number
+//! of accounts. Contention and account count barely matter; the owner's
+//! single core is the ceiling.
+//!
+//! Arguments are checked on the client's side, so a bad request never
+//! costs a round trip. The answer to a transfer is the source balance the
+//! owner saw: the client derives the outcome from it exactly as the owner
+//! did ([`move_money`]'s rule), so the reply stays one `u64` and the
+//! per-thread reply queue (no allocation per request) serves every request.
+//!
+//! Drop: the inbox is closed, the owner drains it, exits, and is joined.
+
+use crate::bank::{
+    AccountId, Bank, BankError, INBOX_CAPACITY, check_account, check_transfer, move_money,
+    opening_total, sum,
+};
+use crate::primitives::BoundedQueue;
+use crate::primitives::reply::{ReplyTo, with_this_thread_reply_queue};
+use crate::sync::{Arc, JoinHandle, spawn};
+
+// ANCHOR: state
+pub struct ActorBank {
+    inbox: Arc<BoundedQueue<Request>>,
+    owner: Option<JoinHandle<()>>,
+    accounts: usize,
+}
+
+enum Request {
+    /// Answered with the source balance before the transfer was attempted.
+    Transfer {
+        from: AccountId,
+        to: AccountId,
+        amount: u64,
+        reply: ReplyTo,
+    },
+    Balance {
+        account: AccountId,
+        reply: ReplyTo,
+    },
+    Audit {
+        reply: ReplyTo,
+    },
+}
+// ANCHOR_END: state
+
+// ANCHOR: owner
+fn run_owner(mut balances: Vec<u64>, inbox: &BoundedQueue<Request>) {
+    while let Some(request) = inbox.pop() {
+        let (answer, reply) = match request {
+            Request::Transfer {
+                from,
+                to,
+                amount,
+                reply,
+            } => {
+                let [f, t] = balances
+                    .get_disjoint_mut([from.0, to.0])
+                    .expect("checked by the client");
+                let before = *f;
+                let _refused_or_done = move_money(from, f, t, amount);
+                (before, reply)
+            }
+            Request::Balance { account, reply } => (balances[account.0], reply),
+            Request::Audit { reply } => (sum(balances.iter().copied()), reply),
+        };
+        // A reply queue never fills: its client waits for each answer.
+        let _ = reply.push(answer);
+    }
+}
+// ANCHOR_END: owner
+
+impl ActorBank {
+    fn ask(&self, request: impl FnOnce(ReplyTo) -> Request) -> u64 {
+        with_this_thread_reply_queue(|reply| {
+            if self.inbox.push(request(Arc::clone(reply))).is_err() {
+                unreachable!("the inbox closes only in drop, after every caller");
+            }
+            reply.pop().expect("reply queues are never closed")
+        })
+    }
+}
+
+impl Bank for ActorBank {
+    const STYLE: &'static str = "actor";
+
+    fn new(opening: &[u64]) -> Self {
+        opening_total(opening);
+        let inbox = Arc::new(BoundedQueue::new(INBOX_CAPACITY));
+        let owner = spawn({
+            let (inbox, balances) = (Arc::clone(&inbox), opening.to_vec());
+            move || run_owner(balances, &inbox)
+        });
+        ActorBank {
+            inbox,
+            owner: Some(owner),
+            accounts: opening.len(),
+        }
+    }
+
+    // ANCHOR: transfer
+    async fn transfer(&self, from: AccountId, to: AccountId, amount: u64) -> Result<(), BankError> {
+        check_transfer(self.accounts, from, to, amount)?;
+        let mut before = self.ask(|reply| Request::Transfer {
+            from,
+            to,
+            amount,
+            reply,
+        });
+        // Replay the owner's decision on its answer (the destination's value
+        // does not enter into it).
+        move_money(from, &mut before, &mut 0, amount)
+    }
+    // ANCHOR_END: transfer
+
+    async fn balance(&self, account: AccountId) -> Result<u64, BankError> {
+        check_account(self.accounts, account)?;
+        Ok(self.ask(|reply| Request::Balance { account, reply }))
+    }
+
+    async fn audit(&self) -> u64 {
+        self.ask(|reply| Request::Audit { reply })
+    }
+}
+
+impl Drop for ActorBank {
+    fn drop(&mut self) {
+        self.inbox.close();
+        if let Some(owner) = self.owner.take() {
+            let _ = owner.join();
+        }
+    }
+}

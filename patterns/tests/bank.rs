@@ -1,0 +1,481 @@
+//! The bank's contract and stress tests, for every implementation in the
+//! registry under every driver, with 2 and 8 clients; and the proof that the
+//! checks catch the two broken styles: `naive` deadlocks, `atomic` tears
+//! audits.
+
+// Under the loom switch the facade is loom's; only loom-tests run then.
+#![cfg(not(workbench_loom))]
+
+mod common;
+
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::Duration;
+
+use patterns::ClientId;
+use patterns::bank::{AccountId, Bank, BankError, SequentialBank};
+use patterns::drive::{Driver, Threads, block_on};
+
+use common::Xorshift;
+
+fn balances<B: Bank>(bank: &B, accounts: usize) -> Vec<u64> {
+    (0..accounts)
+        .map(|a| block_on(bank.balance(AccountId(a))).expect("a known account"))
+        .collect()
+}
+
+// ---- contract, one client ----
+
+fn opens_with_the_given_balances<B: Bank>() {
+    let bank = B::new(&[5, 0, 7]);
+    assert_eq!(balances(&bank, 3), [5, 0, 7]);
+    assert_eq!(block_on(bank.audit()), 12);
+}
+
+fn transfers_move_money<B: Bank>() {
+    let bank = B::new(&[10, 0, 3]);
+    block_on(bank.transfer(AccountId(0), AccountId(1), 4)).unwrap();
+    block_on(bank.transfer(AccountId(2), AccountId(0), 3)).unwrap();
+    // The whole balance may go: zero is not negative.
+    block_on(bank.transfer(AccountId(1), AccountId(2), 4)).unwrap();
+    assert_eq!(balances(&bank, 3), [9, 0, 4]);
+    assert_eq!(block_on(bank.audit()), 13);
+}
+
+fn bad_requests_are_refused_and_change_nothing<B: Bank>() {
+    let bank = B::new(&[10, 20]);
+    let (a, b, nowhere) = (AccountId(0), AccountId(1), AccountId(2));
+    let refused = [
+        (nowhere, b, 1, BankError::UnknownAccount(nowhere)),
+        (a, nowhere, 1, BankError::UnknownAccount(nowhere)),
+        // Unknown beats zero: the checks come in the contract's order.
+        (
+            a,
+            AccountId(usize::MAX),
+            0,
+            BankError::UnknownAccount(AccountId(usize::MAX)),
+        ),
+        (a, a, 1, BankError::SameAccount(a)),
+        (a, b, 0, BankError::ZeroAmount),
+        (
+            a,
+            b,
+            11,
+            BankError::InsufficientFunds {
+                account: a,
+                available: 10,
+                requested: 11,
+            },
+        ),
+        // An amount that would overflow the destination can never be covered.
+        (
+            b,
+            a,
+            u64::MAX,
+            BankError::InsufficientFunds {
+                account: b,
+                available: 20,
+                requested: u64::MAX,
+            },
+        ),
+    ];
+    for (from, to, amount, expected) in refused {
+        let got = block_on(bank.transfer(from, to, amount));
+        assert_eq!(
+            got,
+            Err(expected),
+            "{}: transfer({from:?}, {to:?}, {amount})",
+            B::STYLE
+        );
+        assert_eq!(
+            balances(&bank, 2),
+            [10, 20],
+            "{}: a refusal changed a balance",
+            B::STYLE
+        );
+    }
+    assert_eq!(
+        block_on(bank.balance(nowhere)),
+        Err(BankError::UnknownAccount(nowhere))
+    );
+    assert_eq!(block_on(bank.audit()), 30);
+}
+
+fn an_empty_bank_refuses_everything<B: Bank>() {
+    let bank = B::new(&[]);
+    assert_eq!(block_on(bank.audit()), 0);
+    let err = block_on(bank.transfer(AccountId(0), AccountId(1), 1));
+    assert_eq!(err, Err(BankError::UnknownAccount(AccountId(0))));
+}
+
+/// A long random sequence of requests, a tenth of them invalid, gives
+/// exactly the model's answers: the model is the specification.
+fn matches_the_model<B: Bank>() {
+    let opening = [50, 0, 120, 7, 1];
+    let bank = B::new(&opening);
+    let mut model = SequentialBank::new(&opening);
+    let mut rng = Xorshift::new(7);
+    // One past the last account, so some requests name an unknown one.
+    let account = |rng: &mut Xorshift| AccountId((rng.next() % 6) as usize);
+    for step in 0..2_000 {
+        let roll = rng.next() % 20;
+        let (from, to) = (account(&mut rng), account(&mut rng));
+        match roll {
+            0 => assert_eq!(block_on(bank.audit()), model.audit(), "step {step}: audit"),
+            1 | 2 => assert_eq!(
+                block_on(bank.balance(from)),
+                model.balance(from),
+                "step {step}: balance({from:?})"
+            ),
+            _ => {
+                let amount = match roll {
+                    3 => 0,
+                    4 => u64::MAX - rng.next() % 3,
+                    _ => rng.next() % 60,
+                };
+                assert_eq!(
+                    block_on(bank.transfer(from, to, amount)),
+                    model.transfer(from, to, amount),
+                    "step {step}: transfer({from:?}, {to:?}, {amount})"
+                );
+            }
+        }
+    }
+    assert_eq!(balances(&bank, opening.len()), model.balances());
+}
+
+fn refuses_an_opening_total_past_u64_max<B: Bank>() {
+    let refused = std::panic::catch_unwind(|| B::new(&[u64::MAX, 1])).err();
+    let message = refused
+        .as_ref()
+        .and_then(|p| {
+            p.downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        })
+        .unwrap_or_else(|| panic!("{} accepted balances adding up past u64::MAX", B::STYLE));
+    assert!(message.contains("more than u64::MAX"), "{message}");
+}
+
+// ---- stress: many clients, hot accounts, concurrent audits ----
+
+/// What one stress run does.
+#[derive(Clone, Copy)]
+struct Load {
+    clients: usize,
+    ops: usize,
+    accounts: usize,
+    /// Percent of operations that audit; as many again read a balance.
+    audit_percent: u64,
+    seed: u64,
+}
+
+/// How long a stress run may go without any operation completing before
+/// the watchdog calls it a deadlock. Even an oversubscribed actor completes
+/// thousands of operations a second.
+const STALL: Duration = Duration::from_secs(3);
+
+/// Runs `load` against a fresh `B` under a fresh `D`, and checks everything
+/// the contract lets us observe:
+///
+/// - every audit returns the opening total (a torn audit is reported);
+/// - every balance read is at most the total;
+/// - transfers are refused only for insufficient funds (the plan makes only
+///   valid requests), and only when the reported balance is short;
+/// - afterwards every balance is its opening balance plus what the
+///   successful transfers moved in minus what they moved out (the model's
+///   answer for those transfers, in whatever order they ran), and the audit
+///   is the opening total.
+///
+/// A watchdog thread gives up when no operation completes for [`STALL`] and
+/// reports a deadlock; the stuck clients are left behind (they can never
+/// finish), which is why the run happens on a thread of its own.
+fn stress<B: Bank, D: Driver + 'static>(load: Load) -> Result<(), String> {
+    let progress = Arc::new(AtomicU64::new(0));
+    let (done, outcome) = mpsc::channel();
+    std::thread::spawn({
+        let progress = Arc::clone(&progress);
+        move || {
+            let _ = done.send(stress_run::<B, D>(load, progress));
+        }
+    });
+    let mut last = 0;
+    loop {
+        match outcome.recv_timeout(STALL) {
+            Ok(result) => return result,
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err("the stress run panicked".to_string());
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {
+                let now = progress.load(Relaxed);
+                if now == last {
+                    return Err(format!(
+                        "deadlock: no operation completed for {STALL:?} ({now} of {} done, {} clients under {})",
+                        load.clients * load.ops,
+                        load.clients,
+                        D::NAME
+                    ));
+                }
+                last = now;
+            }
+        }
+    }
+}
+
+fn stress_run<B: Bank, D: Driver>(load: Load, progress: Arc<AtomicU64>) -> Result<(), String> {
+    let opening: Vec<u64> = (0..load.accounts as u64).map(|a| 100 + a).collect();
+    let total: u64 = opening.iter().sum();
+    let driver = D::new();
+    let bank = Arc::new(driver.enter(|| B::new(&opening)));
+    let net = Arc::new(Mutex::new(vec![0i64; load.accounts]));
+    let violations = Arc::new(Mutex::new(Vec::<String>::new()));
+    driver.run(load.clients, {
+        let (bank, net, violations) = (bank.clone(), net.clone(), violations.clone());
+        move |id: ClientId| {
+            let (bank, net, violations, progress) = (
+                bank.clone(),
+                net.clone(),
+                violations.clone(),
+                progress.clone(),
+            );
+            async move {
+                let mut rng = Xorshift::new(load.seed ^ (id.0 as u64 + 1) << 20);
+                let mut own_net = vec![0i64; load.accounts];
+                let mut problems = Vec::new();
+                for _ in 0..load.ops {
+                    let roll = rng.next() % 100;
+                    let from = (rng.next() % load.accounts as u64) as usize;
+                    if roll < load.audit_percent {
+                        let seen = bank.audit().await;
+                        if seen != total {
+                            problems.push(format!("torn audit: saw {seen}, the total is {total}"));
+                        }
+                    } else if roll < 2 * load.audit_percent {
+                        let seen = bank.balance(AccountId(from)).await;
+                        if !matches!(seen, Ok(b) if b <= total) {
+                            problems.push(format!(
+                                "balance({from}) gave {seen:?}, the total is {total}"
+                            ));
+                        }
+                    } else {
+                        let step = 1 + rng.next() % (load.accounts as u64 - 1);
+                        let to = (from + step as usize) % load.accounts;
+                        let amount = 1 + rng.next() % 60;
+                        match bank.transfer(AccountId(from), AccountId(to), amount).await {
+                            Ok(()) => {
+                                own_net[from] -= amount as i64;
+                                own_net[to] += amount as i64;
+                            }
+                            Err(BankError::InsufficientFunds {
+                                available,
+                                requested,
+                                ..
+                            }) if available < requested && requested == amount => {}
+                            Err(other) => problems
+                                .push(format!("transfer({from}, {to}, {amount}) refused: {other}")),
+                        }
+                    }
+                    progress.fetch_add(1, Relaxed);
+                }
+                for (sum, own) in net.lock().unwrap().iter_mut().zip(own_net) {
+                    *sum += own;
+                }
+                let mut violations = violations.lock().unwrap();
+                violations.extend(
+                    problems
+                        .into_iter()
+                        .map(|p| format!("client {}: {p}", id.0)),
+                );
+            }
+        }
+    });
+
+    let mut violations = Arc::try_unwrap(violations)
+        .expect("clients are done")
+        .into_inner()
+        .unwrap();
+    let net = net.lock().unwrap();
+    let expected: Vec<u64> = opening
+        .iter()
+        .zip(net.iter())
+        .map(|(open, moved)| (*open as i64 + moved) as u64)
+        .collect();
+    let finals = balances(&*bank, load.accounts);
+    if finals != expected {
+        violations.push(format!(
+            "money moved wrongly: final balances {finals:?}, the successful transfers give {expected:?}"
+        ));
+    }
+    let audit = block_on(bank.audit());
+    if audit != total {
+        violations.push(format!("final audit {audit}, the total is {total}"));
+    }
+    drop(bank);
+    match violations.first() {
+        None => Ok(()),
+        Some(first) => Err(format!(
+            "{first} ({} violation(s) in all, {} clients under {})",
+            violations.len(),
+            load.clients,
+            D::NAME
+        )),
+    }
+}
+
+/// Four hot accounts: transfers between them go both ways all the time, and
+/// a tenth of operations audit or read a balance.
+fn passes_stress<B: Bank, D: Driver + 'static>(clients: usize) {
+    let load = Load {
+        clients,
+        ops: 1_000,
+        accounts: 4,
+        audit_percent: 5,
+        seed: 0xBA4C,
+    };
+    if let Err(violation) = stress::<B, D>(load) {
+        panic!("{} under {}: {violation}", B::STYLE, D::NAME);
+    }
+}
+
+macro_rules! contract_tests {
+    (
+        facade: [$($f:ident: $ft:ty,)*],
+        library: [$($l:ident: $lt:ty,)*],
+        torn: [$($t:ident: $tt:ty,)*],
+        broken: [$($b:ident: $bt:ty,)*],
+    ) => {
+        $(contract_tests!(@one $f: $ft, stress);)*
+        $(contract_tests!(@one $l: $lt, stress);)*
+        // Torn styles keep every part of the contract a single client can
+        // see; the stress test would (and must, see below) fail them.
+        $(contract_tests!(@one $t: $tt, no_stress);)*
+        // The broken style too: its deadlock needs two clients.
+        $(contract_tests!(@one $b: $bt, no_stress);)*
+    };
+    (@one $module:ident: $bank:ty, $stress:ident) => {
+        mod $module {
+            #[test]
+            fn opens_with_the_given_balances() {
+                super::opens_with_the_given_balances::<$bank>();
+            }
+
+            #[test]
+            fn transfers_move_money() {
+                super::transfers_move_money::<$bank>();
+            }
+
+            #[test]
+            fn bad_requests_are_refused_and_change_nothing() {
+                super::bad_requests_are_refused_and_change_nothing::<$bank>();
+            }
+
+            #[test]
+            fn an_empty_bank_refuses_everything() {
+                super::an_empty_bank_refuses_everything::<$bank>();
+            }
+
+            #[test]
+            fn matches_the_model() {
+                super::matches_the_model::<$bank>();
+            }
+
+            #[test]
+            fn refuses_an_opening_total_past_u64_max() {
+                super::refuses_an_opening_total_past_u64_max::<$bank>();
+            }
+
+            contract_tests!(@$stress $bank);
+        }
+    };
+    (@stress $bank:ty) => {
+        patterns::for_each_driver!(stress_per_driver, $bank);
+    };
+    (@no_stress $bank:ty) => {};
+}
+
+macro_rules! stress_per_driver {
+    ([$bank:ty] $($driver:ident: $driver_type:ty,)*) => {
+        $(mod $driver {
+            #[test]
+            fn two_clients() {
+                crate::passes_stress::<$bank, $driver_type>(2);
+            }
+
+            #[test]
+            fn eight_clients() {
+                crate::passes_stress::<$bank, $driver_type>(8);
+            }
+        })*
+    };
+}
+
+patterns::for_each_bank!(contract_tests);
+
+// ---- the checkers catch the broken styles ----
+
+/// Two accounts, two clients, nothing but transfers: with `naive`, clients
+/// moving money in opposite directions soon hold one lock each and wait for
+/// the other's. The watchdog must report it (and the test must not hang).
+#[test]
+fn naive_deadlock_is_caught_by_the_stress_watchdog() {
+    use patterns::bank::naive::NaiveBank;
+    let report = stress::<NaiveBank, Threads>(deadlock_load())
+        .expect_err("naive's opposite transfers never deadlocked");
+    assert!(
+        report.starts_with("deadlock: no operation completed"),
+        "unexpected report: {report}"
+    );
+}
+
+/// The same load with the locks taken in order completes, so the catch
+/// above is naive's lock order, not the watchdog's impatience.
+#[test]
+fn the_deadlock_load_passes_with_ordered_locks() {
+    use patterns::bank::ordered::OrderedBank;
+    stress::<OrderedBank, Threads>(deadlock_load()).unwrap();
+}
+
+fn deadlock_load() -> Load {
+    Load {
+        clients: 2,
+        ops: 200_000,
+        accounts: 2,
+        audit_percent: 0,
+        seed: 1,
+    }
+}
+
+/// `atomic` conserves money but its audits read a state no instant ever
+/// had. The window is the few nanoseconds between a withdrawal and its
+/// deposit, so the test gives it many chances: clients outnumber cores, so
+/// some are preempted inside the window.
+#[test]
+fn atomic_torn_audit_is_caught_by_the_stress_test() {
+    use patterns::bank::atomic::AtomicBank;
+    let caught = (0..20).find_map(|round| stress::<AtomicBank, Threads>(torn_load(round)).err());
+    let report = caught.expect("the stress test never saw atomic's torn audit");
+    assert!(
+        report.starts_with("torn audit") || report.contains(": torn audit"),
+        "unexpected report: {report}"
+    );
+}
+
+/// The same load on `rwlock` (atomic accounts, audits behind the write
+/// lock) finds nothing: the catch above is the missing lock.
+#[test]
+fn the_torn_audit_load_passes_with_rwlock() {
+    use patterns::bank::rwlock::RwLockBank;
+    for round in 0..3 {
+        stress::<RwLockBank, Threads>(torn_load(round)).unwrap();
+    }
+}
+
+fn torn_load(round: u64) -> Load {
+    Load {
+        clients: 4,
+        ops: 50_000,
+        accounts: 2,
+        audit_percent: 30,
+        seed: round,
+    }
+}
