@@ -9,19 +9,18 @@
 
 use std::future::Future;
 use std::hint::black_box;
-use std::pin::Pin;
+use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::task::{Context, Poll};
 use std::time::SystemTime;
 
 use benches::report::{self, COUNTER};
-use benches::share;
+use benches::{Drivers, Either, PerDriver, share};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Throughput};
 use patterns::ClientId;
 use patterns::counter::Counter;
-use patterns::drive::{AsyncStd, ClientOp, Driver, Smol, Threads, Tokio};
+use patterns::drive::{ClientOp, Driver, Threads, Tokio};
 
 type Group<'a> = BenchmarkGroup<'a, WallTime>;
 
@@ -54,7 +53,8 @@ impl Scenario {
 // ANCHOR: client
 /// What a client does, one operation at a time, through the trait; the same
 /// for every style. The driver runs the loop. The scenario is a type
-/// parameter so that the operation carries no run-time branch on it.
+/// parameter so that the operation carries no run-time branch on it; the
+/// two possible operations are one [`Either`] future.
 struct CounterClient<C, const MIXED: bool> {
     counter: C,
 }
@@ -62,50 +62,14 @@ struct CounterClient<C, const MIXED: bool> {
 impl<C: Counter, const MIXED: bool> ClientOp for CounterClient<C, MIXED> {
     fn op(&self, id: ClientId, op: u64) -> impl Future<Output = ()> + Send + '_ {
         if MIXED && Scenario::is_tenth(op) {
-            AddOrGet::Get(self.counter.get())
+            Either::Right(self.counter.get())
         } else {
-            AddOrGet::Add(self.counter.add(id, 1))
+            Either::Left(self.counter.add(id, 1))
         }
     }
 }
 
-/// The one operation a client performs: a plain enum of the two trait
-/// futures, polled in place. (Written as one `async` block with an `if`, the
-/// mixed operation became a larger future that the optimiser stopped
-/// inlining into the driver's loop: a call per operation, 30% of an atomic
-/// add. Two small futures behind an `#[inline]` poll stay inlined.)
-enum AddOrGet<A, G> {
-    Add(A),
-    Get(G),
-}
-
-impl<A: Future<Output = ()>, G: Future<Output = u64>> Future for AddOrGet<A, G> {
-    type Output = ();
-
-    #[inline]
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
-        // SAFETY: a pin projection to the active variant. Its future is
-        // never moved out of the pinned enum, and the enum has no Drop or
-        // Unpin impl of its own that could move it.
-        let this = unsafe { self.get_unchecked_mut() };
-        match this {
-            // SAFETY: `add` lives in pinned memory (see above) and stays put.
-            AddOrGet::Add(add) => unsafe { Pin::new_unchecked(add) }.poll(cx),
-            // SAFETY: as for `add`.
-            AddOrGet::Get(get) => unsafe { Pin::new_unchecked(get) }.poll(cx).map(|total| {
-                black_box(total);
-            }),
-        }
-    }
-}
 // ANCHOR_END: client
-
-struct Drivers {
-    threads: Threads,
-    tokio: Tokio,
-    async_std: AsyncStd,
-    smol: Smol,
-}
 
 fn bench_style_under<C: Counter, D: Driver>(
     group: &mut Group,
@@ -157,16 +121,32 @@ fn measure_ops<B: ClientOp, D: Driver>(
     });
 }
 
+/// One style in one scenario with some clients, under each chosen driver.
+struct StyleRun<'g, 'c, C> {
+    group: &'g mut Group<'c>,
+    scenario: Scenario,
+    clients: usize,
+    style: PhantomData<C>,
+}
+
+impl<C: Counter> PerDriver for StyleRun<'_, '_, C> {
+    fn under<D: Driver>(&mut self, driver: &D) {
+        bench_style_under::<C, D>(self.group, driver, self.scenario, self.clients);
+    }
+}
+
 fn bench_style<C: Counter>(
     group: &mut Group,
     drivers: &Drivers,
     scenario: Scenario,
     clients: usize,
 ) {
-    bench_style_under::<C, _>(group, &drivers.threads, scenario, clients);
-    bench_style_under::<C, _>(group, &drivers.tokio, scenario, clients);
-    bench_style_under::<C, _>(group, &drivers.async_std, scenario, clients);
-    bench_style_under::<C, _>(group, &drivers.smol, scenario, clients);
+    drivers.for_each_chosen(&mut StyleRun::<C> {
+        group,
+        scenario,
+        clients,
+        style: PhantomData,
+    });
 }
 
 macro_rules! bench_every_style {
@@ -302,21 +282,22 @@ fn baseline_tokio_round_trip(
 
 fn main() {
     let sweep = benches::client_sweep_or_exit();
+    let chosen = benches::driver_choice_or_exit(&benches::DRIVERS);
     let run_started = SystemTime::now();
     let mut criterion = benches::criterion();
-    let drivers = Drivers {
-        threads: Threads::new(),
-        tokio: Tokio::new(),
-        async_std: AsyncStd::new(),
-        smol: Smol::new(),
-    };
+    let drivers = Drivers::new(chosen);
     for scenario in [Scenario::Add, Scenario::Mixed] {
         let mut group = criterion.benchmark_group(scenario.group());
         group.throughput(Throughput::Elements(1));
         for &clients in &sweep {
-            baseline_fetch_add(&mut group, &drivers.threads, scenario, clients);
-            baseline_crossbeam_round_trip(&mut group, &drivers.threads, scenario, clients);
-            baseline_tokio_round_trip(&mut group, &drivers.tokio, scenario, clients);
+            // Each baseline runs on the driver of the rows it is compared with.
+            if drivers.is_chosen::<Threads>() {
+                baseline_fetch_add(&mut group, &drivers.threads, scenario, clients);
+                baseline_crossbeam_round_trip(&mut group, &drivers.threads, scenario, clients);
+            }
+            if drivers.is_chosen::<Tokio>() {
+                baseline_tokio_round_trip(&mut group, &drivers.tokio, scenario, clients);
+            }
             bench_every_style(&mut group, &drivers, scenario, clients);
         }
         group.finish();

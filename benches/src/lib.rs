@@ -6,9 +6,14 @@ pub mod chart;
 pub mod environment;
 pub mod report;
 
+use std::future::Future;
+use std::hint::black_box;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use criterion::Criterion;
+use patterns::drive::{AsyncStd, Driver, Smol, Threads, Tokio};
 
 /// Criterion settings for the workbench: short warm-up and measurement so a
 /// full sweep of every style x driver x clients stays within minutes on two
@@ -77,6 +82,97 @@ pub fn client_sweep_or_exit() -> Vec<usize> {
     })
 }
 
+/// Every driver a bench can run its clients on, by `Driver::NAME`.
+pub const DRIVERS: [&str; 4] = ["threads", "tokio", "async_std", "smol"];
+
+/// The drivers to measure: `default`, unless `WORKBENCH_DRIVERS` (e.g.
+/// `threads,smol`, or `all`) says otherwise.
+pub fn driver_choice(default: &[&'static str]) -> Result<Vec<&'static str>, String> {
+    match std::env::var("WORKBENCH_DRIVERS") {
+        Ok(list) => parse_drivers(&list),
+        Err(std::env::VarError::NotPresent) => Ok(default.to_vec()),
+        Err(e) => Err(format!("WORKBENCH_DRIVERS: {e}")),
+    }
+}
+
+fn parse_drivers(list: &str) -> Result<Vec<&'static str>, String> {
+    if list.trim() == "all" {
+        return Ok(DRIVERS.to_vec());
+    }
+    let mut chosen = Vec::new();
+    for item in list.split(',').map(str::trim) {
+        match DRIVERS.iter().find(|d| **d == item) {
+            Some(driver) if !chosen.contains(driver) => chosen.push(*driver),
+            Some(_) => {}
+            None => {
+                return Err(format!(
+                    "WORKBENCH_DRIVERS={list:?}: {item:?} is not a driver \
+                     (expected a comma-separated list of {}, or all)",
+                    DRIVERS.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(chosen)
+}
+
+/// Something a bench does once under each chosen driver (a generic method,
+/// so each driver's code is monomorphised: no virtual call per operation).
+pub trait PerDriver {
+    fn under<D: Driver>(&mut self, driver: &D);
+}
+
+/// One of each driver, made once per bench binary (runtimes are costly to
+/// build), and the names of those chosen to measure.
+pub struct Drivers {
+    chosen: Vec<&'static str>,
+    pub threads: Threads,
+    pub tokio: Tokio,
+    pub async_std: AsyncStd,
+    pub smol: Smol,
+}
+
+impl Drivers {
+    pub fn new(chosen: Vec<&'static str>) -> Drivers {
+        Drivers {
+            chosen,
+            threads: Threads::new(),
+            tokio: Tokio::new(),
+            async_std: AsyncStd::new(),
+            smol: Smol::new(),
+        }
+    }
+
+    pub fn is_chosen<D: Driver>(&self) -> bool {
+        self.chosen.contains(&D::NAME)
+    }
+
+    /// Calls `work.under(driver)` for every chosen driver, in the order of
+    /// [`DRIVERS`].
+    pub fn for_each_chosen(&self, work: &mut impl PerDriver) {
+        if self.is_chosen::<Threads>() {
+            work.under(&self.threads);
+        }
+        if self.is_chosen::<Tokio>() {
+            work.under(&self.tokio);
+        }
+        if self.is_chosen::<AsyncStd>() {
+            work.under(&self.async_std);
+        }
+        if self.is_chosen::<Smol>() {
+            work.under(&self.smol);
+        }
+    }
+}
+
+/// The drivers, or a clear message and exit code 2 on bad input.
+pub fn driver_choice_or_exit(default: &[&'static str]) -> Vec<&'static str> {
+    driver_choice(default).unwrap_or_else(|message| {
+        eprintln!("error: {message}");
+        std::process::exit(2);
+    })
+}
+
 pub fn cores() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get())
 }
@@ -86,6 +182,41 @@ pub fn cores() -> usize {
 pub fn share(iters: u64, clients: usize, client: usize) -> u64 {
     let clients = clients as u64;
     iters / clients + u64::from((client as u64) < iters % clients)
+}
+
+/// One of two operations' futures, as a client's next operation: polled
+/// in place, its result passed through `black_box` so the work cannot be
+/// optimised away.
+///
+/// Why not one `async` block with an `if`: the counter's mixed operation,
+/// written that way, became a larger future that the optimiser stopped
+/// inlining into the driver's loop, a call per operation and 30% of an
+/// atomic add. Two small futures behind an `#[inline]` poll stay inlined.
+pub enum Either<L, R> {
+    Left(L),
+    Right(R),
+}
+
+impl<L: Future, R: Future> Future for Either<L, R> {
+    type Output = ();
+
+    #[inline]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // SAFETY: a pin projection to the active variant. Its future is
+        // never moved out of the pinned enum, and the enum has no Drop or
+        // Unpin impl of its own that could move it.
+        let this = unsafe { self.get_unchecked_mut() };
+        match this {
+            // SAFETY: `left` lives in pinned memory (see above) and stays put.
+            Either::Left(left) => unsafe { Pin::new_unchecked(left) }.poll(cx).map(|out| {
+                black_box(out);
+            }),
+            // SAFETY: as for `left`.
+            Either::Right(right) => unsafe { Pin::new_unchecked(right) }.poll(cx).map(|out| {
+                black_box(out);
+            }),
+        }
+    }
 }
 
 /// Whether this process was started by `cargo bench` for measuring (and so
@@ -105,6 +236,22 @@ mod tests {
                 let sum: u64 = (0..clients).map(|c| share(iters, clients, c)).sum();
                 assert_eq!(sum, iters);
             }
+        }
+    }
+
+    #[test]
+    fn driver_lists_are_validated() {
+        assert_eq!(
+            parse_drivers("smol, threads,smol").unwrap(),
+            ["smol", "threads"]
+        );
+        assert_eq!(parse_drivers("all").unwrap(), DRIVERS);
+        for bad in ["", "thread", "tokio,,smol"] {
+            let err = parse_drivers(bad).unwrap_err();
+            assert!(
+                err.contains("WORKBENCH_DRIVERS") && err.contains("async_std"),
+                "{err}"
+            );
         }
     }
 

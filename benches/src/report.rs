@@ -27,6 +27,9 @@ pub struct Workload {
     /// `(row, baseline row)`: the row's cells also show its throughput as a
     /// fraction of the baseline's, measured in the same run.
     pub baselines: &'static [(&'static str, &'static str)],
+    /// `(style, why)`: styles measured although they break the workload's
+    /// contract; their rows are marked ⚠ and the table says why.
+    pub flagged: &'static [(&'static str, &'static str)],
 }
 
 pub const COUNTER: Workload = Workload {
@@ -46,9 +49,45 @@ pub const COUNTER: Workload = Workload {
         ),
         ("actor_tokio@tokio", "baseline_tokio_round_trip@tokio"),
     ],
+    flagged: &[],
 };
 
-pub const WORKLOADS: &[&Workload] = &[&COUNTER];
+pub const BANK: Workload = Workload {
+    name: "bank",
+    scenarios: &[
+        (
+            "bank-2",
+            "every operation is a transfer between the only 2 accounts, in either direction (every pair of operations conflicts)",
+        ),
+        (
+            "bank-2-audit",
+            "as bank-2, but 1 operation in 100 is an audit of every account",
+        ),
+        (
+            "bank-64",
+            "every operation is a transfer between 2 of 64 accounts chosen at random",
+        ),
+        (
+            "bank-64-audit",
+            "as bank-64, but 1 operation in 100 is an audit of every account",
+        ),
+        (
+            "bank-4096",
+            "every operation is a transfer between 2 of 4096 accounts chosen at random (conflicts are rare)",
+        ),
+        (
+            "bank-4096-audit",
+            "as bank-4096, but 1 operation in 100 is an audit of every account",
+        ),
+    ],
+    baselines: &[],
+    flagged: &[(
+        "atomic",
+        "breaks the contract: an audit can see money in flight between a withdrawal and its deposit. Measured to show what the shortcut buys, not as a candidate",
+    )],
+};
+
+pub const WORKLOADS: &[&Workload] = &[&COUNTER, &BANK];
 
 /// One criterion result: a style under a driver with some clients.
 #[derive(Debug, Clone)]
@@ -326,7 +365,7 @@ pub fn render(
          than cores: oversubscribed.\n",
     );
     let mut csv = String::from(
-        "scenario,style,driver,clients,oversubscribed,ops_per_sec,median_ns_per_op,baseline,fraction_of_baseline\n",
+        "scenario,style,driver,clients,oversubscribed,ops_per_sec,median_ns_per_op,baseline,fraction_of_baseline,breaks_contract\n",
     );
 
     for (group, description) in workload.scenarios {
@@ -354,7 +393,7 @@ pub fn render(
         md.push_str(&"---:|".repeat(clients.len()));
         md.push('\n');
 
-        for row in rows {
+        for &row in &rows {
             let (style, driver) = row.split_once('@').unwrap_or((row, "?"));
             let baseline = workload
                 .baselines
@@ -366,7 +405,9 @@ pub fn render(
                     .map_or(b, |(s, _)| s)
                     .trim_start_matches("baseline_")
             });
-            md.push_str(&format!("| {style} | {driver} |"));
+            let flagged = workload.flagged.iter().any(|(s, _)| *s == style);
+            let mark = if flagged { " ⚠" } else { "" };
+            md.push_str(&format!("| {style}{mark} | {driver} |"));
             for c in &clients {
                 let Some(m) = cells.get(&(row, *c)) else {
                     md.push_str(" – |");
@@ -382,7 +423,7 @@ pub fn render(
                     _ => md.push_str(&format!(" {} |", si(m.ops_per_sec()))),
                 }
                 csv.push_str(&format!(
-                    "{group},{style},{driver},{c},{},{:.0},{:.2},{},{}\n",
+                    "{group},{style},{driver},{c},{},{:.0},{:.2},{},{},{flagged}\n",
                     *c > cores,
                     m.ops_per_sec(),
                     m.median_ns_per_op,
@@ -391,6 +432,11 @@ pub fn render(
                 ));
             }
             md.push('\n');
+        }
+        for (style, why) in workload.flagged {
+            if rows.iter().any(|r| r.split('@').next() == Some(*style)) {
+                md.push_str(&format!("\n⚠ {style}: {why}.\n"));
+            }
         }
     }
     md.push_str("<!-- ANCHOR_END: body -->\n");
@@ -583,6 +629,26 @@ mod tests {
         );
         assert!(
             csv.contains("counter-add,atomic,threads,4,true,50000000,20.00,fetch_add,"),
+            "{csv}"
+        );
+    }
+
+    #[test]
+    fn flagged_styles_are_marked_with_the_reason() {
+        let scratch = Scratch::new("flagged");
+        scratch.result("bank-2", "atomic@threads", 1, 10.0);
+        scratch.result("bank-2", "mutex@threads", 1, 20.0);
+        let measurements = load(&scratch.0, &BANK, None).unwrap();
+        let (md, csv) = render(&BANK, &measurements, &environment());
+        assert!(md.contains("| atomic ⚠ | threads | 100 M |"), "{md}");
+        assert!(md.contains("| mutex | threads | 50 M |"), "{md}");
+        assert!(md.contains("⚠ atomic: breaks the contract"), "{md}");
+        assert!(
+            csv.contains("bank-2,atomic,threads,1,false,100000000,10.00,,,true"),
+            "{csv}"
+        );
+        assert!(
+            csv.contains("bank-2,mutex,threads,1,false,50000000,20.00,,,false"),
             "{csv}"
         );
     }
