@@ -14,8 +14,9 @@
 //! core writes twice. On two cores that line bounces the way a mutex's
 //! does, so expect it to cost about what `ordered` costs, while taking one
 //! lock instead of two and auditing without taking N. An audit also stops
-//! every transfer while it sums, and std's RwLock prefers waiting writers,
-//! so audits are not starved by a stream of transfers.
+//! every transfer while it sums. std documents no priority policy between
+//! readers and writers; where a stream of transfers must never starve an
+//! audit, `parking_lot::RwLock` (documented as task-fair) is the choice.
 //!
 //! `balance` reads its account without the lock: one account's value is
 //! always one the account really held, which is all the contract asks of it.

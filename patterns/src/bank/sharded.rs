@@ -27,12 +27,14 @@ use crate::sync::{Mutex, lock};
 
 /// Shards when the bank has at least that many accounts: enough that two
 /// random transfers rarely collide, few enough that an audit's locks are
-/// cheap.
+/// cheap. A power of two.
 pub const SHARDS: usize = 16;
 
 // ANCHOR: state
 pub struct ShardedBank {
     shards: Box<[Shard]>,
+    /// log2 of the number of shards.
+    shift: u32,
     accounts: usize,
 }
 
@@ -41,10 +43,11 @@ type Shard = CachePadded<Mutex<Box<[u64]>>>;
 // ANCHOR_END: state
 
 impl ShardedBank {
-    /// `(shard, slot in the shard)` of an account.
+    /// `(shard, slot in the shard)` of an account. The shard count is a
+    /// power of two, so this is a mask and a shift: a division by a count
+    /// known only at run time would cost more than the lock.
     fn locate(&self, account: AccountId) -> (usize, usize) {
-        let shards = self.shards.len();
-        (account.0 % shards, account.0 / shards)
+        (account.0 & (self.shards.len() - 1), account.0 >> self.shift)
     }
 }
 
@@ -53,13 +56,15 @@ impl Bank for ShardedBank {
 
     fn new(opening: &[u64]) -> Self {
         opening_total(opening);
-        let shards = SHARDS.min(opening.len()).max(1);
+        // The largest power of two up to SHARDS and the number of accounts.
+        let shards = 1usize << SHARDS.min(opening.len()).max(1).ilog2();
         let shard =
             |s: usize| -> Box<[u64]> { opening.iter().skip(s).step_by(shards).copied().collect() };
         ShardedBank {
             shards: (0..shards)
                 .map(|s| CachePadded::new(Mutex::new(shard(s))))
                 .collect(),
+            shift: shards.ilog2(),
             accounts: opening.len(),
         }
     }

@@ -11,6 +11,11 @@
 //! | [`AsyncStd`] | a task on async-std's global executor | yielding to async-std |
 //! | [`Smol`] | a task on an `async_executor::Executor`, one thread per core | yielding to smol |
 //!
+//! The threads that run clients (the thread driver's client threads, the
+//! tokio and smol drivers' workers) are pinned one per core, in turn: see
+//! [`pin_this_thread`] for why. async-std's global executor cannot be
+//! pinned, so its rows run unpinned.
+//!
 //! Under `Threads`, a future that is ready on its first poll (an atomic, an
 //! uncontended mutex) costs one poll: no allocation, no runtime, no waker
 //! clone. That keeps synchronous styles at their own speed.
@@ -21,6 +26,7 @@
 
 mod async_std;
 mod block_on;
+mod pin;
 mod smol;
 mod threads;
 mod tokio;
@@ -33,6 +39,7 @@ use crate::ClientId;
 
 pub use self::async_std::AsyncStd;
 pub use self::block_on::{Blocker, block_on, with_blocker};
+pub use self::pin::pin_this_thread;
 pub use self::smol::Smol;
 pub use self::threads::Threads;
 pub use self::tokio::Tokio;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use smol::Executor;
 use smol::channel::{Sender, unbounded};
 
-use super::{Driver, span, worker_threads};
+use super::{Driver, pin_this_thread, span, worker_threads};
 use crate::ClientId;
 
 pub struct Smol {
@@ -26,9 +26,10 @@ impl Driver for Smol {
         let executor = StdArc::new(Executor::new());
         let (stop, stopped) = unbounded::<()>();
         let workers = (0..worker_threads())
-            .map(|_| {
+            .map(|i| {
                 let (executor, stopped) = (StdArc::clone(&executor), stopped.clone());
                 std::thread::spawn(move || {
+                    pin_this_thread(i);
                     // Runs tasks until `stop` is closed.
                     let _ = smol::block_on(executor.run(stopped.recv()));
                 })

@@ -5,7 +5,7 @@ use std::future::Future;
 use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
-use super::{ClientOp, Driver, block_on, span, with_blocker};
+use super::{ClientOp, Driver, block_on, pin_this_thread, span, with_blocker};
 use crate::ClientId;
 
 pub struct Threads;
@@ -59,6 +59,7 @@ where
             .map(|i| {
                 let (start_line, prepare) = (&start_line, &prepare);
                 scope.spawn(move || {
+                    pin_this_thread(i);
                     let work = prepare(ClientId(i));
                     start_line.wait();
                     let start = Instant::now();

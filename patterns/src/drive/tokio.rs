@@ -3,9 +3,10 @@
 
 use std::future::Future;
 use std::sync::Arc as StdArc;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
-use super::{Driver, span, worker_threads};
+use super::{Driver, pin_this_thread, span, worker_threads};
 use crate::ClientId;
 
 pub struct Tokio {
@@ -16,8 +17,20 @@ impl Driver for Tokio {
     const NAME: &'static str = "tokio";
 
     fn new() -> Self {
+        // The runtime starts its workers as it is built, before any blocking
+        // thread: the first `workers` threads to start are the workers, and
+        // only they are pinned. Later threads (tokio's blocking pool, used
+        // by `spawn_blocking` styles) are left to the scheduler.
+        let workers = worker_threads();
+        let started = StdArc::new(AtomicUsize::new(0));
         let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(worker_threads())
+            .worker_threads(workers)
+            .on_thread_start(move || {
+                let nth = started.fetch_add(1, Relaxed);
+                if nth < workers {
+                    pin_this_thread(nth);
+                }
+            })
             .build()
             .expect("building the tokio driver's runtime");
         Tokio { runtime }
