@@ -35,7 +35,14 @@ fn si_axis(value: f64) -> String {
     }
 }
 
-pub fn svg(group: &str, table: &ScenarioTable, environment: &Environment) -> String {
+/// `flagged` styles (measured though they break the contract) get a ⚠ after
+/// their name, as in the tables.
+pub fn svg(
+    group: &str,
+    table: &ScenarioTable,
+    environment: &Environment,
+    flagged: &[(&str, &str)],
+) -> String {
     let clients: Vec<usize> = table.clients.iter().copied().collect();
     let throughputs = table.cells.values().map(|m| m.ops_per_sec());
     let (low, high) = throughputs.fold((f64::MAX, 0.0f64), |(lo, hi), t| (lo.min(t), hi.max(t)));
@@ -105,7 +112,13 @@ pub fn svg(group: &str, table: &ScenarioTable, environment: &Environment) -> Str
         } else {
             "normal"
         };
-        let label = row.replacen('@', " @ ", 1);
+        let (style, driver) = row.split_once('@').unwrap_or((row, ""));
+        let mark = if flagged.iter().any(|(f, _)| *f == style) {
+            " ⚠"
+        } else {
+            ""
+        };
+        let label = format!("{style}{mark} @ {driver}");
         let _ = writeln!(
             svg,
             r#"<text x="{LABEL_WIDTH}" y="{:.1}" text-anchor="end" font-weight="{weight}">{}</text>"#,

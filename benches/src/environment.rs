@@ -37,6 +37,45 @@ impl Environment {
         }
     }
 
+    /// The environment as JSON, saved beside a report so that rebuilding
+    /// the report later describes the run, not the machine and commit of
+    /// the rebuild.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "cpu": self.cpu,
+            "cores": self.cores,
+            "os": self.os,
+            "rustc": self.rustc,
+            "crates": self.crates,
+            "commit": self.commit,
+        })
+    }
+
+    /// Reads what [`Environment::to_json`] wrote; `None` if a field is
+    /// missing or mistyped.
+    pub fn from_json(value: &serde_json::Value) -> Option<Environment> {
+        let text = |field: &str| value[field].as_str().map(str::to_string);
+        let crates = value["crates"]
+            .as_array()?
+            .iter()
+            .map(|pair| {
+                let pair = pair.as_array()?;
+                Some((
+                    pair.first()?.as_str()?.to_string(),
+                    pair.get(1)?.as_str()?.to_string(),
+                ))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Environment {
+            cpu: text("cpu")?,
+            cores: usize::try_from(value["cores"].as_u64()?).ok()?,
+            os: text("os")?,
+            rustc: text("rustc")?,
+            crates,
+            commit: text("commit")?,
+        })
+    }
+
     pub fn markdown(&self) -> String {
         let crates: Vec<String> = self
             .crates

@@ -452,13 +452,32 @@ pub fn write(
     since: Option<SystemTime>,
 ) -> Result<String, ReportError> {
     let measurements = load(criterion_dir, workload, since)?;
-    let environment = Environment::detect(&workspace_root());
-    let (md, csv) = render(workload, &measurements, &environment);
     let write_err = |path: &Path, e: std::io::Error| ReportError::Write {
         path: path.to_path_buf(),
         reason: e.to_string(),
     };
     std::fs::create_dir_all(out_dir).map_err(|e| write_err(out_dir, e))?;
+    // Right after a run (`since` given), the environment is this machine's
+    // now, and is saved. A later rebuild reads it back, so the report keeps
+    // describing the run's machine and commit, not the rebuild's.
+    let saved = out_dir.join(format!("{}.environment.json", workload.name));
+    let environment = match since {
+        Some(_) => {
+            let environment = Environment::detect(&workspace_root());
+            let json = environment.to_json().to_string();
+            std::fs::write(&saved, json).map_err(|e| write_err(&saved, e))?;
+            environment
+        }
+        None if saved.exists() => {
+            let json = read_json(&saved)?;
+            Environment::from_json(&json).ok_or_else(|| ReportError::Unreadable {
+                path: saved.clone(),
+                reason: "not an environment written by this report".to_string(),
+            })?
+        }
+        None => Environment::detect(&workspace_root()),
+    };
+    let (md, csv) = render(workload, &measurements, &environment);
     for (extension, text) in [("md", &md), ("csv", &csv)] {
         let path = out_dir.join(format!("{}.{extension}", workload.name));
         std::fs::write(&path, text).map_err(|e| write_err(&path, e))?;
@@ -466,7 +485,7 @@ pub fn write(
     for (group, _) in workload.scenarios {
         if let Some(table) = ScenarioTable::of(&measurements, group) {
             let path = out_dir.join(format!("{group}.svg"));
-            let svg = crate::chart::svg(group, &table, &environment);
+            let svg = crate::chart::svg(group, &table, &environment, workload.flagged);
             std::fs::write(&path, svg).map_err(|e| write_err(&path, e))?;
         }
     }
@@ -661,14 +680,14 @@ mod tests {
         scratch.result("counter-add", "atomic@threads", 4, 20.0);
         let measurements = load(&scratch.0, &COUNTER, None).unwrap();
         let table = ScenarioTable::of(&measurements, "counter-add").unwrap();
-        let svg = crate::chart::svg("counter-add", &table, &environment());
+        let svg = crate::chart::svg("counter-add", &table, &environment(), &[("atomic", "why")]);
         assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
         assert_eq!(
             svg.matches("<title>").count(),
             3,
             "one bar per measured cell:\n{svg}"
         );
-        assert!(svg.contains("atomic @ threads") && svg.contains("baseline_fetch_add @ threads"));
+        assert!(svg.contains("atomic ⚠ @ threads") && svg.contains("baseline_fetch_add @ threads"));
         assert!(svg.contains("4 clients (oversubscribed)"));
         assert!(ScenarioTable::of(&measurements, "counter-mixed").is_none());
     }
@@ -680,6 +699,25 @@ mod tests {
         let later = SystemTime::now() + std::time::Duration::from_secs(3600);
         let err = load(&scratch.0, &COUNTER, Some(later)).unwrap_err();
         assert!(matches!(err, ReportError::NoResults { .. }), "{err}");
+    }
+
+    #[test]
+    fn a_rebuilt_report_keeps_the_runs_environment() {
+        let results = Scratch::new("env-results");
+        let out = Scratch::new("env-out");
+        results.result("bank-2", "mutex@threads", 1, 20.0);
+        let saved = environment();
+        std::fs::write(
+            out.0.join("bank.environment.json"),
+            saved.to_json().to_string(),
+        )
+        .unwrap();
+        let md = write(&BANK, &results.0, &out.0, None).unwrap();
+        assert!(md.contains("test cpu") && md.contains("`abc`"), "{md}");
+
+        std::fs::write(out.0.join("bank.environment.json"), "{\"cpu\": 1}").unwrap();
+        let err = write(&BANK, &results.0, &out.0, None).unwrap_err();
+        assert!(err.to_string().contains("bank.environment.json"), "{err}");
     }
 
     #[test]

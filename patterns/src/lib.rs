@@ -6,13 +6,15 @@
 //!
 //! | style | who owns the state | what waits |
 //! |---|---|---|
-//! | `atomic` | nobody: one atomic word | nothing (a CPU read-modify-write) |
+//! | `atomic` | nobody: one atomic word per item | nothing (a CPU read-modify-write) |
 //! | `mutex`, `mutex_parking_lot`, `mutex_tokio` | shared, behind one lock | clients wait for the lock |
-//! | `sharded` | shared, split into per-client cells | nothing; readers sum the cells |
+//! | `ordered` (bank) | shared, a lock per item, taken in one global order | clients wait for the locks they need |
+//! | `rwlock` (bank) | shared; an `RwLock` separates the many from the rare | the rare exclusive side waits for the shared side to drain |
+//! | `sharded` | shared, split into cells or locked shards | nothing, or only clients of the same shard |
 //! | `actor`, `actor_crossbeam`, `actor_tokio`, `actor_async_std`, `actor_smol` | one owner thread or task | clients wait for its reply |
 //! | `pool` | N workers, each owning a shard | clients wait for a worker's reply |
 //! | `bridge`, `bridge_tokio`, `bridge_async_std` | shared; each operation runs on a blocking thread | the async caller awaits that thread |
-//! | `racy` (broken) | shared, updated without atomicity | nothing, and loses updates |
+//! | `racy`, `naive` (broken), `atomic` in the bank (torn) | shared, without the synchronisation the invariant needs | nothing, and loses updates, deadlocks or tears audits |
 //!
 //! # Layout
 //!
@@ -20,7 +22,9 @@
 //!   or loom. Facade-based styles are model-checked by loom as they are.
 //! - [`primitives`]: machinery shared by several styles (a bounded queue,
 //!   per-thread replies, the seed's `SpawnBlocking`).
-//! - [`counter`]: the counter workload.
+//! - [`counter`]: the counter workload: one number, the bare cost of each style.
+//! - [`bank`]: the bank workload: transfers that must conserve money (an
+//!   invariant over several locations: lock ordering, deadlock, torn reads).
 //! - [`drive`]: drivers that run N clients against an implementation on OS
 //!   threads, tokio, async-std or smol (not built under loom).
 

@@ -421,6 +421,7 @@ fn naive_deadlock_is_caught_by_the_stress_watchdog() {
     use patterns::bank::naive::NaiveBank;
     let report = stress::<NaiveBank, Threads>(deadlock_load())
         .expect_err("naive's opposite transfers never deadlocked");
+    eprintln!("caught: {report}");
     assert!(
         report.starts_with("deadlock: no operation completed"),
         "unexpected report: {report}"
@@ -454,6 +455,7 @@ fn atomic_torn_audit_is_caught_by_the_stress_test() {
     use patterns::bank::atomic::AtomicBank;
     let caught = (0..20).find_map(|round| stress::<AtomicBank, Threads>(torn_load(round)).err());
     let report = caught.expect("the stress test never saw atomic's torn audit");
+    eprintln!("caught: {report}");
     assert!(
         report.starts_with("torn audit") || report.contains(": torn audit"),
         "unexpected report: {report}"
