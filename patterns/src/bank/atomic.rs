@@ -39,17 +39,7 @@ impl Bank for AtomicBank {
     // ANCHOR: transfer
     async fn transfer(&self, from: AccountId, to: AccountId, amount: u64) -> Result<(), BankError> {
         check_transfer(self.accounts.len(), from, to, amount)?;
-        self.accounts[from.0]
-            .fetch_update(Relaxed, Relaxed, |balance| balance.checked_sub(amount))
-            .map_err(|available| BankError::InsufficientFunds {
-                account: from,
-                available,
-                requested: amount,
-            })?;
-        // The money is in flight: withdrawn, not yet deposited. An audit
-        // running now misses it.
-        self.accounts[to.0].fetch_add(amount, Relaxed);
-        Ok(())
+        withdraw_then_deposit(&self.accounts, from, to, amount)
     }
     // ANCHOR_END: transfer
 
@@ -65,3 +55,27 @@ impl Bank for AtomicBank {
     }
     // ANCHOR_END: audit
 }
+
+// ANCHOR: steps
+/// The transfer as two atomic steps: a compare-and-swap loop that withdraws
+/// only if the balance covers the amount, then a deposit. Shared with
+/// `rwlock`, which runs the same two steps under its gate.
+pub(crate) fn withdraw_then_deposit(
+    accounts: &[AtomicU64],
+    from: AccountId,
+    to: AccountId,
+    amount: u64,
+) -> Result<(), BankError> {
+    accounts[from.0]
+        .fetch_update(Relaxed, Relaxed, |balance| balance.checked_sub(amount))
+        .map_err(|available| BankError::InsufficientFunds {
+            account: from,
+            available,
+            requested: amount,
+        })?;
+    // The money is in flight: withdrawn, not yet deposited. An audit
+    // reading the accounts one by one now misses it.
+    accounts[to.0].fetch_add(amount, Relaxed);
+    Ok(())
+}
+// ANCHOR_END: steps

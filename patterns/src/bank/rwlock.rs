@@ -21,6 +21,7 @@
 //! `balance` reads its account without the lock: one account's value is
 //! always one the account really held, which is all the contract asks of it.
 
+use crate::bank::atomic::withdraw_then_deposit;
 use crate::bank::{AccountId, Bank, BankError, check_account, check_transfer, opening_total, sum};
 use crate::sync::{AtomicU64, Ordering::Relaxed, RwLock, read, write};
 
@@ -47,15 +48,7 @@ impl Bank for RwLockBank {
     async fn transfer(&self, from: AccountId, to: AccountId, amount: u64) -> Result<(), BankError> {
         check_transfer(self.accounts.len(), from, to, amount)?;
         let _in_flight = read(&self.gate);
-        self.accounts[from.0]
-            .fetch_update(Relaxed, Relaxed, |balance| balance.checked_sub(amount))
-            .map_err(|available| BankError::InsufficientFunds {
-                account: from,
-                available,
-                requested: amount,
-            })?;
-        self.accounts[to.0].fetch_add(amount, Relaxed);
-        Ok(())
+        withdraw_then_deposit(&self.accounts, from, to, amount)
     }
     // ANCHOR_END: transfer
 
