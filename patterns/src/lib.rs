@@ -25,11 +25,14 @@
 //! - [`counter`]: the counter workload: one number, the bare cost of each style.
 //! - [`bank`]: the bank workload: transfers that must conserve money (an
 //!   invariant over several locations: lock ordering, deadlock, torn reads).
+//! - [`kv`]: the session store: a map under read-heavy to write-heavy mixes
+//!   with uniform or skewed keys (RwLock, sharding, dashmap, actors).
 //! - [`drive`]: drivers that run N clients against an implementation on OS
 //!   threads, tokio, async-std or smol (not built under loom).
 
 pub mod bank;
 pub mod counter;
+pub mod kv;
 pub mod primitives;
 pub mod sync;
 

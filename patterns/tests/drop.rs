@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use patterns::bank::{AccountId, Bank};
 use patterns::counter::Counter;
 use patterns::drive::{Threads, block_on};
+use patterns::kv::{Session, SessionStore};
 
 fn thread_count() -> usize {
     std::fs::read_dir("/proc/self/task")
@@ -63,6 +64,37 @@ fn bank_leaves_no_thread<B: Bank>() {
     assert_joined(B::STYLE, before);
 }
 
+fn store_leaves_no_thread<S: SessionStore>() {
+    let before = thread_count();
+    let store = S::new(8);
+    block_on(store.insert(1, Session::default()));
+    assert_eq!(block_on(store.update(1, 2)).map(|s| s.hits), Some(2));
+    drop(store);
+    assert_joined(S::STYLE, before);
+}
+
+macro_rules! store_drop_checks {
+    (
+        facade: [$($f:ident: $ft:ty,)*],
+        library: [$($l:ident: $lt:ty,)*],
+        broken: [$($b:ident: $bt:ty,)*],
+    ) => {
+        fn every_store_joins_its_threads() {
+            $(store_leaves_no_thread::<$ft>();)*
+            $(
+                // As for the counter: async-std's executor is not ours to join.
+                if !stringify!($l).ends_with("async_std") {
+                    store_leaves_no_thread::<$lt>();
+                } else {
+                    let _store = <$lt>::new(8); // dropped here
+                }
+            )*
+        }
+    };
+}
+
+patterns::for_each_store!(store_drop_checks);
+
 macro_rules! bank_drop_checks {
     (
         facade: [$($f:ident: $ft:ty,)*],
@@ -100,6 +132,7 @@ macro_rules! drop_checks {
                 }
             )*
             every_bank_joins_its_threads();
+            every_store_joins_its_threads();
         }
     };
 }

@@ -1,0 +1,63 @@
+//! loom models of the session store: two clients update the same session
+//! (by 1 and by 2) while one of them also inserts a second; every
+//! facade-based style from the registry. The sharded actor's two owners and
+//! the two clients make four threads, within loom's five.
+
+#![cfg(workbench_loom)]
+
+use loom::future::block_on;
+use loom::sync::Arc;
+use loom::thread;
+use patterns::kv::{Session, SessionStore};
+
+const A: u64 = 1;
+const B: u64 = 2;
+
+fn concurrent_updates_both_count<S: SessionStore>() {
+    loom::model(|| {
+        let store = Arc::new(S::new(4));
+        block_on(store.insert(A, Session::default()));
+        let other = {
+            let store = Arc::clone(&store);
+            thread::spawn(move || block_on(store.update(A, 1)))
+        };
+        block_on(store.insert(B, Session::default()));
+        let mine = block_on(store.update(A, 2)).expect("A is present");
+        let theirs = other.join().unwrap().expect("A is present");
+        // Each update returns the session as it left it, so one of them
+        // must have seen the other's: 1 then 3, or 2 then 3.
+        assert!(
+            matches!((theirs.hits, mine.hits), (1, 3) | (3, 2)),
+            "lost write: updates of 1 and 2 answered {} and {}",
+            theirs.hits,
+            mine.hits
+        );
+        let hits = block_on(store.get(A)).expect("A is present").hits;
+        assert_eq!(hits, 3, "lost write: updates of 1 and 2 gave {hits}");
+        assert_eq!(block_on(store.get(B)), Some(Session::default()));
+    });
+}
+
+macro_rules! loom_models {
+    (
+        facade: [$($f:ident: $ft:ty,)*],
+        library: [$($l:ident: $lt:ty,)*],
+        broken: [$($b:ident: $bt:ty,)*],
+    ) => {
+        $(mod $f {
+            #[test]
+            fn concurrent_updates_both_count() {
+                super::concurrent_updates_both_count::<$ft>();
+            }
+        })*
+        $(mod $b {
+            #[test]
+            #[should_panic(expected = "lost write: updates of 1 and 2")]
+            fn is_caught_losing_a_write() {
+                super::concurrent_updates_both_count::<$bt>();
+            }
+        })*
+    };
+}
+
+patterns::for_each_store!(loom_models);

@@ -1,0 +1,78 @@
+//! **actor_crossbeam**: the `actor` style with crossbeam channels: one
+//! owner thread holds the map; clients send into its bounded inbox and wait
+//! on their thread's reply channel, made once per thread and reused.
+//!
+//! Drop: the inbox sender is dropped, the owner sees the channel disconnect
+//! once drained, exits, and is joined.
+
+use crossbeam_channel::{Receiver, Sender, bounded};
+
+use crate::kv::{INBOX_CAPACITY, Map, Op, Session, SessionId, SessionStore, new_map, serve};
+use crate::sync::{JoinHandle, spawn, thread_local};
+
+pub struct CrossbeamActorStore {
+    inbox: Option<Sender<(Op, Sender<Option<Session>>)>>,
+    owner: Option<JoinHandle<()>>,
+}
+
+thread_local! {
+    /// This thread's reply channel: a blocking caller has one request in
+    /// flight at a time, so one channel serves all of them.
+    static REPLY: (Sender<Option<Session>>, Receiver<Option<Session>>) = bounded(1);
+}
+
+fn run_owner(mut map: Map, inbox: Receiver<(Op, Sender<Option<Session>>)>) {
+    for (op, reply) in inbox {
+        let _ = reply.send(serve(&mut map, op));
+    }
+}
+
+impl CrossbeamActorStore {
+    fn ask(&self, op: Op) -> Option<Session> {
+        let inbox = self.inbox.as_ref().expect("present until drop");
+        REPLY.with(|(reply_to, replies)| {
+            inbox
+                .send((op, reply_to.clone()))
+                .expect("the owner runs until drop");
+            replies.recv().expect("the owner answers every request")
+        })
+    }
+}
+
+impl SessionStore for CrossbeamActorStore {
+    const STYLE: &'static str = "actor_crossbeam";
+
+    fn new(capacity: usize) -> Self {
+        let (inbox, requests) = bounded(INBOX_CAPACITY);
+        let owner = spawn(move || run_owner(new_map(capacity), requests));
+        CrossbeamActorStore {
+            inbox: Some(inbox),
+            owner: Some(owner),
+        }
+    }
+
+    async fn get(&self, id: SessionId) -> Option<Session> {
+        self.ask(Op::Get(id))
+    }
+
+    async fn insert(&self, id: SessionId, session: Session) -> Option<Session> {
+        self.ask(Op::Insert(id, session))
+    }
+
+    async fn remove(&self, id: SessionId) -> Option<Session> {
+        self.ask(Op::Remove(id))
+    }
+
+    async fn update(&self, id: SessionId, hits: u64) -> Option<Session> {
+        self.ask(Op::Update(id, hits))
+    }
+}
+
+impl Drop for CrossbeamActorStore {
+    fn drop(&mut self) {
+        drop(self.inbox.take()); // disconnects: the owner's loop ends
+        if let Some(owner) = self.owner.take() {
+            let _ = owner.join();
+        }
+    }
+}

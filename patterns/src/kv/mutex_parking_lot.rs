@@ -1,0 +1,35 @@
+//! **mutex_parking_lot**: the `mutex` style with `parking_lot::Mutex`.
+
+use parking_lot::Mutex;
+
+use crate::kv::{Map, Session, SessionId, SessionStore, apply_update, new_map};
+
+pub struct ParkingLotMutexStore {
+    map: Mutex<Map>,
+}
+
+impl SessionStore for ParkingLotMutexStore {
+    const STYLE: &'static str = "mutex_parking_lot";
+
+    fn new(capacity: usize) -> Self {
+        ParkingLotMutexStore {
+            map: Mutex::new(new_map(capacity)),
+        }
+    }
+
+    async fn get(&self, id: SessionId) -> Option<Session> {
+        self.map.lock().get(&id).copied()
+    }
+
+    async fn insert(&self, id: SessionId, session: Session) -> Option<Session> {
+        self.map.lock().insert(id, session)
+    }
+
+    async fn remove(&self, id: SessionId) -> Option<Session> {
+        self.map.lock().remove(&id)
+    }
+
+    async fn update(&self, id: SessionId, hits: u64) -> Option<Session> {
+        self.map.lock().get_mut(&id).map(|s| apply_update(s, hits))
+    }
+}

@@ -1,0 +1,37 @@
+//! **rwlock_parking_lot**: the `rwlock` style with `parking_lot::RwLock`,
+//! which is task-fair (readers queue behind a waiting writer, so writers
+//! are not starved) and one word in size.
+
+use parking_lot::RwLock;
+
+use crate::kv::{Map, Session, SessionId, SessionStore, apply_update, new_map};
+
+pub struct ParkingLotRwLockStore {
+    map: RwLock<Map>,
+}
+
+impl SessionStore for ParkingLotRwLockStore {
+    const STYLE: &'static str = "rwlock_parking_lot";
+
+    fn new(capacity: usize) -> Self {
+        ParkingLotRwLockStore {
+            map: RwLock::new(new_map(capacity)),
+        }
+    }
+
+    async fn get(&self, id: SessionId) -> Option<Session> {
+        self.map.read().get(&id).copied()
+    }
+
+    async fn insert(&self, id: SessionId, session: Session) -> Option<Session> {
+        self.map.write().insert(id, session)
+    }
+
+    async fn remove(&self, id: SessionId) -> Option<Session> {
+        self.map.write().remove(&id)
+    }
+
+    async fn update(&self, id: SessionId, hits: u64) -> Option<Session> {
+        self.map.write().get_mut(&id).map(|s| apply_update(s, hits))
+    }
+}

@@ -1,0 +1,282 @@
+//! The session store's contract and stress tests, for every implementation
+//! in the registry under every driver, with 2 and 8 clients; and the proof
+//! that the stress test catches `racy`'s lost write.
+
+// Under the loom switch the facade is loom's; only loom-tests run then.
+#![cfg(not(workbench_loom))]
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use patterns::ClientId;
+use patterns::drive::{Driver, Threads, block_on};
+use patterns::kv::{SequentialStore, Session, SessionId, SessionStore};
+
+use common::Xorshift;
+
+fn session(user: u64) -> Session {
+    Session {
+        user,
+        hits: 0,
+        data: [user as u8; 16],
+    }
+}
+
+// ---- contract, one client ----
+
+fn operations_do_what_a_map_does<S: SessionStore>() {
+    let store = S::new(16);
+    assert_eq!(block_on(store.get(1)), None);
+    assert_eq!(
+        block_on(store.update(1, 5)),
+        None,
+        "update of an absent key"
+    );
+    assert_eq!(block_on(store.get(1)), None, "update must not insert");
+    assert_eq!(block_on(store.insert(1, session(7))), None);
+    assert_eq!(block_on(store.insert(1, session(8))), Some(session(7)));
+    let updated = block_on(store.update(1, 3)).expect("present");
+    assert_eq!((updated.user, updated.hits), (8, 3));
+    assert_eq!(block_on(store.get(1)), Some(updated));
+    assert_eq!(block_on(store.remove(1)), Some(updated));
+    assert_eq!(block_on(store.remove(1)), None);
+    assert_eq!(block_on(store.get(1)), None);
+}
+
+fn update_wraps<S: SessionStore>() {
+    let store = S::new(4);
+    block_on(store.insert(9, session(1)));
+    block_on(store.update(9, u64::MAX));
+    assert_eq!(block_on(store.update(9, 2)).map(|s| s.hits), Some(1));
+}
+
+/// A long random sequence over a few keys gives exactly the model's answers.
+fn matches_the_model<S: SessionStore>() {
+    let store = S::new(64);
+    let mut model = SequentialStore::default();
+    let mut rng = Xorshift::new(11);
+    for step in 0..4_000 {
+        let id: SessionId = rng.next() % 24;
+        let (got, want) = match rng.next() % 4 {
+            0 => (block_on(store.get(id)), model.get(id)),
+            1 => {
+                let s = session(rng.next() % 1000);
+                (block_on(store.insert(id, s)), model.insert(id, s))
+            }
+            2 => (block_on(store.remove(id)), model.remove(id)),
+            _ => {
+                let hits = rng.next() % 10;
+                (block_on(store.update(id, hits)), model.update(id, hits))
+            }
+        };
+        assert_eq!(got, want, "{}: step {step}, key {id}", S::STYLE);
+    }
+}
+
+// ---- stress ----
+
+/// Hot keys every client updates and reads; never removed.
+const HOT: u64 = 4;
+
+/// Runs `clients` clients under `driver`, each doing `ops` operations:
+///
+/// - 40% `update(hot key, 1)`, 20% `get(hot key)`: every answer must be
+///   present, and a client's successive observations of a key's hits never
+///   decrease and never fall below its own updates of that key;
+/// - 40% insert/remove/update/get on keys only this client uses, whose
+///   answers must equal a sequential model's exactly.
+///
+/// Afterwards every hot key's hits must equal the number of updates all
+/// clients made to it (a lost write shows here), and every private key must
+/// hold what its client's model says.
+fn stress<S: SessionStore, D: Driver>(
+    driver: &D,
+    clients: usize,
+    ops: usize,
+    seed: u64,
+) -> Result<(), String> {
+    let store = Arc::new(driver.enter(|| S::new(1024)));
+    for key in 0..HOT {
+        block_on(store.insert(key, session(key)));
+    }
+    let updates = Arc::new(Mutex::new(vec![0u64; HOT as usize]));
+    let models = Arc::new(Mutex::new(HashMap::<usize, SequentialStore>::new()));
+    let violations = Arc::new(Mutex::new(Vec::<String>::new()));
+    driver.run(clients, {
+        let (store, updates, models, violations) =
+            (store.clone(), updates.clone(), models.clone(), violations.clone());
+        move |id: ClientId| {
+            let (store, updates, models, violations) =
+                (store.clone(), updates.clone(), models.clone(), violations.clone());
+            async move {
+                let mut rng = Xorshift::new(seed ^ ((id.0 as u64 + 1) << 24));
+                let mut own = vec![0u64; HOT as usize];
+                let mut seen = vec![0u64; HOT as usize];
+                let mut model = SequentialStore::default();
+                let private = |k: u64| 1_000 + id.0 as u64 * 100 + k;
+                let mut problems = Vec::new();
+                for _ in 0..ops {
+                    let roll = rng.next() % 10;
+                    let hot = (rng.next() % HOT) as usize;
+                    if roll < 6 {
+                        let answer = if roll < 4 {
+                            own[hot] += 1;
+                            store.update(hot as u64, 1).await
+                        } else {
+                            store.get(hot as u64).await
+                        };
+                        match answer {
+                            None => problems.push(format!("hot key {hot} vanished")),
+                            Some(s) if s.hits < seen[hot] || s.hits < own[hot] => problems.push(format!(
+                                "lost write: key {hot} showed {} hits after {} (own updates {})",
+                                s.hits, seen[hot], own[hot]
+                            )),
+                            Some(s) => seen[hot] = s.hits,
+                        }
+                    } else {
+                        let key = private(rng.next() % 8);
+                        let (got, want) = match rng.next() % 4 {
+                            0 => (store.get(key).await, model.get(key)),
+                            1 => {
+                                let s = session(rng.next() % 100);
+                                (store.insert(key, s).await, model.insert(key, s))
+                            }
+                            2 => (store.remove(key).await, model.remove(key)),
+                            _ => (store.update(key, 1).await, model.update(key, 1)),
+                        };
+                        if got != want {
+                            problems.push(format!("key {key}: got {got:?}, the model says {want:?}"));
+                        }
+                    }
+                }
+                for (total, mine) in updates.lock().unwrap().iter_mut().zip(own) {
+                    *total += mine;
+                }
+                models.lock().unwrap().insert(id.0, model);
+                violations
+                    .lock()
+                    .unwrap()
+                    .extend(problems.into_iter().map(|p| format!("client {}: {p}", id.0)));
+            }
+        }
+    });
+
+    let mut violations = Arc::try_unwrap(violations)
+        .expect("clients are done")
+        .into_inner()
+        .unwrap();
+    for (key, made) in updates.lock().unwrap().iter().enumerate() {
+        let hits = block_on(store.get(key as u64)).map(|s| s.hits);
+        if hits != Some(*made) {
+            violations.push(format!(
+                "lost write: hot key {key} has {hits:?} hits after {made} updates"
+            ));
+        }
+    }
+    for (client, model) in models.lock().unwrap().iter() {
+        for k in 0..8 {
+            let key = 1_000 + *client as u64 * 100 + k;
+            let (got, want) = (block_on(store.get(key)), model.get(key));
+            if got != want {
+                violations.push(format!(
+                    "private key {key}: {got:?} at the end, the model says {want:?}"
+                ));
+            }
+        }
+    }
+    match violations.first() {
+        None => Ok(()),
+        Some(first) => Err(format!(
+            "{first} ({} violation(s) in all, {clients} clients under {})",
+            violations.len(),
+            D::NAME
+        )),
+    }
+}
+
+fn passes_stress<S: SessionStore, D: Driver>(clients: usize) {
+    let driver = D::new();
+    if let Err(violation) = stress::<S, D>(&driver, clients, 1_000, 0x5E55) {
+        panic!("{} under {}: {violation}", S::STYLE, D::NAME);
+    }
+}
+
+macro_rules! contract_tests {
+    (
+        facade: [$($f:ident: $ft:ty,)*],
+        library: [$($l:ident: $lt:ty,)*],
+        broken: [$($b:ident: $bt:ty,)*],
+    ) => {
+        $(contract_tests!(@one $f: $ft);)*
+        $(contract_tests!(@one $l: $lt);)*
+    };
+    (@one $module:ident: $store:ty) => {
+        mod $module {
+            #[test]
+            fn operations_do_what_a_map_does() {
+                super::operations_do_what_a_map_does::<$store>();
+            }
+
+            #[test]
+            fn update_wraps() {
+                super::update_wraps::<$store>();
+            }
+
+            #[test]
+            fn matches_the_model() {
+                super::matches_the_model::<$store>();
+            }
+
+            patterns::for_each_driver!(stress_per_driver, $store);
+        }
+    };
+}
+
+macro_rules! stress_per_driver {
+    ([$store:ty] $($driver:ident: $driver_type:ty,)*) => {
+        $(mod $driver {
+            #[test]
+            fn two_clients() {
+                crate::passes_stress::<$store, $driver_type>(2);
+            }
+
+            #[test]
+            fn eight_clients() {
+                crate::passes_stress::<$store, $driver_type>(8);
+            }
+        })*
+    };
+}
+
+patterns::for_each_store!(contract_tests);
+
+/// `racy` keeps every promise a single client can check...
+#[test]
+fn racy_passes_the_single_client_contract() {
+    use patterns::kv::racy::RacyStore;
+    operations_do_what_a_map_does::<RacyStore>();
+    matches_the_model::<RacyStore>();
+}
+
+/// ...and loses concurrent updates, which the stress test must report.
+#[test]
+fn racy_lost_write_is_caught_by_the_stress_test() {
+    use patterns::kv::racy::RacyStore;
+    let caught =
+        (0..20).find_map(|round| stress::<RacyStore, Threads>(&Threads, 4, 20_000, round).err());
+    let report = caught.expect("the stress test never saw racy's lost write");
+    eprintln!("caught: {report}");
+    assert!(report.contains("lost write"), "unexpected report: {report}");
+}
+
+/// The same settings on the correct `rwlock` store (racy minus the bug)
+/// find nothing.
+#[test]
+fn the_racy_settings_pass_on_rwlock() {
+    use patterns::kv::rwlock::RwLockStore;
+    for round in 0..3 {
+        stress::<RwLockStore, Threads>(&Threads, 4, 20_000, round).unwrap();
+    }
+}
