@@ -87,7 +87,39 @@ pub const BANK: Workload = Workload {
     )],
 };
 
-pub const WORKLOADS: &[&Workload] = &[&COUNTER, &BANK];
+pub const KV: Workload = Workload {
+    name: "kv",
+    scenarios: &[
+        (
+            "kv-read-heavy-uniform",
+            "98% get, 1% insert, 1% remove; keys uniform over 65,536 sessions, half present at the start",
+        ),
+        (
+            "kv-read-heavy-zipf",
+            "98% get, 1% insert, 1% remove; keys Zipf-distributed (s = 1) over 65,536 sessions",
+        ),
+        (
+            "kv-mixed-uniform",
+            "50% get, 20% insert, 10% remove, 20% update; keys uniform",
+        ),
+        (
+            "kv-mixed-zipf",
+            "50% get, 20% insert, 10% remove, 20% update; keys Zipf-distributed (s = 1)",
+        ),
+        (
+            "kv-write-heavy-uniform",
+            "10% get, 40% insert, 40% remove, 10% update; keys uniform",
+        ),
+        (
+            "kv-write-heavy-zipf",
+            "10% get, 40% insert, 40% remove, 10% update; keys Zipf-distributed (s = 1)",
+        ),
+    ],
+    baselines: &[],
+    flagged: &[],
+};
+
+pub const WORKLOADS: &[&Workload] = &[&COUNTER, &BANK, &KV];
 
 /// One criterion result: a style under a driver with some clients.
 #[derive(Debug, Clone)]

@@ -45,6 +45,30 @@ fn operations_do_what_a_map_does<S: SessionStore>() {
     assert_eq!(block_on(store.get(1)), None);
 }
 
+fn starts_with_the_initial_sessions<S: SessionStore>() {
+    // More sessions than the capacity asked for, and one id twice.
+    let initial: Vec<(SessionId, Session)> = (0..100)
+        .map(|id| (id, session(id)))
+        .chain([(5, session(55))])
+        .collect();
+    let store = S::with_sessions(10, &initial);
+    assert_eq!(
+        block_on(store.get(5)),
+        Some(session(55)),
+        "{}: the later entry wins",
+        S::STYLE
+    );
+    for id in (0..100).filter(|id| *id != 5) {
+        assert_eq!(
+            block_on(store.get(id)),
+            Some(session(id)),
+            "{}: key {id}",
+            S::STYLE
+        );
+    }
+    assert_eq!(block_on(store.get(100)), None);
+}
+
 fn update_wraps<S: SessionStore>() {
     let store = S::new(4);
     block_on(store.insert(9, session(1)));
@@ -217,6 +241,11 @@ macro_rules! contract_tests {
             #[test]
             fn operations_do_what_a_map_does() {
                 super::operations_do_what_a_map_does::<$store>();
+            }
+
+            #[test]
+            fn starts_with_the_initial_sessions() {
+                super::starts_with_the_initial_sessions::<$store>();
             }
 
             #[test]

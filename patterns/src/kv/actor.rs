@@ -11,7 +11,7 @@
 //!
 //! Drop: the inbox is closed, the owner drains it, exits, and is joined.
 
-use crate::kv::{INBOX_CAPACITY, Map, Op, Session, SessionId, SessionStore, new_map, serve};
+use crate::kv::{INBOX_CAPACITY, Map, Op, Session, SessionId, SessionStore, filled_map, serve};
 use crate::primitives::BoundedQueue;
 use crate::primitives::reply::this_thread_reply_queue;
 use crate::sync::{Arc, JoinHandle, spawn};
@@ -60,11 +60,11 @@ pub(crate) fn ask(inbox: &BoundedQueue<Request>, op: Op) -> Option<Session> {
 impl SessionStore for ActorStore {
     const STYLE: &'static str = "actor";
 
-    fn new(capacity: usize) -> Self {
+    fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self {
         let inbox = Arc::new(BoundedQueue::new(INBOX_CAPACITY));
         let owner = spawn({
-            let inbox = Arc::clone(&inbox);
-            move || run_owner(new_map(capacity), &inbox)
+            let (inbox, map) = (Arc::clone(&inbox), filled_map(capacity, initial));
+            move || run_owner(map, &inbox)
         });
         ActorStore {
             inbox,

@@ -10,7 +10,7 @@
 use async_std::channel::{Receiver, Sender, bounded};
 use async_std::task;
 
-use crate::kv::{INBOX_CAPACITY, Map, Op, Session, SessionId, SessionStore, new_map, serve};
+use crate::kv::{INBOX_CAPACITY, Map, Op, Session, SessionId, SessionStore, filled_map, serve};
 
 type Request = (Op, Sender<Option<Session>>);
 
@@ -41,9 +41,9 @@ impl AsyncStdActorStore {
 impl SessionStore for AsyncStdActorStore {
     const STYLE: &'static str = "actor_async_std";
 
-    fn new(capacity: usize) -> Self {
+    fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self {
         let (inbox, requests) = bounded(INBOX_CAPACITY);
-        let owner = task::spawn(run_owner(new_map(capacity), requests));
+        let owner = task::spawn(run_owner(filled_map(capacity, initial), requests));
         AsyncStdActorStore {
             inbox,
             owner: Some(owner),

@@ -7,7 +7,7 @@
 
 use crossbeam_channel::{Receiver, Sender, bounded};
 
-use crate::kv::{INBOX_CAPACITY, Map, Op, Session, SessionId, SessionStore, new_map, serve};
+use crate::kv::{INBOX_CAPACITY, Map, Op, Session, SessionId, SessionStore, filled_map, serve};
 use crate::sync::{JoinHandle, spawn, thread_local};
 
 pub struct CrossbeamActorStore {
@@ -42,9 +42,10 @@ impl CrossbeamActorStore {
 impl SessionStore for CrossbeamActorStore {
     const STYLE: &'static str = "actor_crossbeam";
 
-    fn new(capacity: usize) -> Self {
+    fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self {
         let (inbox, requests) = bounded(INBOX_CAPACITY);
-        let owner = spawn(move || run_owner(new_map(capacity), requests));
+        let map = filled_map(capacity, initial);
+        let owner = spawn(move || run_owner(map, requests));
         CrossbeamActorStore {
             inbox: Some(inbox),
             owner: Some(owner),

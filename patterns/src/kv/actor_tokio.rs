@@ -8,7 +8,7 @@
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::kv::{INBOX_CAPACITY, Map, Op, Session, SessionId, SessionStore, new_map, serve};
+use crate::kv::{INBOX_CAPACITY, Map, Op, Session, SessionId, SessionStore, filled_map, serve};
 use crate::sync::{JoinHandle, spawn};
 
 type Request = (Op, oneshot::Sender<Option<Session>>);
@@ -38,9 +38,9 @@ impl TokioActorStore {
 impl SessionStore for TokioActorStore {
     const STYLE: &'static str = "actor_tokio";
 
-    fn new(capacity: usize) -> Self {
+    fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self {
         let (inbox, requests) = mpsc::channel(INBOX_CAPACITY);
-        let map = new_map(capacity);
+        let map = filled_map(capacity, initial);
         let owner = match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 drop(runtime.spawn(run_owner(map, requests)));

@@ -22,10 +22,12 @@ pub struct DashMapStore {
 impl SessionStore for DashMapStore {
     const STYLE: &'static str = "dashmap";
 
-    fn new(capacity: usize) -> Self {
-        DashMapStore {
-            map: DashMap::with_capacity_and_hasher(capacity, Hasher::default()),
+    fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self {
+        let map = DashMap::with_capacity_and_hasher(capacity.max(initial.len()), Hasher::default());
+        for &(id, session) in initial {
+            map.insert(id, session);
         }
+        DashMapStore { map }
     }
 
     // ANCHOR: ops

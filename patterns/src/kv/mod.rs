@@ -84,6 +84,13 @@ pub fn new_map(capacity: usize) -> Map {
     Map::with_capacity_and_hasher(capacity, Hasher::default())
 }
 
+/// A map holding `initial`, sized for `capacity` (or more) sessions.
+pub fn filled_map(capacity: usize, initial: &[(SessionId, Session)]) -> Map {
+    let mut map = new_map(capacity.max(initial.len()));
+    map.extend(initial.iter().copied());
+    map
+}
+
 /// The one read-modify-write, shared by every style so they all update the
 /// same way.
 pub fn apply_update(session: &mut Session, hits: u64) -> Session {
@@ -98,8 +105,18 @@ pub trait SessionStore: Send + Sync + 'static {
     /// The style's name in reports, tests and the book, e.g. `"dashmap"`.
     const STYLE: &'static str;
 
+    /// A store holding `initial` (later entries win for a repeated id),
+    /// sized for about `capacity` sessions. Filled before it is shared, so
+    /// a benchmark's pre-fill costs no round trips.
+    fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self;
+
     /// An empty store, sized for about `capacity` sessions.
-    fn new(capacity: usize) -> Self;
+    fn new(capacity: usize) -> Self
+    where
+        Self: Sized,
+    {
+        Self::with_sessions(capacity, &[])
+    }
 
     fn get(&self, id: SessionId) -> impl Future<Output = Option<Session>> + Send;
 

@@ -4,7 +4,7 @@
 //! The critical sections are short (one hash-table probe), so the lock is
 //! rarely held for long; what costs is the lock word moving between cores.
 
-use crate::kv::{Map, Session, SessionId, SessionStore, apply_update, new_map};
+use crate::kv::{Map, Session, SessionId, SessionStore, apply_update, filled_map};
 use crate::sync::{Mutex, lock};
 
 // ANCHOR: state
@@ -16,9 +16,9 @@ pub struct MutexStore {
 impl SessionStore for MutexStore {
     const STYLE: &'static str = "mutex";
 
-    fn new(capacity: usize) -> Self {
+    fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self {
         MutexStore {
-            map: Mutex::new(new_map(capacity)),
+            map: Mutex::new(filled_map(capacity, initial)),
         }
     }
 

@@ -2,7 +2,7 @@
 
 use parking_lot::Mutex;
 
-use crate::kv::{Map, Session, SessionId, SessionStore, apply_update, new_map};
+use crate::kv::{Map, Session, SessionId, SessionStore, apply_update, filled_map};
 
 pub struct ParkingLotMutexStore {
     map: Mutex<Map>,
@@ -11,9 +11,9 @@ pub struct ParkingLotMutexStore {
 impl SessionStore for ParkingLotMutexStore {
     const STYLE: &'static str = "mutex_parking_lot";
 
-    fn new(capacity: usize) -> Self {
+    fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self {
         ParkingLotMutexStore {
-            map: Mutex::new(new_map(capacity)),
+            map: Mutex::new(filled_map(capacity, initial)),
         }
     }
 

@@ -5,7 +5,7 @@
 //! Each step is locked; the read-modify-write is not. Caught by loom and
 //! the stress test; never benchmarked.
 
-use crate::kv::{Map, Session, SessionId, SessionStore, apply_update, new_map};
+use crate::kv::{Map, Session, SessionId, SessionStore, apply_update, filled_map};
 use crate::sync::{RwLock, read, write};
 
 pub struct RacyStore {
@@ -15,9 +15,9 @@ pub struct RacyStore {
 impl SessionStore for RacyStore {
     const STYLE: &'static str = "racy";
 
-    fn new(capacity: usize) -> Self {
+    fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self {
         RacyStore {
-            map: RwLock::new(new_map(capacity)),
+            map: RwLock::new(filled_map(capacity, initial)),
         }
     }
 

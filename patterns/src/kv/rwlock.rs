@@ -10,7 +10,7 @@
 //! costs about what a `Mutex` does. It pays off when reads are long enough
 //! that running them in parallel outweighs the line's round trip.
 
-use crate::kv::{Map, Session, SessionId, SessionStore, apply_update, new_map};
+use crate::kv::{Map, Session, SessionId, SessionStore, apply_update, filled_map};
 use crate::sync::{RwLock, read, write};
 
 // ANCHOR: state
@@ -22,9 +22,9 @@ pub struct RwLockStore {
 impl SessionStore for RwLockStore {
     const STYLE: &'static str = "rwlock";
 
-    fn new(capacity: usize) -> Self {
+    fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self {
         RwLockStore {
-            map: RwLock::new(new_map(capacity)),
+            map: RwLock::new(filled_map(capacity, initial)),
         }
     }
 

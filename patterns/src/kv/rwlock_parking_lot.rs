@@ -4,7 +4,7 @@
 
 use parking_lot::RwLock;
 
-use crate::kv::{Map, Session, SessionId, SessionStore, apply_update, new_map};
+use crate::kv::{Map, Session, SessionId, SessionStore, apply_update, filled_map};
 
 pub struct ParkingLotRwLockStore {
     map: RwLock<Map>,
@@ -13,9 +13,9 @@ pub struct ParkingLotRwLockStore {
 impl SessionStore for ParkingLotRwLockStore {
     const STYLE: &'static str = "rwlock_parking_lot";
 
-    fn new(capacity: usize) -> Self {
+    fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self {
         ParkingLotRwLockStore {
-            map: RwLock::new(new_map(capacity)),
+            map: RwLock::new(filled_map(capacity, initial)),
         }
     }
 

@@ -38,12 +38,20 @@ impl<const SHARDS: usize> ShardedStore<SHARDS> {
 impl<const SHARDS: usize> SessionStore for ShardedStore<SHARDS> {
     const STYLE: &'static str = "sharded";
 
-    fn new(capacity: usize) -> Self {
+    fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self {
         const { assert!(SHARDS > 0, "a store needs at least one shard") };
+        let hasher = Hasher::default();
+        let mut maps: Vec<Map> = (0..SHARDS)
+            .map(|_| new_map(capacity.max(initial.len()) / SHARDS + 1))
+            .collect();
+        for &(id, session) in initial {
+            maps[shard_of(hasher.hash_one(id), SHARDS)].insert(id, session);
+        }
         ShardedStore {
-            hasher: Hasher::default(),
-            shards: (0..SHARDS)
-                .map(|_| CachePadded::new(Mutex::new(new_map(capacity / SHARDS + 1))))
+            hasher,
+            shards: maps
+                .into_iter()
+                .map(|map| CachePadded::new(Mutex::new(map)))
                 .collect(),
         }
     }

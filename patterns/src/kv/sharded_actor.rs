@@ -14,7 +14,9 @@
 use std::hash::BuildHasher;
 
 use crate::kv::actor::{Request, ask, run_owner};
-use crate::kv::{Hasher, INBOX_CAPACITY, Op, Session, SessionId, SessionStore, new_map, shard_of};
+use crate::kv::{
+    Hasher, INBOX_CAPACITY, Map, Op, Session, SessionId, SessionStore, new_map, shard_of,
+};
 use crate::primitives::BoundedQueue;
 use crate::sync::{Arc, JoinHandle, cores, spawn};
 
@@ -38,20 +40,28 @@ impl ShardedActorStore {
 impl SessionStore for ShardedActorStore {
     const STYLE: &'static str = "sharded_actor";
 
-    fn new(capacity: usize) -> Self {
+    fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self {
         let owners = cores().max(2);
+        let hasher = Hasher::default();
+        let mut maps: Vec<Map> = (0..owners)
+            .map(|_| new_map(capacity.max(initial.len()) / owners + 1))
+            .collect();
+        for &(id, session) in initial {
+            maps[shard_of(hasher.hash_one(id), owners)].insert(id, session);
+        }
         let inboxes: Box<[_]> = (0..owners)
             .map(|_| Arc::new(BoundedQueue::new(INBOX_CAPACITY)))
             .collect();
         let handles = inboxes
             .iter()
-            .map(|inbox| {
+            .zip(maps)
+            .map(|(inbox, map)| {
                 let inbox = Arc::clone(inbox);
-                spawn(move || run_owner(new_map(capacity / owners + 1), &inbox))
+                spawn(move || run_owner(map, &inbox))
             })
             .collect();
         ShardedActorStore {
-            hasher: Hasher::default(),
+            hasher,
             inboxes,
             owners: handles,
         }
