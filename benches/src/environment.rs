@@ -13,6 +13,8 @@ const CRATES_UNDER_TEST: &[&str] = &[
     "crossbeam-channel",
     "crossbeam-utils",
     "parking_lot",
+    "dashmap",
+    "foldhash",
     "criterion",
 ];
 

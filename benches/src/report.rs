@@ -30,6 +30,9 @@ pub struct Workload {
     /// `(style, why)`: styles measured although they break the workload's
     /// contract; their rows are marked ⚠ and the table says why.
     pub flagged: &'static [(&'static str, &'static str)],
+    /// A sentence the report prints under the environment: what the reader
+    /// must know to compare these numbers with others (empty for none).
+    pub about: &'static str,
 }
 
 pub const COUNTER: Workload = Workload {
@@ -50,6 +53,7 @@ pub const COUNTER: Workload = Workload {
         ("actor_tokio@tokio", "baseline_tokio_round_trip@tokio"),
     ],
     flagged: &[],
+    about: "",
 };
 
 pub const BANK: Workload = Workload {
@@ -85,6 +89,7 @@ pub const BANK: Workload = Workload {
         "atomic",
         "breaks the contract: an audit can see money in flight between a withdrawal and its deposit. Measured to show what the shortcut buys, not as a candidate",
     )],
+    about: "",
 };
 
 pub const KV: Workload = Workload {
@@ -117,6 +122,8 @@ pub const KV: Workload = Workload {
     ],
     baselines: &[],
     flagged: &[],
+    about: "Every store hashes with foldhash (`foldhash::fast::RandomState`, version in the crates line above), the same hasher for every style; \
+        std's default, SipHash, is built to resist hash flooding rather than for speed and would add its own cost to every figure.",
 };
 
 pub const WORKLOADS: &[&Workload] = &[&COUNTER, &BANK, &KV];
@@ -390,6 +397,9 @@ pub fn render(
         workload.name,
         environment.markdown()
     );
+    if !workload.about.is_empty() {
+        md.push_str(&format!("{}\n\n", workload.about));
+    }
     md.push_str(
         "Cells are aggregate operations per second over all clients (criterion's median; higher is \
          better). Where a row has a baseline, the cell also gives its throughput as a fraction of \
