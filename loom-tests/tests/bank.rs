@@ -5,8 +5,8 @@
 //!
 //! The broken styles are caught: `naive` deadlocks (loom finds the
 //! interleaving where each transfer holds one lock and reports
-//! "deadlock"; see [`expect_deadlock_in_child`] for why it runs in a child
-//! process), and `atomic`'s audit sees money in flight.
+//! "deadlock"; see `loom_tests::expect_deadlock_in_child` for why it runs
+//! in a child process), and `atomic`'s audit sees money in flight.
 
 #![cfg(workbench_loom)]
 
@@ -43,36 +43,6 @@ fn opposite_transfers_and_an_audit<B: Bank>() {
     });
 }
 
-/// loom reports a deadlock by panicking with "deadlock; threads = ...",
-/// but loom 0.7.2 then panics again while unwinding the blocked threads and
-/// aborts the process (tokio-rs/loom#291), which `#[should_panic]` cannot
-/// catch. So the deadlocking model runs in a child process (this test
-/// binary, asked for that one ignored test) and we assert on how the child
-/// ended: failed, with loom's deadlock report on its stderr.
-fn expect_deadlock_in_child(test: &str) {
-    let exe = std::env::current_exe().expect("the test binary's path");
-    let child = std::process::Command::new(exe)
-        .args([
-            test,
-            "--exact",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env("RUST_BACKTRACE", "0")
-        .output()
-        .expect("running the model in a child process");
-    let stderr = String::from_utf8_lossy(&child.stderr);
-    assert!(
-        !child.status.success(),
-        "{test} passed: loom found no deadlock"
-    );
-    assert!(
-        stderr.contains("deadlock; threads = "),
-        "{test} failed without loom's deadlock report; its stderr:\n{stderr}"
-    );
-}
-
 macro_rules! loom_models {
     (
         facade: [$($f:ident: $ft:ty,)*],
@@ -102,7 +72,7 @@ macro_rules! loom_models {
 
             #[test]
             fn is_caught_deadlocking() {
-                super::expect_deadlock_in_child(concat!(stringify!($b), "::model"));
+                loom_tests::expect_deadlock_in_child(concat!(stringify!($b), "::model"));
             }
         })*
     };

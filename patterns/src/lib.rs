@@ -32,6 +32,7 @@
 
 pub mod bank;
 pub mod counter;
+pub mod jobs;
 pub mod kv;
 pub mod primitives;
 pub mod sync;

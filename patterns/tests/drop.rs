@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 use patterns::bank::{AccountId, Bank};
 use patterns::counter::Counter;
 use patterns::drive::{Threads, block_on};
+use patterns::jobs::{Job, JobRunner, run_job};
 use patterns::kv::{Session, SessionStore};
 
 fn thread_count() -> usize {
@@ -72,6 +73,30 @@ fn store_leaves_no_thread<S: SessionStore>() {
     drop(store);
     assert_joined(S::STYLE, before);
 }
+
+fn runner_leaves_no_thread<R: JobRunner>() {
+    let before = thread_count();
+    let runner = R::new(2);
+    let job = Job::spin(10, 5);
+    assert_eq!(block_on(runner.run(job)), Ok(run_job(job)));
+    drop(runner);
+    assert_joined(R::STYLE, before);
+}
+
+macro_rules! runner_drop_checks {
+    (
+        facade: [$($f:ident: $ft:ty,)*],
+        library: [$($l:ident: $lt:ty,)*],
+        broken: [$($b:ident: $bt:ty,)*],
+    ) => {
+        fn every_runner_joins_its_threads() {
+            $(runner_leaves_no_thread::<$ft>();)*
+            $(runner_leaves_no_thread::<$lt>();)*
+        }
+    };
+}
+
+patterns::for_each_runner!(runner_drop_checks);
 
 macro_rules! store_drop_checks {
     (
@@ -133,6 +158,7 @@ macro_rules! drop_checks {
             )*
             every_bank_joins_its_threads();
             every_store_joins_its_threads();
+            every_runner_joins_its_threads();
         }
     };
 }

@@ -3,6 +3,9 @@
 //! queue they answer on, and the seed's `SpawnBlocking` future.
 
 pub mod bounded_queue;
+pub mod completion;
+pub mod gate;
+pub mod job_queue;
 pub mod reply;
 pub mod spawn_blocking;
 

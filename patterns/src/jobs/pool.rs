@@ -1,0 +1,93 @@
+//! **pool**: the seed's worker pool, written from first principles on the
+//! facade: a fixed number of worker threads take jobs from one bounded
+//! queue and answer each job's caller through a one-shot [`Completion`].
+//!
+//! Threads are started once, so a job costs a queue hand-off and a wake-up
+//! instead of a thread spawn; the number of jobs running at once is the
+//! number of workers, however many callers submit, so a burst cannot
+//! become a burst of threads. The queue is bounded: when it is full, a
+//! caller's *task* waits (the [`JobQueue`] push is a future), and the pool's
+//! memory stays bounded however far callers run ahead.
+//!
+//! The price of the bound is that a pool of N workers runs at most N
+//! blocking jobs at once: N sleeping jobs occupy it completely. A
+//! runtime's blocking pool (tokio's `spawn_blocking`) grows instead, up to
+//! hundreds of threads.
+//!
+//! Shutdown: the queue is closed (new jobs are refused), the workers finish
+//! every queued job, answer its caller, and are joined.
+
+use crate::jobs::{Job, JobError, JobRunner, QUEUE_CAPACITY, run_caught};
+use crate::primitives::completion::{Completion, completion};
+use crate::primitives::job_queue::JobQueue;
+use crate::sync::{Arc, JoinHandle, Mutex, lock, spawn};
+
+type Queued = (Job, Completion<Result<u64, JobError>>);
+
+// ANCHOR: state
+pub struct PoolRunner {
+    queue: Arc<JobQueue<Queued>>,
+    workers: Mutex<Vec<JoinHandle<()>>>,
+}
+// ANCHOR_END: state
+
+// ANCHOR: worker
+fn run_worker(queue: &JobQueue<Queued>) {
+    while let Some((job, done)) = queue.pop() {
+        // A panicking job is caught here: the worker lives on.
+        done.complete(run_caught(job));
+    }
+}
+// ANCHOR_END: worker
+
+impl PoolRunner {
+    /// Jobs waiting for a worker.
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+}
+
+impl JobRunner for PoolRunner {
+    const STYLE: &'static str = "pool";
+
+    fn new(workers: usize) -> Self {
+        let queue = Arc::new(JobQueue::new(QUEUE_CAPACITY));
+        let workers = (0..workers.max(1))
+            .map(|_| {
+                let queue = Arc::clone(&queue);
+                spawn(move || run_worker(&queue))
+            })
+            .collect();
+        PoolRunner {
+            queue,
+            workers: Mutex::new(workers),
+        }
+    }
+
+    // ANCHOR: run
+    async fn run(&self, job: Job) -> Result<u64, JobError> {
+        let (done, result) = completion();
+        // Waits (as a task) while the queue is full; refused once closed.
+        if self.queue.push((job, done)).await.is_err() {
+            return Err(JobError::ShutDown);
+        }
+        // A worker always completes an accepted job; `None` would mean it
+        // was dropped unrun, which only a closed queue could do.
+        result.await.unwrap_or(Err(JobError::ShutDown))
+    }
+    // ANCHOR_END: run
+
+    fn shutdown(&self) {
+        self.queue.close();
+        let workers = std::mem::take(&mut *lock(&self.workers));
+        for worker in workers {
+            let _ = worker.join();
+        }
+    }
+}
+
+impl Drop for PoolRunner {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
