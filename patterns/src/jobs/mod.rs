@@ -28,6 +28,15 @@ pub mod bridge_lost_wakeup;
 pub mod inline;
 pub mod pool;
 
+#[cfg(not(workbench_loom))]
+pub mod bridge_async_std;
+#[cfg(not(workbench_loom))]
+pub mod bridge_smol;
+#[cfg(not(workbench_loom))]
+pub mod bridge_tokio;
+#[cfg(not(workbench_loom))]
+pub mod pool_crossbeam;
+
 /// What a job does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Work {
@@ -157,7 +166,12 @@ macro_rules! for_each_runner {
                 pool: $crate::jobs::pool::PoolRunner,
                 actor: $crate::jobs::actor::ActorRunner,
             ],
-            library: [],
+            library: [
+                bridge_tokio: $crate::jobs::bridge_tokio::TokioBridgeRunner,
+                bridge_async_std: $crate::jobs::bridge_async_std::AsyncStdBridgeRunner,
+                bridge_smol: $crate::jobs::bridge_smol::SmolBridgeRunner,
+                pool_crossbeam: $crate::jobs::pool_crossbeam::CrossbeamPoolRunner,
+            ],
             broken: [
                 bridge_lost_wakeup: $crate::jobs::bridge_lost_wakeup::LostWakeupBridgeRunner,
             ],

@@ -18,7 +18,7 @@
 //! every queued job, answer its caller, and are joined.
 
 use crate::jobs::{Job, JobError, JobRunner, QUEUE_CAPACITY, run_caught};
-use crate::primitives::completion::{Completion, completion};
+use crate::primitives::completion::{Completed, Completion, completion};
 use crate::primitives::job_queue::JobQueue;
 use crate::sync::{Arc, JoinHandle, Mutex, lock, spawn};
 
@@ -45,6 +45,19 @@ impl PoolRunner {
     pub fn queued(&self) -> usize {
         self.queue.len()
     }
+
+    /// Submits `job` and returns once the pool has accepted it (waiting, as
+    /// a task, while the queue is full), with a future of its result. A
+    /// producer that submits without awaiting results is slowed to the
+    /// workers' pace: the pool's memory stays bounded however many jobs it
+    /// submits. Dropping the result future abandons the answer, not the job.
+    pub async fn submit(&self, job: Job) -> Result<Completed<Result<u64, JobError>>, JobError> {
+        let (done, result) = completion();
+        match self.queue.push((job, done)).await {
+            Ok(()) => Ok(result),
+            Err(_) => Err(JobError::ShutDown),
+        }
+    }
 }
 
 impl JobRunner for PoolRunner {
@@ -66,11 +79,8 @@ impl JobRunner for PoolRunner {
 
     // ANCHOR: run
     async fn run(&self, job: Job) -> Result<u64, JobError> {
-        let (done, result) = completion();
         // Waits (as a task) while the queue is full; refused once closed.
-        if self.queue.push((job, done)).await.is_err() {
-            return Err(JobError::ShutDown);
-        }
+        let result = self.submit(job).await?;
         // A worker always completes an accepted job; `None` would mean it
         // was dropped unrun, which only a closed queue could do.
         result.await.unwrap_or(Err(JobError::ShutDown))
