@@ -17,7 +17,8 @@
 //! `--test` (as `cargo bench -- --test` passes it) every runner runs one
 //! short cell per executor, as a smoke test, and nothing is written; any
 //! other argument that is not a flag keeps only the cells whose name
-//! contains it (e.g. `cargo bench --bench jobs -- pool`).
+//! contains it (e.g. `cargo bench --bench jobs -- pool`); a filter that
+//! matches no cell measures nothing and leaves the last report in place.
 
 use std::fmt::Write as _;
 use std::future::Future;
@@ -67,6 +68,7 @@ trait Executor {
     fn run_all(&self, tasks: Vec<Task>);
     fn enter<T>(&self, make: impl FnOnce() -> T) -> T;
     fn sleep(duration: Duration) -> impl Future<Output = ()> + Send;
+    fn yield_now() -> impl Future<Output = ()> + Send;
 }
 // ANCHOR_END: executor
 
@@ -115,6 +117,10 @@ impl Executor for TokioExecutor {
     fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
         tokio::time::sleep(duration)
     }
+
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        tokio::task::yield_now()
+    }
 }
 
 /// async-std's global executor (its thread count is its own; it cannot be
@@ -139,6 +145,10 @@ impl Executor for AsyncStdExecutor {
 
     fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
         async_std::task::sleep(duration)
+    }
+
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        async_std::task::yield_now()
     }
 }
 
@@ -196,17 +206,25 @@ fn measure<R: JobRunner, E: Executor>(
     let latency = Arc::new(Mutex::new(histogram()));
     let heartbeat = Arc::new(Mutex::new(histogram()));
     let jobs = Arc::new(AtomicUsize::new(0));
+    // Callers start only once the heartbeat has asked for its first tick:
+    // a heartbeat that could not even start (every worker taken by inline
+    // jobs that never yield) would otherwise record nothing at all.
+    let heartbeat_started = Arc::new(AtomicBool::new(false));
 
     let mut tasks: Vec<Task> = (0..callers)
         .map(|caller| {
-            let (runner, stop, callers_done, latency, jobs) = (
+            let (runner, stop, callers_done, latency, jobs, heartbeat_started) = (
                 runner.clone(),
                 stop.clone(),
                 callers_done.clone(),
                 latency.clone(),
                 jobs.clone(),
+                heartbeat_started.clone(),
             );
             Box::pin(async move {
+                while !heartbeat_started.load(Relaxed) {
+                    E::yield_now().await;
+                }
                 let mut own = histogram();
                 let mut n = 0u64;
                 while !stop.load(Relaxed) {
@@ -227,20 +245,27 @@ fn measure<R: JobRunner, E: Executor>(
             }) as Task
         })
         .collect();
-    // The heartbeat: on the same executor, ticking until the callers are done.
-    tasks.push(Box::pin({
-        let (callers_done, heartbeat) = (callers_done.clone(), heartbeat.clone());
-        async move {
-            let mut own = histogram();
-            while callers_done.load(Relaxed) < callers {
-                let asked = Instant::now();
-                E::sleep(HEARTBEAT).await;
-                own.record(nanos(asked.elapsed().saturating_sub(HEARTBEAT)))
-                    .expect("in range");
+    // The heartbeat: on the same executor, ticking until the callers are
+    // done. Each tick's lateness includes any time the task waited for a
+    // worker after its timer fired.
+    tasks.insert(
+        0,
+        Box::pin({
+            let (callers_done, heartbeat) = (callers_done.clone(), heartbeat.clone());
+            async move {
+                let mut own = histogram();
+                while callers_done.load(Relaxed) < callers {
+                    let asked = Instant::now();
+                    let tick = E::sleep(HEARTBEAT);
+                    heartbeat_started.store(true, Relaxed);
+                    tick.await;
+                    own.record(nanos(asked.elapsed().saturating_sub(HEARTBEAT)))
+                        .expect("in range");
+                }
+                heartbeat.lock().unwrap().add(&own).expect("same bounds");
             }
-            heartbeat.lock().unwrap().add(&own).expect("same bounds");
-        }
-    }));
+        }),
+    );
 
     // The stop signal comes from an OS thread: a runtime whose workers are
     // all blocked by inline jobs could not run a timer task.
@@ -469,7 +494,30 @@ fn main() {
     if args.iter().any(|a| a == "--list") {
         return;
     }
-    let filter = args.iter().find(|a| !a.starts_with('-')).cloned();
+    // `cargo bench -- ...` passes the same arguments to every bench: skip
+    // the values of criterion's options, so `--sample-size 30` is not
+    // taken for a filter.
+    const TAKES_VALUE: [&str; 12] = [
+        "--measurement-time",
+        "--warm-up-time",
+        "--sample-size",
+        "--nresamples",
+        "--noise-threshold",
+        "--confidence-level",
+        "--significance-level",
+        "--save-baseline",
+        "--baseline",
+        "--profile-time",
+        "--output-format",
+        "--color",
+    ];
+    let filter = args
+        .iter()
+        .enumerate()
+        .find(|(i, a)| {
+            !a.starts_with('-') && (*i == 0 || !TAKES_VALUE.contains(&args[i - 1].as_str()))
+        })
+        .map(|(_, a)| a.clone());
     let plan = Plan {
         smoke,
         filter,
@@ -497,11 +545,10 @@ fn main() {
         return;
     }
     if cells.is_empty() {
-        eprintln!(
-            "error: no cell matches {:?}",
-            plan.filter.unwrap_or_default()
-        );
-        std::process::exit(2);
+        // A filter meant for another bench (`cargo bench -- atomic` reaches
+        // every bench binary): nothing to measure here, nothing to write.
+        eprintln!("no jobs cell matches {:?}", plan.filter.unwrap_or_default());
+        return;
     }
     let environment = Environment::detect(&report::workspace_root());
     let (md, csv) = render(&cells, &environment, &idle);

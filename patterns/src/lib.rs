@@ -27,6 +27,8 @@
 //!   invariant over several locations: lock ordering, deadlock, torn reads).
 //! - [`kv`]: the session store: a map under read-heavy to write-heavy mixes
 //!   with uniform or skewed keys (RwLock, sharding, dashmap, actors).
+//! - [`jobs`]: blocking and CPU-bound jobs called from async code (inline,
+//!   thread-per-job and runtime bridges, worker pools).
 //! - [`drive`]: drivers that run N clients against an implementation on OS
 //!   threads, tokio, async-std or smol (not built under loom).
 
