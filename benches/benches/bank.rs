@@ -15,11 +15,10 @@
 
 use std::future::Future;
 use std::marker::PhantomData;
-use std::sync::Arc;
 use std::time::SystemTime;
 
 use benches::report::{self, BANK};
-use benches::{Drivers, Either, PerDriver, share};
+use benches::{Drivers, Either, PerDriver, measure_ops};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Throughput};
 use patterns::ClientId;
@@ -123,21 +122,12 @@ fn bench_style_under<B: Bank, D: Driver>(
     clients: usize,
 ) {
     let opening = vec![OPENING_BALANCE; scenario.accounts];
-    let client = Arc::new(BankClient {
+    let client = BankClient {
         bank: driver.enter(|| B::new(&opening)),
         plans: (0..clients).map(|c| plan(scenario, c)).collect(),
-    });
+    };
     let id = BenchmarkId::new(format!("{}@{}", B::STYLE, D::NAME), clients);
-    group.bench_function(id, |b| {
-        b.iter_custom(|iters| {
-            driver.run_ops(
-                clients,
-                move |id| share(iters, clients, id.0),
-                Arc::clone(&client),
-            )
-        })
-    });
-    // The bank (and any thread it owns) is dropped here, outside the timing.
+    measure_ops(group, id, driver, clients, client);
 }
 
 /// One style in one scenario with some clients, under each chosen driver.

@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::SystemTime;
 
 use benches::report::{self, COUNTER};
-use benches::{Drivers, Either, PerDriver, share};
+use benches::{Drivers, Either, PerDriver, measure_ops, share};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Throughput};
 use patterns::ClientId;
@@ -100,25 +100,6 @@ fn bench_style_under<C: Counter, D: Driver>(
             )
         }
     }
-}
-
-fn measure_ops<B: ClientOp, D: Driver>(
-    group: &mut Group,
-    id: BenchmarkId,
-    driver: &D,
-    clients: usize,
-    body: B,
-) {
-    let body = Arc::new(body);
-    group.bench_function(id, |b| {
-        b.iter_custom(|iters| {
-            driver.run_ops(
-                clients,
-                move |id| share(iters, clients, id.0),
-                Arc::clone(&body),
-            )
-        })
-    });
 }
 
 /// One style in one scenario with some clients, under each chosen driver.

@@ -15,11 +15,11 @@
 
 use std::future::Future;
 use std::marker::PhantomData;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::SystemTime;
 
 use benches::report::{self, KV};
-use benches::{Drivers, PerDriver, share};
+use benches::{Drivers, PerDriver, measure_ops};
 use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Throughput};
 use patterns::ClientId;
@@ -217,21 +217,12 @@ fn bench_style_under<S: SessionStore, D: Driver>(
     scenario: Scenario,
     clients: usize,
 ) {
-    let client = Arc::new(StoreClient {
+    let client = StoreClient {
         store: driver.enter(|| S::with_sessions(KEYS as usize, &prefill())),
         plans: (0..clients).map(|c| plan(scenario, c)).collect(),
-    });
+    };
     let id = BenchmarkId::new(format!("{}@{}", S::STYLE, D::NAME), clients);
-    group.bench_function(id, |b| {
-        b.iter_custom(|iters| {
-            driver.run_ops(
-                clients,
-                move |id| share(iters, clients, id.0),
-                Arc::clone(&client),
-            )
-        })
-    });
-    // The store (and its threads) is dropped here, outside the timing.
+    measure_ops(group, id, driver, clients, client);
 }
 
 /// One style in one scenario with some clients, under each chosen driver.

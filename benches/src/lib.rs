@@ -12,8 +12,9 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use criterion::Criterion;
-use patterns::drive::{AsyncStd, Driver, Smol, Threads, Tokio};
+use criterion::measurement::WallTime;
+use criterion::{BenchmarkGroup, BenchmarkId, Criterion};
+use patterns::drive::{AsyncStd, ClientOp, Driver, Smol, Threads, Tokio};
 
 /// Criterion settings for the workbench: short warm-up and measurement so a
 /// full sweep of every style x driver x clients stays within minutes on two
@@ -182,6 +183,31 @@ pub fn cores() -> usize {
 pub fn share(iters: u64, clients: usize, client: usize) -> u64 {
     let clients = clients as u64;
     iters / clients + u64::from((client as u64) < iters % clients)
+}
+
+/// Measures `body` as one benchmark: criterion asks for `iters`
+/// operations, `driver` runs `clients` clients doing their shares of them
+/// (all released at a start barrier), and the time until the last one
+/// finishes is the sample. What `body` owns (the implementation and any
+/// thread it started) is dropped when the benchmark is done, outside the
+/// timing.
+pub fn measure_ops<B: ClientOp, D: Driver>(
+    group: &mut BenchmarkGroup<'_, WallTime>,
+    id: BenchmarkId,
+    driver: &D,
+    clients: usize,
+    body: B,
+) {
+    let body = std::sync::Arc::new(body);
+    group.bench_function(id, |b| {
+        b.iter_custom(|iters| {
+            driver.run_ops(
+                clients,
+                move |id| share(iters, clients, id.0),
+                std::sync::Arc::clone(&body),
+            )
+        })
+    });
 }
 
 /// One of two operations' futures, as a client's next operation: polled
