@@ -18,7 +18,9 @@ const USAGE: &str = "usage: report [--criterion-dir DIR] [--out DIR] [--book] [W
   --out DIR            where to write <workload>.md, .csv and <scenario>.svg
                        (default: <target>/workbench-report)
   --book               also copy them into the book's snapshot, book/src/results/
-  WORKLOAD             one of the workloads below (default: all with results)";
+  WORKLOAD             one of the workloads below (default: all with results), or
+                       jobs: its report is written by its own bench (not criterion);
+                       with --book it is copied into the book as it is";
 
 fn main() -> ExitCode {
     match run() {
@@ -51,11 +53,31 @@ fn update_book(
     Ok(())
 }
 
+/// The jobs bench writes its own report; this only checks it is there and,
+/// with `--book`, copies it into the book's snapshot.
+fn copy_jobs_report(out_dir: &std::path::Path, book: bool) -> Result<(), String> {
+    let path = out_dir.join("jobs.md");
+    let md = std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "cannot read {}: {e} (run `cargo bench --bench jobs` first; its report is written by the bench)",
+            path.display()
+        )
+    })?;
+    println!("{md}");
+    if book {
+        let to = report::workspace_root().join("book/src/results/jobs.md");
+        std::fs::write(&to, md).map_err(|e| format!("cannot write {}: {e}", to.display()))?;
+        eprintln!("book snapshot updated: {}", to.display());
+    }
+    Ok(())
+}
+
 fn run() -> Result<(), String> {
     let mut criterion_dir = None;
     let mut out_dir = None;
     let mut book = false;
     let mut chosen = Vec::new();
+    let mut jobs = false;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
@@ -71,10 +93,12 @@ fn run() -> Result<(), String> {
                 return Ok(());
             }
             flag if flag.starts_with('-') => return Err(format!("unknown option {flag}\n{USAGE}")),
+            "jobs" => jobs = true,
             name => match WORKLOADS.iter().find(|w| w.name == name) {
                 Some(workload) => chosen.push(*workload),
                 None => {
-                    let known: Vec<_> = WORKLOADS.iter().map(|w| w.name).collect();
+                    let mut known: Vec<_> = WORKLOADS.iter().map(|w| w.name).collect();
+                    known.push("jobs");
                     return Err(format!(
                         "unknown workload {name:?}; known: {}",
                         known.join(", ")
@@ -85,6 +109,12 @@ fn run() -> Result<(), String> {
     }
     let criterion_dir = criterion_dir.unwrap_or_else(report::criterion_dir);
     let out_dir = out_dir.unwrap_or_else(report::default_out_dir);
+    if jobs {
+        copy_jobs_report(&out_dir, book)?;
+        if chosen.is_empty() {
+            return Ok(());
+        }
+    }
     let explicit = !chosen.is_empty();
     if !explicit {
         chosen = WORKLOADS.to_vec();
