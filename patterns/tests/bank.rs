@@ -436,10 +436,13 @@ fn the_deadlock_load_passes_with_ordered_locks() {
     stress::<OrderedBank, Threads>(deadlock_load()).unwrap();
 }
 
+/// Enough operations that even a one-core machine, where the two clients
+/// only interleave when the scheduler preempts one between its two locks,
+/// gets many chances; on two cores it deadlocks within a few operations.
 fn deadlock_load() -> Load {
     Load {
         clients: 2,
-        ops: 200_000,
+        ops: 2_000_000,
         accounts: 2,
         audit_percent: 0,
         seed: 1,
@@ -453,7 +456,12 @@ fn deadlock_load() -> Load {
 #[test]
 fn atomic_torn_audit_is_caught_by_the_stress_test() {
     use patterns::bank::atomic::AtomicBank;
-    let caught = (0..20).find_map(|round| stress::<AtomicBank, Threads>(torn_load(round)).err());
+    // Rounds until caught or ten seconds have passed (see the counter's
+    // racy test: one core needs more chances than two).
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let caught = (0..)
+        .take_while(|_| std::time::Instant::now() < deadline)
+        .find_map(|round| stress::<AtomicBank, Threads>(torn_load(round)).err());
     let report = caught.expect("the stress test never saw atomic's torn audit");
     eprintln!("caught: {report}");
     assert!(

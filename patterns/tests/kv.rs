@@ -293,8 +293,12 @@ fn racy_passes_the_single_client_contract() {
 #[test]
 fn racy_lost_write_is_caught_by_the_stress_test() {
     use patterns::kv::racy::RacyStore;
-    let caught =
-        (0..20).find_map(|round| stress::<RacyStore, Threads>(&Threads, 4, 20_000, round).err());
+    // Rounds until caught or ten seconds have passed (one core needs more
+    // chances than two).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let caught = (0..)
+        .take_while(|_| std::time::Instant::now() < deadline)
+        .find_map(|round| stress::<RacyStore, Threads>(&Threads, 4, 20_000, round).err());
     let report = caught.expect("the stress test never saw racy's lost write");
     eprintln!("caught: {report}");
     assert!(report.contains("lost write"), "unexpected report: {report}");
