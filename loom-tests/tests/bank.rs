@@ -64,6 +64,9 @@ macro_rules! loom_models {
             }
         })*
         $(mod $b {
+            // Not run directly: loom aborts the process after reporting the
+            // hang (tokio-rs/loom#291). `is_caught_deadlocking` runs it in a child
+            // process and checks the report.
             #[test]
             #[ignore = "aborts the process; run in a child by is_caught_deadlocking"]
             fn model() {

@@ -53,6 +53,9 @@ macro_rules! loom_models {
         })*
         $(mod $b {
             /// One caller, one job: enough for the lost wake-up.
+            // Not run directly: loom aborts the process after reporting the
+            // hang (tokio-rs/loom#291). `is_caught_losing_a_wakeup` runs it in a child
+            // process and checks the report.
             #[test]
             #[ignore = "aborts the process; run in a child by is_caught_losing_a_wakeup"]
             fn model() {
