@@ -2,14 +2,15 @@
 //! as a `get` followed by an `insert`, two critical sections instead of
 //! one. Another client's update can land between them and is then
 //! overwritten: the lost write of every check-then-act on a shared map.
-//! Each step is locked; the read-modify-write is not. Caught by loom and
-//! the stress test; never benchmarked.
+//! Each step is locked; the read-modify-write is not. Everything but
+//! `update` is `rwlock`'s own code, so the split is the only difference.
+//! Caught by loom and the stress test; never benchmarked.
 
-use crate::kv::{Map, Session, SessionId, SessionStore, apply_update, filled_map};
-use crate::sync::{RwLock, read, write};
+use crate::kv::rwlock::RwLockStore;
+use crate::kv::{Session, SessionId, SessionStore, apply_update};
 
 pub struct RacyStore {
-    map: RwLock<Map>,
+    store: RwLockStore,
 }
 
 impl SessionStore for RacyStore {
@@ -17,29 +18,29 @@ impl SessionStore for RacyStore {
 
     fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self {
         RacyStore {
-            map: RwLock::new(filled_map(capacity, initial)),
+            store: RwLockStore::with_sessions(capacity, initial),
         }
     }
 
     async fn get(&self, id: SessionId) -> Option<Session> {
-        read(&self.map).get(&id).copied()
+        self.store.get(id).await
     }
 
     async fn insert(&self, id: SessionId, session: Session) -> Option<Session> {
-        write(&self.map).insert(id, session)
+        self.store.insert(id, session).await
     }
 
     async fn remove(&self, id: SessionId) -> Option<Session> {
-        write(&self.map).remove(&id)
+        self.store.remove(id).await
     }
 
     // ANCHOR: update
     async fn update(&self, id: SessionId, hits: u64) -> Option<Session> {
         // BUG: the lock is released between the read and the write; an
         // update by another client in between is overwritten.
-        let mut session = self.get(id).await?;
+        let mut session = self.store.get(id).await?;
         let updated = apply_update(&mut session, hits);
-        self.insert(id, updated).await;
+        self.store.insert(id, updated).await;
         Some(updated)
     }
     // ANCHOR_END: update
