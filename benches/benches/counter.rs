@@ -9,46 +9,17 @@
 
 use std::future::Future;
 use std::hint::black_box;
-use std::marker::PhantomData;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::time::SystemTime;
 
-use benches::report::{self, COUNTER};
-use benches::{Drivers, Either, PerDriver, measure_ops, share};
-use criterion::measurement::WallTime;
-use criterion::{BenchmarkGroup, BenchmarkId, Throughput};
+use benches::measured_styles;
+use benches::runner::{Either, Group, StyleBench, StyleRun, criterion_main, share};
+use benches::settings::DRIVERS;
+use benches::workloads::counter::{CounterScenario, SCENARIOS, workload};
+use criterion::BenchmarkId;
 use patterns::ClientId;
 use patterns::counter::Counter;
 use patterns::drive::{ClientOp, Driver, Threads, Tokio};
-
-type Group<'a> = BenchmarkGroup<'a, WallTime>;
-
-#[derive(Clone, Copy)]
-enum Scenario {
-    /// Every operation is `add(client, 1)`.
-    Add,
-    /// Every tenth operation is `get()`.
-    Mixed,
-}
-
-impl Scenario {
-    fn group(self) -> &'static str {
-        match self {
-            Scenario::Add => "counter-add",
-            Scenario::Mixed => "counter-mixed",
-        }
-    }
-
-    /// In `Mixed`, operations 9, 19, 29... are reads.
-    fn is_tenth(op: u64) -> bool {
-        op % 10 == 9
-    }
-
-    fn is_get(self, op: u64) -> bool {
-        matches!(self, Scenario::Mixed) && Self::is_tenth(op)
-    }
-}
 
 // ANCHOR: client
 /// What a client does, one operation at a time, through the trait; the same
@@ -61,95 +32,43 @@ struct CounterClient<C, const MIXED: bool> {
 
 impl<C: Counter, const MIXED: bool> ClientOp for CounterClient<C, MIXED> {
     fn op(&self, id: ClientId, op: u64) -> impl Future<Output = ()> + Send + '_ {
-        if MIXED && Scenario::is_tenth(op) {
+        if MIXED && CounterScenario::is_tenth(op) {
             Either::Right(self.counter.get())
         } else {
             Either::Left(self.counter.add(id, 1))
         }
     }
 }
-
 // ANCHOR_END: client
 
-fn bench_style_under<C: Counter, D: Driver>(
-    group: &mut Group,
-    driver: &D,
-    scenario: Scenario,
-    clients: usize,
-) {
-    let id = BenchmarkId::new(format!("{}@{}", C::STYLE, D::NAME), clients);
-    match scenario {
-        Scenario::Add => {
-            let counter = driver.enter(|| C::new(clients));
-            measure_ops(
-                group,
-                id,
-                driver,
-                clients,
-                CounterClient::<C, false> { counter },
-            )
-        }
-        Scenario::Mixed => {
-            let counter = driver.enter(|| C::new(clients));
-            measure_ops(
-                group,
-                id,
-                driver,
-                clients,
-                CounterClient::<C, true> { counter },
-            )
+/// A scenario as a type, `Load<false>` (adds only) or `Load<true>` (every
+/// tenth operation a read), so each gets its own monomorphised client.
+#[derive(Clone, Copy)]
+struct Load<const MIXED: bool>;
+
+impl<C: Counter, const MIXED: bool> StyleBench<C> for Load<MIXED> {
+    fn style() -> &'static str {
+        C::STYLE
+    }
+
+    fn client<D: Driver>(self, driver: &D, clients: usize) -> impl ClientOp {
+        CounterClient::<C, MIXED> {
+            counter: driver.enter(|| C::new(clients)),
         }
     }
 }
 
-/// One style in one scenario with some clients, under each chosen driver.
-struct StyleRun<'g, 'c, C> {
-    group: &'g mut Group<'c>,
-    scenario: Scenario,
-    clients: usize,
-    style: PhantomData<C>,
-}
-
-impl<C: Counter> PerDriver for StyleRun<'_, '_, C> {
-    fn under<D: Driver>(&mut self, driver: &D) {
-        bench_style_under::<C, D>(self.group, driver, self.scenario, self.clients);
-    }
-}
-
-fn bench_style<C: Counter>(
-    group: &mut Group,
-    drivers: &Drivers,
-    scenario: Scenario,
-    clients: usize,
-) {
-    drivers.for_each_chosen(&mut StyleRun::<C> {
-        group,
-        scenario,
-        clients,
-        style: PhantomData,
-    });
-}
-
-macro_rules! bench_every_style {
-    (
-        facade: [$($f:ident: $ft:ty,)*],
-        library: [$($l:ident: $lt:ty,)*],
-        broken: [$($b:ident: $bt:ty,)*],
-    ) => {
-        fn bench_every_style(group: &mut Group, drivers: &Drivers, scenario: Scenario, clients: usize) {
-            $(bench_style::<$ft>(group, drivers, scenario, clients);)*
-            $(bench_style::<$lt>(group, drivers, scenario, clients);)*
-            // Broken styles are not benchmarked: the speed of a wrong answer
-            // is no result.
-        }
-    };
-}
-patterns::for_each_counter!(bench_every_style);
+patterns::for_each_counter!(measured_styles);
 
 // ANCHOR: baselines
 /// The hand-written loop the `atomic` style must match: `fetch_add` on a
 /// shared atomic, no trait, no future, same harness.
-fn baseline_fetch_add(group: &mut Group, threads: &Threads, scenario: Scenario, clients: usize) {
+fn baseline_fetch_add(
+    group: &mut Group,
+    threads: &Threads,
+    scenario: CounterScenario,
+    clients: usize,
+) {
     let total = Arc::new(AtomicU64::new(0));
     let id = BenchmarkId::new("baseline_fetch_add@threads", clients);
     group.bench_function(id, |b| {
@@ -159,14 +78,14 @@ fn baseline_fetch_add(group: &mut Group, threads: &Threads, scenario: Scenario, 
                 let (total, ops) = (Arc::clone(&total), share(iters, clients, id.0));
                 async move {
                     match scenario {
-                        Scenario::Add => {
+                        CounterScenario::Add => {
                             for _ in 0..ops {
                                 total.fetch_add(1, Relaxed);
                             }
                         }
-                        Scenario::Mixed => {
+                        CounterScenario::Mixed => {
                             for op in 0..ops {
-                                if Scenario::is_tenth(op) {
+                                if CounterScenario::is_tenth(op) {
                                     black_box(total.load(Relaxed));
                                 } else {
                                     total.fetch_add(1, Relaxed);
@@ -186,7 +105,7 @@ fn baseline_fetch_add(group: &mut Group, threads: &Threads, scenario: Scenario, 
 fn baseline_crossbeam_round_trip(
     group: &mut Group,
     threads: &Threads,
-    scenario: Scenario,
+    scenario: CounterScenario,
     clients: usize,
 ) {
     use crossbeam_channel::{Sender, bounded};
@@ -225,7 +144,7 @@ fn baseline_crossbeam_round_trip(
 fn baseline_tokio_round_trip(
     group: &mut Group,
     tokio_driver: &Tokio,
-    scenario: Scenario,
+    scenario: CounterScenario,
     clients: usize,
 ) {
     use tokio::sync::{mpsc, oneshot};
@@ -262,30 +181,27 @@ fn baseline_tokio_round_trip(
 // ANCHOR_END: baselines
 
 fn main() {
-    let sweep = benches::client_sweep_or_exit();
-    let chosen = benches::driver_choice_or_exit(&benches::DRIVERS);
-    let run_started = SystemTime::now();
-    let mut criterion = benches::criterion();
-    let drivers = Drivers::new(chosen);
-    for scenario in [Scenario::Add, Scenario::Mixed] {
-        let mut group = criterion.benchmark_group(scenario.group());
-        group.throughput(Throughput::Elements(1));
-        for &clients in &sweep {
+    criterion_main(
+        &workload(),
+        &SCENARIOS,
+        &DRIVERS,
+        |group, drivers, &scenario, clients| {
             // Each baseline runs on the driver of the rows it is compared with.
             if drivers.is_chosen::<Threads>() {
-                baseline_fetch_add(&mut group, &drivers.threads, scenario, clients);
-                baseline_crossbeam_round_trip(&mut group, &drivers.threads, scenario, clients);
+                baseline_fetch_add(group, &drivers.threads, scenario, clients);
+                baseline_crossbeam_round_trip(group, &drivers.threads, scenario, clients);
             }
             if drivers.is_chosen::<Tokio>() {
-                baseline_tokio_round_trip(&mut group, &drivers.tokio, scenario, clients);
+                baseline_tokio_round_trip(group, &drivers.tokio, scenario, clients);
             }
-            bench_every_style(&mut group, &drivers, scenario, clients);
-        }
-        group.finish();
-    }
-    criterion.final_summary();
-    drop(drivers);
-    if benches::measuring() {
-        report::after_bench(&COUNTER, run_started);
-    }
+            match scenario {
+                CounterScenario::Add => {
+                    measure_every_style(&mut StyleRun::new(group, drivers, Load::<false>, clients))
+                }
+                CounterScenario::Mixed => {
+                    measure_every_style(&mut StyleRun::new(group, drivers, Load::<true>, clients))
+                }
+            }
+        },
+    );
 }

@@ -14,86 +14,18 @@
 //! all four).
 
 use std::future::Future;
-use std::marker::PhantomData;
 use std::sync::OnceLock;
-use std::time::SystemTime;
 
-use benches::report::{self, KV};
-use benches::{Drivers, PerDriver, measure_ops};
-use criterion::measurement::WallTime;
-use criterion::{BenchmarkGroup, BenchmarkId, Throughput};
+use benches::measured_styles;
+use benches::runner::{StyleBench, StyleRun, criterion_main};
+use benches::workloads::kv::{KEYS, Keys, KvScenario, scenarios, workload};
 use patterns::ClientId;
 use patterns::drive::{ClientOp, Driver, Threads, Tokio};
 use patterns::kv::{Session, SessionId, SessionStore};
-
-type Group<'a> = BenchmarkGroup<'a, WallTime>;
-
-/// Sessions in the key space.
-const KEYS: u64 = 1 << 16;
+use patterns::primitives::rng::SplitMix64;
 
 /// Operations in each client's plan (a power of two).
 const PLAN: usize = 1 << 16;
-
-// ANCHOR: scenarios
-/// Percentages of get / insert / remove / update.
-#[derive(Clone, Copy)]
-struct Mix {
-    name: &'static str,
-    get: u64,
-    insert: u64,
-    remove: u64,
-}
-
-const MIXES: [Mix; 3] = [
-    // A session store: almost every request reads its session.
-    Mix {
-        name: "read-heavy",
-        get: 98,
-        insert: 1,
-        remove: 1,
-    },
-    // Reads, logins, logouts and per-request counters together.
-    Mix {
-        name: "mixed",
-        get: 50,
-        insert: 20,
-        remove: 10,
-    },
-    // Churn: sessions created and dropped faster than read.
-    Mix {
-        name: "write-heavy",
-        get: 10,
-        insert: 40,
-        remove: 40,
-    },
-];
-
-#[derive(Clone, Copy, PartialEq)]
-enum Keys {
-    Uniform,
-    /// Zipf with s = 1: the most popular session is asked for 32,768 times
-    /// as often as the median one, and the top 1% of keys (655) draw about
-    /// 60% of all requests.
-    Zipf,
-}
-// ANCHOR_END: scenarios
-
-#[derive(Clone, Copy)]
-struct Scenario {
-    mix: Mix,
-    keys: Keys,
-}
-
-impl Scenario {
-    /// Must match the names in `benches::report::KV`.
-    fn group(self) -> String {
-        let keys = match self.keys {
-            Keys::Uniform => "uniform",
-            Keys::Zipf => "zipf",
-        };
-        format!("kv-{}-{keys}", self.mix.name)
-    }
-}
 
 #[derive(Clone, Copy)]
 enum Op {
@@ -108,24 +40,6 @@ fn session(id: SessionId) -> Session {
         user: id,
         hits: 0,
         data: [0; 16],
-    }
-}
-
-/// splitmix64: a small, good generator for drawing plans.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
 }
 
@@ -148,9 +62,9 @@ fn zipf_cdf() -> &'static [f64] {
     })
 }
 
-fn draw_key(keys: Keys, rng: &mut SplitMix) -> SessionId {
+fn draw_key(keys: Keys, rng: &mut SplitMix64) -> SessionId {
     match keys {
-        Keys::Uniform => rng.next() % KEYS,
+        Keys::Uniform => rng.next_u64() % KEYS,
         Keys::Zipf => {
             let rank = zipf_cdf().partition_point(|c| *c < rng.unit()) as u64;
             // Spread the popular ranks over the key space (multiplying by
@@ -161,12 +75,12 @@ fn draw_key(keys: Keys, rng: &mut SplitMix) -> SessionId {
     }
 }
 
-fn plan(scenario: Scenario, client: usize) -> Box<[Op]> {
-    let mut rng = SplitMix(0xC0FF_EE00 ^ (client as u64 + 1) << 32);
+fn plan(scenario: KvScenario, client: usize) -> Box<[Op]> {
+    let mut rng = SplitMix64::new(0xC0FF_EE00 ^ (client as u64 + 1) << 32);
     let mix = scenario.mix;
     (0..PLAN)
         .map(|_| {
-            let roll = rng.next() % 100;
+            let roll = rng.next_u64() % 100;
             let key = draw_key(scenario.keys, &mut rng);
             if roll < mix.get {
                 Op::Get(key)
@@ -211,83 +125,33 @@ impl<S: SessionStore> ClientOp for StoreClient<S> {
 }
 // ANCHOR_END: client
 
-fn bench_style_under<S: SessionStore, D: Driver>(
-    group: &mut Group,
-    driver: &D,
-    scenario: Scenario,
-    clients: usize,
-) {
-    let client = StoreClient {
-        store: driver.enter(|| S::with_sessions(KEYS as usize, &prefill())),
-        plans: (0..clients).map(|c| plan(scenario, c)).collect(),
-    };
-    let id = BenchmarkId::new(format!("{}@{}", S::STYLE, D::NAME), clients);
-    measure_ops(group, id, driver, clients, client);
-}
+/// The scenario as this bench's own type (the trait and the scenario are
+/// both the library's, so the impl needs a local type).
+#[derive(Clone, Copy)]
+struct Load(KvScenario);
 
-/// One style in one scenario with some clients, under each chosen driver.
-struct StyleRun<'g, 'c, S> {
-    group: &'g mut Group<'c>,
-    scenario: Scenario,
-    clients: usize,
-    style: PhantomData<S>,
-}
+impl<S: SessionStore> StyleBench<S> for Load {
+    fn style() -> &'static str {
+        S::STYLE
+    }
 
-impl<S: SessionStore> PerDriver for StyleRun<'_, '_, S> {
-    fn under<D: Driver>(&mut self, driver: &D) {
-        bench_style_under::<S, D>(self.group, driver, self.scenario, self.clients);
+    fn client<D: Driver>(self, driver: &D, clients: usize) -> impl ClientOp {
+        StoreClient {
+            store: driver.enter(|| S::with_sessions(KEYS as usize, &prefill())),
+            plans: (0..clients).map(|c| plan(self.0, c)).collect(),
+        }
     }
 }
 
-fn bench_style<S: SessionStore>(
-    group: &mut Group,
-    drivers: &Drivers,
-    scenario: Scenario,
-    clients: usize,
-) {
-    drivers.for_each_chosen(&mut StyleRun::<S> {
-        group,
-        scenario,
-        clients,
-        style: PhantomData,
-    });
-}
-
-macro_rules! bench_every_style {
-    (
-        facade: [$($f:ident: $ft:ty,)*],
-        library: [$($l:ident: $lt:ty,)*],
-        broken: [$($b:ident: $bt:ty,)*],
-    ) => {
-        fn bench_every_style(group: &mut Group, drivers: &Drivers, scenario: Scenario, clients: usize) {
-            $(bench_style::<$ft>(group, drivers, scenario, clients);)*
-            $(bench_style::<$lt>(group, drivers, scenario, clients);)*
-            // `racy` loses writes: never benchmarked.
-        }
-    };
-}
-patterns::for_each_store!(bench_every_style);
+patterns::for_each_store!(measured_styles);
 
 fn main() {
-    let sweep = benches::client_sweep_or_exit();
-    let chosen = benches::driver_choice_or_exit(&[Threads::NAME, Tokio::NAME]);
-    let run_started = SystemTime::now();
-    let mut criterion = benches::criterion();
-    let drivers = Drivers::new(chosen);
-    for mix in MIXES {
-        for keys in [Keys::Uniform, Keys::Zipf] {
-            let scenario = Scenario { mix, keys };
-            let mut group = criterion.benchmark_group(scenario.group());
-            group.throughput(Throughput::Elements(1));
-            for &clients in &sweep {
-                bench_every_style(&mut group, &drivers, scenario, clients);
-            }
-            group.finish();
-        }
-    }
-    criterion.final_summary();
-    drop(drivers);
-    if benches::measuring() {
-        report::after_bench(&KV, run_started);
-    }
+    criterion_main(
+        &workload(),
+        &scenarios(),
+        &[Threads::NAME, Tokio::NAME],
+        |group, drivers, &scenario, clients| {
+            measure_every_style(&mut StyleRun::new(group, drivers, Load(scenario), clients))
+        },
+    );
 }

@@ -42,6 +42,7 @@ macro_rules! loom_models {
     (
         facade: [$($f:ident: $ft:ty,)*],
         library: [$($l:ident: $lt:ty,)*],
+        torn: [$($t:ident: $tt:ty,)*],
         broken: [$($b:ident: $bt:ty,)*],
     ) => {
         $(mod $f {

@@ -32,6 +32,12 @@
 //! - [`drive`]: drivers that run N clients against an implementation on OS
 //!   threads, tokio, async-std or smol (not built under loom).
 
+// No `unsafe` in the styles or their machinery: every speed-up here must
+// come from the concurrency design, not from skipping a check. The one
+// exception is the thread pinning of the drivers (`drive/pin.rs`, a libc
+// call), allowed there and nowhere else.
+#![deny(unsafe_code)]
+
 pub mod bank;
 pub mod counter;
 pub mod jobs;

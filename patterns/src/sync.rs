@@ -70,3 +70,12 @@ pub fn write<T>(rwlock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
         .write()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
+
+/// Waits on `condvar`, ignoring poisoning (see [`lock`]): the guard comes
+/// back locked, as from [`Condvar::wait`]. Callers loop on their condition;
+/// a wake-up may be spurious.
+pub fn wait<'a, T>(condvar: &Condvar, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+    condvar
+        .wait(guard)
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

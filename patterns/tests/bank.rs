@@ -16,7 +16,7 @@ use patterns::ClientId;
 use patterns::bank::{AccountId, Bank, BankError, SequentialBank};
 use patterns::drive::{Driver, Threads, block_on};
 
-use common::Xorshift;
+use patterns::primitives::rng::SplitMix64;
 
 fn balances<B: Bank>(bank: &B, accounts: usize) -> Vec<u64> {
     (0..accounts)
@@ -114,11 +114,11 @@ fn matches_the_model<B: Bank>() {
     let opening = [50, 0, 120, 7, 1];
     let bank = B::new(&opening);
     let mut model = SequentialBank::new(&opening);
-    let mut rng = Xorshift::new(7);
+    let mut rng = SplitMix64::new(7);
     // One past the last account, so some requests name an unknown one.
-    let account = |rng: &mut Xorshift| AccountId((rng.next() % 6) as usize);
+    let account = |rng: &mut SplitMix64| AccountId((rng.next_u64() % 6) as usize);
     for step in 0..2_000 {
-        let roll = rng.next() % 20;
+        let roll = rng.next_u64() % 20;
         let (from, to) = (account(&mut rng), account(&mut rng));
         match roll {
             0 => assert_eq!(block_on(bank.audit()), model.audit(), "step {step}: audit"),
@@ -130,8 +130,8 @@ fn matches_the_model<B: Bank>() {
             _ => {
                 let amount = match roll {
                     3 => 0,
-                    4 => u64::MAX - rng.next() % 3,
-                    _ => rng.next() % 60,
+                    4 => u64::MAX - rng.next_u64() % 3,
+                    _ => rng.next_u64() % 60,
                 };
                 assert_eq!(
                     block_on(bank.transfer(from, to, amount)),
@@ -239,12 +239,12 @@ fn stress_run<B: Bank, D: Driver>(load: Load, progress: Arc<AtomicU64>) -> Resul
                 progress.clone(),
             );
             async move {
-                let mut rng = Xorshift::new(load.seed ^ (id.0 as u64 + 1) << 20);
+                let mut rng = SplitMix64::new(load.seed ^ (id.0 as u64 + 1) << 20);
                 let mut own_net = vec![0i64; load.accounts];
                 let mut problems = Vec::new();
                 for _ in 0..load.ops {
-                    let roll = rng.next() % 100;
-                    let from = (rng.next() % load.accounts as u64) as usize;
+                    let roll = rng.next_u64() % 100;
+                    let from = (rng.next_u64() % load.accounts as u64) as usize;
                     if roll < load.audit_percent {
                         let seen = bank.audit().await;
                         if seen != total {
@@ -258,9 +258,9 @@ fn stress_run<B: Bank, D: Driver>(load: Load, progress: Arc<AtomicU64>) -> Resul
                             ));
                         }
                     } else {
-                        let step = 1 + rng.next() % (load.accounts as u64 - 1);
+                        let step = 1 + rng.next_u64() % (load.accounts as u64 - 1);
                         let to = (from + step as usize) % load.accounts;
-                        let amount = 1 + rng.next() % 60;
+                        let amount = 1 + rng.next_u64() % 60;
                         match bank.transfer(AccountId(from), AccountId(to), amount).await {
                             Ok(()) => {
                                 own_net[from] -= amount as i64;

@@ -51,6 +51,7 @@ macro_rules! contract_tests {
     (
         facade: [$($f:ident: $ft:ty,)*],
         library: [$($l:ident: $lt:ty,)*],
+        torn: [$($t:ident: $tt:ty,)*],
         broken: [$($b:ident: $bt:ty,)*],
     ) => {
         $(contract_tests!(@one $f: $ft);)*

@@ -87,6 +87,7 @@ macro_rules! runner_drop_checks {
     (
         facade: [$($f:ident: $ft:ty,)*],
         library: [$($l:ident: $lt:ty,)*],
+        torn: [$($t:ident: $tt:ty,)*],
         broken: [$($b:ident: $bt:ty,)*],
     ) => {
         fn every_runner_joins_its_threads() {
@@ -111,6 +112,7 @@ macro_rules! store_drop_checks {
     (
         facade: [$($f:ident: $ft:ty,)*],
         library: [$($l:ident: $lt:ty,)*],
+        torn: [$($t:ident: $tt:ty,)*],
         broken: [$($b:ident: $bt:ty,)*],
     ) => {
         fn every_store_joins_its_threads() {
@@ -150,6 +152,7 @@ macro_rules! drop_checks {
     (
         facade: [$($f:ident: $ft:ty,)*],
         library: [$($l:ident: $lt:ty,)*],
+        torn: [$($t:ident: $tt:ty,)*],
         broken: [$($b:ident: $bt:ty,)*],
     ) => {
         #[test]

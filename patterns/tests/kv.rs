@@ -14,7 +14,7 @@ use patterns::ClientId;
 use patterns::drive::{Driver, Threads, block_on};
 use patterns::kv::{SequentialStore, Session, SessionId, SessionStore};
 
-use common::Xorshift;
+use patterns::primitives::rng::SplitMix64;
 
 fn session(user: u64) -> Session {
     Session {
@@ -80,18 +80,18 @@ fn update_wraps<S: SessionStore>() {
 fn matches_the_model<S: SessionStore>() {
     let store = S::new(64);
     let mut model = SequentialStore::default();
-    let mut rng = Xorshift::new(11);
+    let mut rng = SplitMix64::new(11);
     for step in 0..4_000 {
-        let id: SessionId = rng.next() % 24;
-        let (got, want) = match rng.next() % 4 {
+        let id: SessionId = rng.next_u64() % 24;
+        let (got, want) = match rng.next_u64() % 4 {
             0 => (block_on(store.get(id)), model.get(id)),
             1 => {
-                let s = session(rng.next() % 1000);
+                let s = session(rng.next_u64() % 1000);
                 (block_on(store.insert(id, s)), model.insert(id, s))
             }
             2 => (block_on(store.remove(id)), model.remove(id)),
             _ => {
-                let hits = rng.next() % 10;
+                let hits = rng.next_u64() % 10;
                 (block_on(store.update(id, hits)), model.update(id, hits))
             }
         };
@@ -135,15 +135,15 @@ fn stress<S: SessionStore, D: Driver>(
             let (store, updates, models, violations) =
                 (store.clone(), updates.clone(), models.clone(), violations.clone());
             async move {
-                let mut rng = Xorshift::new(seed ^ ((id.0 as u64 + 1) << 24));
+                let mut rng = SplitMix64::new(seed ^ ((id.0 as u64 + 1) << 24));
                 let mut own = vec![0u64; HOT as usize];
                 let mut seen = vec![0u64; HOT as usize];
                 let mut model = SequentialStore::default();
                 let private = |k: u64| 1_000 + id.0 as u64 * 100 + k;
                 let mut problems = Vec::new();
                 for _ in 0..ops {
-                    let roll = rng.next() % 10;
-                    let hot = (rng.next() % HOT) as usize;
+                    let roll = rng.next_u64() % 10;
+                    let hot = (rng.next_u64() % HOT) as usize;
                     if roll < 6 {
                         let answer = if roll < 4 {
                             own[hot] += 1;
@@ -160,11 +160,11 @@ fn stress<S: SessionStore, D: Driver>(
                             Some(s) => seen[hot] = s.hits,
                         }
                     } else {
-                        let key = private(rng.next() % 8);
-                        let (got, want) = match rng.next() % 4 {
+                        let key = private(rng.next_u64() % 8);
+                        let (got, want) = match rng.next_u64() % 4 {
                             0 => (store.get(key).await, model.get(key)),
                             1 => {
-                                let s = session(rng.next() % 100);
+                                let s = session(rng.next_u64() % 100);
                                 (store.insert(key, s).await, model.insert(key, s))
                             }
                             2 => (store.remove(key).await, model.remove(key)),
@@ -231,6 +231,7 @@ macro_rules! contract_tests {
     (
         facade: [$($f:ident: $ft:ty,)*],
         library: [$($l:ident: $lt:ty,)*],
+        torn: [$($t:ident: $tt:ty,)*],
         broken: [$($b:ident: $bt:ty,)*],
     ) => {
         $(contract_tests!(@one $f: $ft);)*

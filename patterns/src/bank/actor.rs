@@ -11,76 +11,43 @@
 //! single core is the ceiling.
 //!
 //! Arguments are checked on the client's side, so a bad request never
-//! costs a round trip. The answer to a transfer is the source balance the
-//! owner saw: the client derives the outcome from it exactly as the owner
-//! did ([`move_money`]'s rule), so the reply stays one `u64` and the
-//! per-thread reply queue (no allocation per request) serves every request.
+//! costs a round trip. What the owner does with a request is the bank's
+//! [`serve`], shared by every bank actor: the answer to a transfer is the
+//! source balance the owner saw, and the client derives the outcome from it
+//! ([`transfer_outcome`]), so the reply stays one `u64` and the per-thread
+//! reply queue (no allocation per request) serves every request.
 //!
 //! Drop: the inbox is closed, the owner drains it, exits, and is joined.
 
 use crate::bank::{
-    AccountId, Bank, BankError, INBOX_CAPACITY, check_account, check_transfer, move_money,
-    opening_total, sum,
+    AccountId, Bank, BankError, Op, check_account, check_transfer, opening_total, serve,
+    transfer_outcome,
 };
-use crate::primitives::BoundedQueue;
 use crate::primitives::reply::{ReplyTo, with_this_thread_reply_queue};
+use crate::primitives::{BoundedQueue, INBOX_CAPACITY};
 use crate::sync::{Arc, JoinHandle, spawn};
 
 // ANCHOR: state
 pub struct ActorBank {
-    inbox: Arc<BoundedQueue<Request>>,
+    inbox: Arc<BoundedQueue<(Op, ReplyTo)>>,
     owner: Option<JoinHandle<()>>,
     accounts: usize,
-}
-
-enum Request {
-    /// Answered with the source balance before the transfer was attempted.
-    Transfer {
-        from: AccountId,
-        to: AccountId,
-        amount: u64,
-        reply: ReplyTo,
-    },
-    Balance {
-        account: AccountId,
-        reply: ReplyTo,
-    },
-    Audit {
-        reply: ReplyTo,
-    },
 }
 // ANCHOR_END: state
 
 // ANCHOR: owner
-fn run_owner(mut balances: Vec<u64>, inbox: &BoundedQueue<Request>) {
-    while let Some(request) = inbox.pop() {
-        let (answer, reply) = match request {
-            Request::Transfer {
-                from,
-                to,
-                amount,
-                reply,
-            } => {
-                let [f, t] = balances
-                    .get_disjoint_mut([from.0, to.0])
-                    .expect("checked by the client");
-                let before = *f;
-                let _refused_or_done = move_money(from, f, t, amount);
-                (before, reply)
-            }
-            Request::Balance { account, reply } => (balances[account.0], reply),
-            Request::Audit { reply } => (sum(balances.iter().copied()), reply),
-        };
+fn run_owner(mut balances: Vec<u64>, inbox: &BoundedQueue<(Op, ReplyTo)>) {
+    while let Some((op, reply)) = inbox.pop() {
         // A reply queue never fills: its client waits for each answer.
-        let _ = reply.push(answer);
+        let _ = reply.push(serve(&mut balances, op));
     }
 }
 // ANCHOR_END: owner
 
 impl ActorBank {
-    fn ask(&self, request: impl FnOnce(ReplyTo) -> Request) -> u64 {
+    fn ask(&self, op: Op) -> u64 {
         with_this_thread_reply_queue(|reply| {
-            if self.inbox.push(request(Arc::clone(reply))).is_err() {
+            if self.inbox.push((op, Arc::clone(reply))).is_err() {
                 unreachable!("the inbox closes only in drop, after every caller");
             }
             reply.pop().expect("reply queues are never closed")
@@ -108,25 +75,18 @@ impl Bank for ActorBank {
     // ANCHOR: transfer
     async fn transfer(&self, from: AccountId, to: AccountId, amount: u64) -> Result<(), BankError> {
         check_transfer(self.accounts, from, to, amount)?;
-        let mut before = self.ask(|reply| Request::Transfer {
-            from,
-            to,
-            amount,
-            reply,
-        });
-        // Replay the owner's decision on its answer (the destination's value
-        // does not enter into it).
-        move_money(from, &mut before, &mut 0, amount)
+        let before = self.ask(Op::Transfer { from, to, amount });
+        transfer_outcome(from, before, amount)
     }
     // ANCHOR_END: transfer
 
     async fn balance(&self, account: AccountId) -> Result<u64, BankError> {
         check_account(self.accounts, account)?;
-        Ok(self.ask(|reply| Request::Balance { account, reply }))
+        Ok(self.ask(Op::Balance(account)))
     }
 
     async fn audit(&self) -> u64 {
-        self.ask(|reply| Request::Audit { reply })
+        self.ask(Op::Audit)
     }
 }
 

@@ -1,8 +1,9 @@
 //! **actor_crossbeam**: the `actor` style with crossbeam channels. One
-//! owner thread holds every balance; clients send into its bounded inbox
-//! and wait on their thread's reply channel, made once per thread and
-//! reused. As in `actor`, a transfer is answered with the source balance
-//! the owner saw and the client derives the outcome from it.
+//! owner thread holds every balance and runs the bank's shared [`serve`];
+//! clients send into its bounded inbox and wait on their thread's reply
+//! channel, made once per thread and reused. As in `actor`, a transfer is
+//! answered with the source balance the owner saw and the client derives
+//! the outcome from it.
 //!
 //! Drop: the inbox sender is dropped, the owner sees the channel disconnect
 //! once drained, exits, and is joined.
@@ -10,32 +11,17 @@
 use crossbeam_channel::{Receiver, Sender, bounded};
 
 use crate::bank::{
-    AccountId, Bank, BankError, INBOX_CAPACITY, check_account, check_transfer, move_money,
-    opening_total, sum,
+    AccountId, Bank, BankError, Op, check_account, check_transfer, opening_total, serve,
+    transfer_outcome,
 };
+use crate::primitives::INBOX_CAPACITY;
 use crate::sync::{JoinHandle, spawn, thread_local};
 
 // ANCHOR: state
 pub struct CrossbeamActorBank {
-    inbox: Option<Sender<Request>>,
+    inbox: Option<Sender<(Op, Sender<u64>)>>,
     owner: Option<JoinHandle<()>>,
     accounts: usize,
-}
-
-enum Request {
-    Transfer {
-        from: AccountId,
-        to: AccountId,
-        amount: u64,
-        reply: Sender<u64>,
-    },
-    Balance {
-        account: AccountId,
-        reply: Sender<u64>,
-    },
-    Audit {
-        reply: Sender<u64>,
-    },
 }
 
 thread_local! {
@@ -46,36 +32,19 @@ thread_local! {
 // ANCHOR_END: state
 
 // ANCHOR: owner
-fn run_owner(mut balances: Vec<u64>, inbox: Receiver<Request>) {
-    for request in inbox {
-        let (answer, reply) = match request {
-            Request::Transfer {
-                from,
-                to,
-                amount,
-                reply,
-            } => {
-                let [f, t] = balances
-                    .get_disjoint_mut([from.0, to.0])
-                    .expect("checked by the client");
-                let before = *f;
-                let _refused_or_done = move_money(from, f, t, amount);
-                (before, reply)
-            }
-            Request::Balance { account, reply } => (balances[account.0], reply),
-            Request::Audit { reply } => (sum(balances.iter().copied()), reply),
-        };
-        let _ = reply.send(answer);
+fn run_owner(mut balances: Vec<u64>, inbox: Receiver<(Op, Sender<u64>)>) {
+    for (op, reply) in inbox {
+        let _ = reply.send(serve(&mut balances, op));
     }
 }
 // ANCHOR_END: owner
 
 impl CrossbeamActorBank {
-    fn ask(&self, request: impl FnOnce(Sender<u64>) -> Request) -> u64 {
+    fn ask(&self, op: Op) -> u64 {
         let inbox = self.inbox.as_ref().expect("present until drop");
         REPLY.with(|(reply_to, replies)| {
             inbox
-                .send(request(reply_to.clone()))
+                .send((op, reply_to.clone()))
                 .expect("the owner runs until drop");
             replies.recv().expect("the owner answers every request")
         })
@@ -99,22 +68,17 @@ impl Bank for CrossbeamActorBank {
 
     async fn transfer(&self, from: AccountId, to: AccountId, amount: u64) -> Result<(), BankError> {
         check_transfer(self.accounts, from, to, amount)?;
-        let mut before = self.ask(|reply| Request::Transfer {
-            from,
-            to,
-            amount,
-            reply,
-        });
-        move_money(from, &mut before, &mut 0, amount)
+        let before = self.ask(Op::Transfer { from, to, amount });
+        transfer_outcome(from, before, amount)
     }
 
     async fn balance(&self, account: AccountId) -> Result<u64, BankError> {
         check_account(self.accounts, account)?;
-        Ok(self.ask(|reply| Request::Balance { account, reply }))
+        Ok(self.ask(Op::Balance(account)))
     }
 
     async fn audit(&self) -> u64 {
-        self.ask(|reply| Request::Audit { reply })
+        self.ask(Op::Audit)
     }
 }
 

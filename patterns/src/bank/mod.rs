@@ -21,7 +21,7 @@
 //!   started; an unknown account is [`BankError::UnknownAccount`].
 //! - `audit()` returns the sum of all balances at one instant: always the
 //!   opening total, even while transfers run. This is the part of the
-//!   contract the `atomic` style breaks (see [`for_each_bank!`]).
+//!   contract the `atomic` style breaks (see [`for_each_bank!`](crate::for_each_bank)).
 //! - Money is never created or lost: after all transfers complete, each
 //!   balance is its opening balance plus what the successful transfers moved
 //!   in, minus what they moved out.
@@ -266,5 +266,46 @@ macro_rules! for_each_bank {
 }
 // ANCHOR_END: registry
 
-/// Capacity of the actors' inboxes (backpressure, as in the counter).
-pub const INBOX_CAPACITY: usize = crate::counter::INBOX_CAPACITY;
+// ANCHOR: serve
+/// A request to an actor that owns every balance.
+#[derive(Debug, Clone, Copy)]
+pub enum Op {
+    Transfer {
+        from: AccountId,
+        to: AccountId,
+        amount: u64,
+    },
+    Balance(AccountId),
+    Audit,
+}
+
+/// What every bank actor does with a request, written once; the actor
+/// files keep only their transport. Arguments were checked by the client
+/// (so a bad request never costs a round trip).
+///
+/// The answer is one `u64` for every request, so one reply channel type
+/// serves them all: a balance, the audit's sum, or for a transfer the
+/// source balance the owner saw before it. The client derives the outcome
+/// from that exactly as the owner did, with [`transfer_outcome`].
+pub fn serve(balances: &mut [u64], op: Op) -> u64 {
+    match op {
+        Op::Transfer { from, to, amount } => {
+            let [f, t] = balances
+                .get_disjoint_mut([from.0, to.0])
+                .expect("checked by the client");
+            let before = *f;
+            let _refused_or_done = move_money(from, f, t, amount);
+            before
+        }
+        Op::Balance(account) => balances[account.0],
+        Op::Audit => sum(balances.iter().copied()),
+    }
+}
+
+/// The outcome of a transfer, replayed on the client's side from the
+/// source balance the owner answered with ([`move_money`]'s rule; the
+/// destination's balance does not enter into it).
+pub fn transfer_outcome(from: AccountId, source_before: u64, amount: u64) -> Result<(), BankError> {
+    move_money(from, &mut { source_before }, &mut 0, amount)
+}
+// ANCHOR_END: serve

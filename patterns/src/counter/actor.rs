@@ -13,8 +13,9 @@
 //! Drop: the inbox is closed, the owner drains it, exits, and is joined.
 
 use crate::ClientId;
-use crate::counter::{Counter, INBOX_CAPACITY};
+use crate::counter::Counter;
 use crate::primitives::BoundedQueue;
+use crate::primitives::INBOX_CAPACITY;
 use crate::primitives::reply::{ReplyTo, with_this_thread_reply_queue};
 use crate::sync::{Arc, JoinHandle, spawn};
 

@@ -16,7 +16,8 @@ use async_std::channel::{Receiver, Sender, bounded};
 use async_std::task;
 
 use crate::ClientId;
-use crate::counter::{Counter, INBOX_CAPACITY};
+use crate::counter::Counter;
+use crate::primitives::INBOX_CAPACITY;
 
 // ANCHOR: state
 pub struct AsyncStdActorCounter {

@@ -14,7 +14,8 @@
 use crossbeam_channel::{Receiver, Sender, bounded};
 
 use crate::ClientId;
-use crate::counter::{Counter, INBOX_CAPACITY};
+use crate::counter::Counter;
+use crate::primitives::INBOX_CAPACITY;
 use crate::sync::{JoinHandle, spawn, thread_local};
 
 // ANCHOR: state

@@ -11,7 +11,8 @@
 use smol::channel::{Receiver, Sender, bounded};
 
 use crate::ClientId;
-use crate::counter::{Counter, INBOX_CAPACITY};
+use crate::counter::Counter;
+use crate::primitives::INBOX_CAPACITY;
 use crate::sync::{JoinHandle, spawn};
 
 // ANCHOR: state

@@ -22,8 +22,10 @@
 use tokio::sync::{mpsc, oneshot};
 
 use crate::ClientId;
-use crate::counter::{Counter, INBOX_CAPACITY};
-use crate::sync::{JoinHandle, spawn};
+use crate::counter::Counter;
+use crate::primitives::INBOX_CAPACITY;
+use crate::primitives::tokio_home::spawn_owner;
+use crate::sync::JoinHandle;
 
 // ANCHOR: state
 pub struct TokioActorCounter {
@@ -66,19 +68,9 @@ impl Counter for TokioActorCounter {
 
     fn new(_clients: usize) -> Self {
         let (inbox, requests) = mpsc::channel(INBOX_CAPACITY);
-        let owner = match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                // The task ends by itself once the inbox closes.
-                drop(runtime.spawn(run_owner(requests)));
-                None
-            }
-            Err(_) => {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .build()
-                    .expect("building a tokio runtime");
-                Some(spawn(move || runtime.block_on(run_owner(requests))))
-            }
-        };
+        // On the ambient runtime, or a runtime thread of its own: see
+        // `spawn_owner`. The task ends by itself once the inbox closes.
+        let owner = spawn_owner(run_owner(requests));
         TokioActorCounter {
             inbox: Some(inbox),
             owner,

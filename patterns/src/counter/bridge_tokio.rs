@@ -9,10 +9,11 @@
 //! owns a runtime for its pool, so it works under any driver; dropping the
 //! counter then drops that runtime, which waits for the pool's threads.
 
-use tokio::runtime::{Builder, Handle, Runtime};
+use tokio::runtime::{Handle, Runtime};
 
 use crate::ClientId;
 use crate::counter::Counter;
+use crate::primitives::tokio_home::blocking_pool;
 use crate::sync::{Arc, AtomicU64, Ordering::Relaxed};
 
 /// The closures cannot panic; the only way their handle fails is a runtime
@@ -32,17 +33,9 @@ impl Counter for TokioBridgeCounter {
     const STYLE: &'static str = "bridge_tokio";
 
     fn new(_clients: usize) -> Self {
-        let (pool, own_runtime) = match Handle::try_current() {
-            Ok(ambient) => (ambient, None),
-            Err(_) => {
-                // Only the blocking pool is used; a current-thread runtime
-                // adds no worker threads of its own.
-                let runtime = Builder::new_current_thread()
-                    .build()
-                    .expect("building a tokio runtime");
-                (runtime.handle().clone(), Some(runtime))
-            }
-        };
+        // The ambient runtime's blocking pool, or one of its own: see
+        // `blocking_pool`.
+        let (pool, own_runtime) = blocking_pool();
         TokioBridgeCounter {
             total: Arc::new(AtomicU64::new(0)),
             pool,

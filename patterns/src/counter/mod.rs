@@ -93,18 +93,17 @@ impl SequentialCounter {
     }
 }
 
-/// Capacity of every actor's and pool's inbox. A full inbox makes senders
-/// wait (backpressure): memory stays bounded however far clients run ahead.
-pub const INBOX_CAPACITY: usize = 1024;
-
 // ANCHOR: registry
 /// The registry: every counter implementation, named once. Tests, benches and
-/// loom models call `for_each_counter!(their_macro)` and receive three lists
-/// of `module_name: Type` pairs:
+/// loom models call `for_each_counter!(their_macro)` and receive four lists
+/// of `module_name: Type` pairs, the same four in every workload (so one
+/// callback can serve them all; a list may be empty):
 ///
 /// - `facade`: written on `crate::sync`, so loom checks them;
 /// - `library`: built on tokio, async-std, smol, crossbeam or parking_lot;
 ///   loom cannot see inside them, stress tests cover them;
+/// - `torn`: fast but breaking part of the contract; measured and flagged
+///   (the bank's `atomic`; none here);
 /// - `broken`: kept to prove the checkers catch their bug; never benchmarked.
 ///
 /// Adding a style is one file and one line here.
@@ -130,6 +129,7 @@ macro_rules! for_each_counter {
                 bridge_tokio: $crate::counter::bridge_tokio::TokioBridgeCounter,
                 bridge_async_std: $crate::counter::bridge_async_std::AsyncStdBridgeCounter,
             ],
+            torn: [],
             broken: [
                 racy: $crate::counter::racy::RacyCounter,
             ],

@@ -16,8 +16,9 @@
 //! closed, every worker drains and exits, and all are joined.
 
 use crate::ClientId;
-use crate::counter::{Counter, INBOX_CAPACITY};
+use crate::counter::Counter;
 use crate::primitives::BoundedQueue;
+use crate::primitives::INBOX_CAPACITY;
 use crate::primitives::reply::{MAX_ANSWERS, ReplyTo, with_this_thread_reply_queue};
 use crate::sync::{Arc, JoinHandle, cores, spawn};
 

@@ -3,10 +3,9 @@
 //! upstream (RUSTSEC-2025-0052); see the `Smol` driver for its successor.
 
 use std::future::Future;
-use std::sync::Arc as StdArc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::{Driver, span};
+use super::{AsyncDriver, Driver, run_spawned};
 use crate::ClientId;
 
 pub struct AsyncStd;
@@ -23,27 +22,18 @@ impl Driver for AsyncStd {
         F: Fn(ClientId) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        async_std::task::block_on(async {
-            // tokio's Barrier is runtime-agnostic; it only gates the start.
-            let start_line = StdArc::new(tokio::sync::Barrier::new(clients + 1));
-            let finishers: Vec<_> = (0..clients)
-                .map(|i| {
-                    let work = client(ClientId(i));
-                    let start_line = StdArc::clone(&start_line);
-                    async_std::task::spawn(async move {
-                        start_line.wait().await;
-                        let start = Instant::now();
-                        work.await;
-                        (start, Instant::now())
-                    })
-                })
-                .collect();
-            start_line.wait().await;
-            let mut times = Vec::with_capacity(clients);
-            for finisher in finishers {
-                times.push(finisher.await);
-            }
-            span(times)
-        })
+        async_std::task::block_on(run_spawned(clients, client, async_std::task::spawn, || {
+            std::future::ready(())
+        }))
+    }
+}
+
+impl AsyncDriver for AsyncStd {
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
+        async_std::task::sleep(duration)
+    }
+
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        async_std::task::yield_now()
     }
 }

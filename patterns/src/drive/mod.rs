@@ -11,6 +11,9 @@
 //! | [`AsyncStd`] | a task on async-std's global executor | yielding to async-std |
 //! | [`Smol`] | a task on an `async_executor::Executor`, one thread per core | yielding to smol |
 //!
+//! The three async drivers also implement [`AsyncDriver`] (sleep, yield),
+//! and share one `run` body (`run_spawned`).
+//!
 //! The threads that run clients (the thread driver's client threads, the
 //! tokio and smol drivers' workers) are pinned one per core, in turn: see
 //! [`pin_this_thread`] for why. async-std's global executor cannot be
@@ -133,6 +136,64 @@ fn span(clients: impl IntoIterator<Item = (Instant, Instant)>) -> Duration {
         (Some(start), Some(finish)) => finish.saturating_duration_since(start),
         _ => Duration::ZERO,
     }
+}
+
+/// Drivers whose clients are async tasks on a runtime with a timer: they
+/// can sleep and yield without blocking a thread. Harnesses that measure
+/// latency (a heartbeat's lateness, a client's think time) need these.
+pub trait AsyncDriver: Driver {
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send;
+    fn yield_now() -> impl Future<Output = ()> + Send;
+}
+
+/// A client task as the async drivers spawn it: the client's future
+/// behind the start line, timed by its own clock readings.
+type TimedClient = std::pin::Pin<Box<dyn Future<Output = (Instant, Instant)> + Send>>;
+
+/// The body of every async driver's [`Driver::run`], written once: makes
+/// each client's future, spawns it with `spawn` (which must start the task
+/// at once and return a future of its result) as a task that waits at the
+/// start line, runs `settle` (the tokio driver yields there), reads the
+/// clock, runs the client and reads the clock again; then releases them all
+/// and waits for every task. Returns the [`span`] of their readings.
+///
+/// The task wrapper is boxed: one allocation per client per run, outside
+/// the timing; the client's own future inside it is not.
+async fn run_spawned<F, Fut, S, H, Y, YF>(
+    clients: usize,
+    client: F,
+    spawn: S,
+    settle: Y,
+) -> Duration
+where
+    F: Fn(ClientId) -> Fut,
+    Fut: Future<Output = ()> + Send + 'static,
+    S: Fn(TimedClient) -> H,
+    H: Future<Output = (Instant, Instant)>,
+    Y: Fn() -> YF + Copy + Send + 'static,
+    YF: Future<Output = ()> + Send,
+{
+    // tokio's Barrier is runtime-agnostic; it only gates the start.
+    let start_line = StdArc::new(::tokio::sync::Barrier::new(clients + 1));
+    let finishers: Vec<H> = (0..clients)
+        .map(|i| {
+            let work = client(ClientId(i));
+            let start_line = StdArc::clone(&start_line);
+            spawn(Box::pin(async move {
+                start_line.wait().await;
+                settle().await;
+                let start = Instant::now();
+                work.await;
+                (start, Instant::now())
+            }))
+        })
+        .collect();
+    start_line.wait().await;
+    let mut times = Vec::with_capacity(clients);
+    for finisher in finishers {
+        times.push(finisher.await);
+    }
+    span(times)
 }
 
 /// The number of worker threads the async drivers use: one per core.

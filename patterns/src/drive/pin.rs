@@ -15,6 +15,10 @@
 //! (a restrictive container), this does nothing and the benchmark runs
 //! unpinned.
 
+// The crate denies `unsafe`; this module is its one exception: reading and
+// setting the affinity mask is a libc call on a plain C struct.
+#![allow(unsafe_code)]
+
 /// Pins the calling thread to the `slot`-th core the process may use,
 /// modulo their number. Returns whether it did.
 #[cfg(target_os = "linux")]

@@ -5,12 +5,12 @@
 use std::future::Future;
 use std::sync::Arc as StdArc;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use smol::Executor;
 use smol::channel::{Sender, unbounded};
 
-use super::{Driver, pin_this_thread, span, worker_threads};
+use super::{AsyncDriver, Driver, pin_this_thread, run_spawned, worker_threads};
 use crate::ClientId;
 
 pub struct Smol {
@@ -47,27 +47,22 @@ impl Driver for Smol {
         F: Fn(ClientId) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        smol::block_on(async {
-            let start_line = StdArc::new(tokio::sync::Barrier::new(clients + 1));
-            let finishers: Vec<_> = (0..clients)
-                .map(|i| {
-                    let work = client(ClientId(i));
-                    let start_line = StdArc::clone(&start_line);
-                    self.executor.spawn(async move {
-                        start_line.wait().await;
-                        let start = Instant::now();
-                        work.await;
-                        (start, Instant::now())
-                    })
-                })
-                .collect();
-            start_line.wait().await;
-            let mut times = Vec::with_capacity(clients);
-            for finisher in finishers {
-                times.push(finisher.await);
-            }
-            span(times)
-        })
+        smol::block_on(run_spawned(
+            clients,
+            client,
+            |task| self.executor.spawn(task),
+            || std::future::ready(()),
+        ))
+    }
+}
+
+impl AsyncDriver for Smol {
+    async fn sleep(duration: Duration) {
+        smol::Timer::after(duration).await;
+    }
+
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        smol::future::yield_now()
     }
 }
 

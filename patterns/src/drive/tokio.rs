@@ -4,9 +4,9 @@
 use std::future::Future;
 use std::sync::Arc as StdArc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::{Driver, pin_this_thread, span, worker_threads};
+use super::{AsyncDriver, Driver, pin_this_thread, run_spawned, worker_threads};
 use crate::ClientId;
 
 pub struct Tokio {
@@ -25,6 +25,10 @@ impl Driver for Tokio {
         let started = StdArc::new(AtomicUsize::new(0));
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(workers)
+            // The timer, as every application runtime has it (the seed's
+            // `enable_all`); harnesses sleep on it. It costs a parking
+            // worker a look at the timer wheel, nothing per task.
+            .enable_time()
             .on_thread_start(move || {
                 let nth = started.fetch_add(1, Relaxed);
                 if nth < workers {
@@ -46,36 +50,32 @@ impl Driver for Tokio {
         F: Fn(ClientId) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        self.runtime.block_on(async {
-            let start_line = StdArc::new(tokio::sync::Barrier::new(clients + 1));
-            let finishers: Vec<_> = (0..clients)
-                .map(|i| {
-                    let work = client(ClientId(i));
-                    let start_line = StdArc::clone(&start_line);
-                    tokio::spawn(async move {
-                        start_line.wait().await;
-                        // The last task through the start line wakes the
-                        // others into its worker's LIFO slot, which other
-                        // workers cannot steal from; a client that never
-                        // yields would then run all of them one after
-                        // another on that worker. Yielding once lets the
-                        // woken tasks run and the idle workers steal.
-                        tokio::task::yield_now().await;
-                        let start = Instant::now();
-                        work.await;
-                        (start, Instant::now())
-                    })
-                })
-                .collect();
-            start_line.wait().await;
-            let mut times = Vec::with_capacity(clients);
-            for finisher in finishers {
-                match finisher.await {
-                    Ok(client_times) => times.push(client_times),
-                    Err(e) => std::panic::resume_unwind(e.into_panic()),
-                }
+        // Spawned at once (`run_spawned` collects the handles before the
+        // start line); awaiting the handle re-raises a client's panic.
+        let spawn = |task| {
+            let handle = tokio::spawn(task);
+            async move {
+                handle
+                    .await
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
             }
-            span(times)
-        })
+        };
+        // The last task through the start line wakes the others into its
+        // worker's LIFO slot, which other workers cannot steal from; a
+        // client that never yields would then run all of them one after
+        // another on that worker. Yielding once lets the woken tasks run
+        // and the idle workers steal.
+        self.runtime
+            .block_on(run_spawned(clients, client, spawn, tokio::task::yield_now))
+    }
+}
+
+impl AsyncDriver for Tokio {
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send {
+        tokio::time::sleep(duration)
+    }
+
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        tokio::task::yield_now()
     }
 }

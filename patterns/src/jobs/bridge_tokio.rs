@@ -10,10 +10,11 @@
 //! anywhere else it brings a runtime of its own (only for its pool).
 //! Shutdown: a [`Gate`] refuses new jobs and waits for the admitted ones.
 
-use tokio::runtime::{Builder, Handle, Runtime};
+use tokio::runtime::{Handle, Runtime};
 
 use crate::jobs::{Job, JobError, JobRunner, run_caught};
 use crate::primitives::gate::Gate;
+use crate::primitives::tokio_home::blocking_pool;
 use crate::sync::Arc;
 
 // ANCHOR: state
@@ -29,15 +30,9 @@ impl JobRunner for TokioBridgeRunner {
     const STYLE: &'static str = "bridge_tokio";
 
     fn new(_workers: usize) -> Self {
-        let (pool, own_runtime) = match Handle::try_current() {
-            Ok(ambient) => (ambient, None),
-            Err(_) => {
-                let runtime = Builder::new_current_thread()
-                    .build()
-                    .expect("building a tokio runtime");
-                (runtime.handle().clone(), Some(runtime))
-            }
-        };
+        // The ambient runtime's blocking pool, or one of its own: see
+        // `blocking_pool`.
+        let (pool, own_runtime) = blocking_pool();
         TokioBridgeRunner {
             gate: Gate::new(),
             pool,

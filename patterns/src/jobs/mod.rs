@@ -155,7 +155,9 @@ pub trait JobRunner: Send + Sync + 'static {
 pub const QUEUE_CAPACITY: usize = 1024;
 
 // ANCHOR: registry
-/// The registry: every job runner, named once.
+/// The registry: every job runner, named once, in the four lists every
+/// workload's registry has (`facade`, `library`, `torn`, `broken`; see the
+/// counter's).
 #[macro_export]
 macro_rules! for_each_runner {
     ($callback:ident) => {
@@ -172,6 +174,7 @@ macro_rules! for_each_runner {
                 bridge_smol: $crate::jobs::bridge_smol::SmolBridgeRunner,
                 pool_crossbeam: $crate::jobs::pool_crossbeam::CrossbeamPoolRunner,
             ],
+            torn: [],
             broken: [
                 bridge_lost_wakeup: $crate::jobs::bridge_lost_wakeup::LostWakeupBridgeRunner,
             ],

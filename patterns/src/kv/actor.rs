@@ -11,8 +11,9 @@
 //!
 //! Drop: the inbox is closed, the owner drains it, exits, and is joined.
 
-use crate::kv::{INBOX_CAPACITY, Map, Op, Session, SessionId, SessionStore, filled_map, serve};
+use crate::kv::{Map, Op, Session, SessionId, SessionStore, filled_map, serve};
 use crate::primitives::BoundedQueue;
+use crate::primitives::INBOX_CAPACITY;
 use crate::primitives::reply::this_thread_reply_queue;
 use crate::sync::{Arc, JoinHandle, spawn};
 

@@ -10,7 +10,8 @@
 use async_std::channel::{Receiver, Sender, bounded};
 use async_std::task;
 
-use crate::kv::{INBOX_CAPACITY, Map, Op, Session, SessionId, SessionStore, filled_map, serve};
+use crate::kv::{Map, Op, Session, SessionId, SessionStore, filled_map, serve};
+use crate::primitives::INBOX_CAPACITY;
 
 type Request = (Op, Sender<Option<Session>>);
 

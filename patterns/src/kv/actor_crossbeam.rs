@@ -7,7 +7,8 @@
 
 use crossbeam_channel::{Receiver, Sender, bounded};
 
-use crate::kv::{INBOX_CAPACITY, Map, Op, Session, SessionId, SessionStore, filled_map, serve};
+use crate::kv::{Map, Op, Session, SessionId, SessionStore, filled_map, serve};
+use crate::primitives::INBOX_CAPACITY;
 use crate::sync::{JoinHandle, spawn, thread_local};
 
 pub struct CrossbeamActorStore {

@@ -8,8 +8,10 @@
 
 use tokio::sync::{mpsc, oneshot};
 
-use crate::kv::{INBOX_CAPACITY, Map, Op, Session, SessionId, SessionStore, filled_map, serve};
-use crate::sync::{JoinHandle, spawn};
+use crate::kv::{Map, Op, Session, SessionId, SessionStore, filled_map, serve};
+use crate::primitives::INBOX_CAPACITY;
+use crate::primitives::tokio_home::spawn_owner;
+use crate::sync::JoinHandle;
 
 type Request = (Op, oneshot::Sender<Option<Session>>);
 
@@ -41,18 +43,7 @@ impl SessionStore for TokioActorStore {
     fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self {
         let (inbox, requests) = mpsc::channel(INBOX_CAPACITY);
         let map = filled_map(capacity, initial);
-        let owner = match tokio::runtime::Handle::try_current() {
-            Ok(runtime) => {
-                drop(runtime.spawn(run_owner(map, requests)));
-                None
-            }
-            Err(_) => {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .build()
-                    .expect("building a tokio runtime");
-                Some(spawn(move || runtime.block_on(run_owner(map, requests))))
-            }
-        };
+        let owner = spawn_owner(run_owner(map, requests));
         TokioActorStore {
             inbox: Some(inbox),
             owner,

@@ -167,12 +167,10 @@ impl SequentialStore {
     }
 }
 
-/// Capacity of the actors' inboxes (backpressure, as in the counter).
-pub const INBOX_CAPACITY: usize = crate::counter::INBOX_CAPACITY;
-
 // ANCHOR: registry
-/// The registry: every session store, named once, in the three lists the
-/// counter's registry has (`facade`, `library`, `broken`).
+/// The registry: every session store, named once, in the four lists every
+/// workload's registry has (`facade`, `library`, `torn`, `broken`; see the
+/// counter's).
 #[macro_export]
 macro_rules! for_each_store {
     ($callback:ident) => {
@@ -192,6 +190,7 @@ macro_rules! for_each_store {
                 actor_tokio: $crate::kv::actor_tokio::TokioActorStore,
                 actor_async_std: $crate::kv::actor_async_std::AsyncStdActorStore,
             ],
+            torn: [],
             broken: [
                 racy: $crate::kv::racy::RacyStore,
             ],

@@ -14,10 +14,9 @@
 use std::hash::BuildHasher;
 
 use crate::kv::actor::{Request, ask, run_owner};
-use crate::kv::{
-    Hasher, INBOX_CAPACITY, Map, Op, Session, SessionId, SessionStore, new_map, shard_of,
-};
+use crate::kv::{Hasher, Map, Op, Session, SessionId, SessionStore, new_map, shard_of};
 use crate::primitives::BoundedQueue;
+use crate::primitives::INBOX_CAPACITY;
 use crate::sync::{Arc, JoinHandle, cores, spawn};
 
 // ANCHOR: state

@@ -13,7 +13,7 @@
 
 use std::collections::VecDeque;
 
-use crate::sync::{Condvar, Mutex, lock};
+use crate::sync::{Condvar, Mutex, lock, wait};
 
 pub struct BoundedQueue<T> {
     state: Mutex<State<T>>,
@@ -51,7 +51,7 @@ impl<T> BoundedQueue<T> {
         let mut state = lock(&self.state);
         while state.items.len() == self.capacity && !state.closed {
             state.waiting_senders += 1;
-            state = self.not_full.wait(state).unwrap_or_else(|e| e.into_inner());
+            state = wait(&self.not_full, state);
             state.waiting_senders -= 1;
         }
         if state.closed {
@@ -85,10 +85,7 @@ impl<T> BoundedQueue<T> {
                 return None;
             }
             state.waiting_receivers += 1;
-            state = self
-                .not_empty
-                .wait(state)
-                .unwrap_or_else(|e| e.into_inner());
+            state = wait(&self.not_empty, state);
             state.waiting_receivers -= 1;
         }
     }

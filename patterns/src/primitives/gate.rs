@@ -5,7 +5,7 @@
 //! job has dropped its pass. No job is admitted after the close, and none
 //! admitted before it is forgotten.
 
-use crate::sync::{Arc, Condvar, Mutex, lock};
+use crate::sync::{Arc, Condvar, Mutex, lock, wait};
 
 pub struct Gate {
     state: Mutex<State>,
@@ -52,7 +52,7 @@ impl Gate {
         let mut state = lock(&self.state);
         state.closed = true;
         while state.in_flight > 0 {
-            state = self.drained.wait(state).unwrap_or_else(|e| e.into_inner());
+            state = wait(&self.drained, state);
         }
     }
 }

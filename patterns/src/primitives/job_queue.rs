@@ -21,7 +21,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-use crate::sync::{Condvar, Mutex, lock};
+use crate::sync::{Condvar, Mutex, lock, wait};
 
 pub struct JobQueue<T> {
     state: Mutex<State<T>>,
@@ -78,10 +78,7 @@ impl<T> JobQueue<T> {
                 return None;
             }
             state.waiting_workers += 1;
-            state = self
-                .not_empty
-                .wait(state)
-                .unwrap_or_else(|e| e.into_inner());
+            state = wait(&self.not_empty, state);
             state.waiting_workers -= 1;
         }
     }

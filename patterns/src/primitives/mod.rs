@@ -1,13 +1,24 @@
-//! Machinery written once on the facade and shared by several styles: the
-//! bounded queue that actors and pools receive from, the per-thread reply
-//! queue they answer on, and the seed's `SpawnBlocking` future.
+//! Machinery written once and shared by several styles: the bounded queue
+//! that actors and pools receive from, the per-thread reply queue they
+//! answer on, the seed's `SpawnBlocking` future, the jobs' queue,
+//! completion and shutdown gate (all on the facade, so loom checks them),
+//! where tokio styles run ([`tokio_home`]), and the workbench's one random
+//! number generator ([`rng`]).
 
 pub mod bounded_queue;
 pub mod completion;
 pub mod gate;
 pub mod job_queue;
 pub mod reply;
+pub mod rng;
 pub mod spawn_blocking;
+#[cfg(not(workbench_loom))]
+pub mod tokio_home;
 
 pub use bounded_queue::BoundedQueue;
 pub use spawn_blocking::{SpawnBlocking, spawn_blocking};
+
+/// Capacity of every actor's and pool's inbox, in every workload. A full
+/// inbox makes senders wait (backpressure): memory stays bounded however
+/// far clients run ahead.
+pub const INBOX_CAPACITY: usize = 1024;

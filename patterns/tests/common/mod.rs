@@ -10,30 +10,14 @@ use std::sync::{Arc, Mutex};
 use patterns::ClientId;
 use patterns::counter::{Counter, SequentialCounter};
 use patterns::drive::{Driver, block_on};
-
-/// A small deterministic generator (xorshift64*), so every run replays the
-/// same operations and a failure can be reproduced.
-pub struct Xorshift(u64);
-
-impl Xorshift {
-    pub fn new(seed: u64) -> Self {
-        Xorshift(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
-    }
-
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-}
+use patterns::primitives::rng::SplitMix64;
 
 /// One client's planned operations: `Some(n)` adds n, `None` reads.
 pub fn plan(client: usize, ops: usize, seed: u64) -> Vec<Option<u64>> {
-    let mut rng = Xorshift::new(seed ^ (client as u64 + 1));
+    let mut rng = SplitMix64::new(seed ^ (client as u64 + 1));
     (0..ops)
         .map(|_| {
-            let roll = rng.next();
+            let roll = rng.next_u64();
             if roll.is_multiple_of(10) {
                 None
             } else {

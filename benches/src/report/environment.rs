@@ -31,7 +31,7 @@ impl Environment {
     pub fn detect(workspace: &Path) -> Environment {
         Environment {
             cpu: cpu_model(),
-            cores: crate::cores(),
+            cores: patterns::sync::cores(),
             os: os(),
             rustc: command_line("rustc", &["-V"]),
             crates: locked_versions(&workspace.join("Cargo.lock")),

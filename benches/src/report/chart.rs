@@ -5,8 +5,8 @@
 
 use std::fmt::Write;
 
-use crate::environment::Environment;
-use crate::report::ScenarioTable;
+use super::environment::Environment;
+use super::table::{ScenarioTable, si};
 
 const WIDTH: f64 = 1000.0;
 const LABEL_WIDTH: f64 = 290.0;
@@ -136,7 +136,7 @@ pub fn svg(
                 (x(m.ops_per_sec()) - PLOT_LEFT).max(1.0),
                 COLOURS[i % COLOURS.len()],
                 escape(row),
-                crate::report::si(m.ops_per_sec())
+                si(m.ops_per_sec())
             );
         }
     }

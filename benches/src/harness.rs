@@ -1,0 +1,138 @@
+//! The latency harness: for workloads whose cells need more than
+//! criterion's one figure (throughput *and* latency percentiles *and* a
+//! side measurement from the same run, such as a heartbeat's lateness, or
+//! memory). Jobs runs on it, and every latency-oriented workload after it.
+//!
+//! It keeps the criterion benches' conventions, so a user meets one tool:
+//! the same `WORKBENCH_*` settings and quick mode ([`crate::settings`]),
+//! the same name filter (`cargo bench -- pool`), `--test` as a smoke run
+//! that measures every cell briefly and writes nothing, and at the end the
+//! same report files (`<workload>.md`, `.csv`, `.environment.json`) that
+//! the report binary copies into the book with `--book`.
+
+use std::time::{Duration, Instant};
+
+use hdrhistogram::Histogram;
+
+use crate::report::environment::Environment;
+use crate::report::render::{FOOTER, header};
+use crate::report::{self, Workload, time};
+use crate::settings;
+
+/// One harness run: what to measure and for how long.
+pub struct Harness {
+    /// `--test`: every cell once, briefly; nothing written.
+    pub smoke: bool,
+    pub filter: Option<String>,
+    started: Instant,
+    cells: usize,
+}
+
+impl Harness {
+    /// The run's settings from the command line and the environment;
+    /// `None` for `--list` (criterion's listing: nothing to list here).
+    pub fn from_args() -> Option<Harness> {
+        let args: Vec<String> = std::env::args().collect();
+        if args.iter().any(|a| a == "--list") {
+            return None;
+        }
+        Some(Harness {
+            smoke: args.iter().any(|a| a == "--test"),
+            filter: settings::name_filter(),
+            started: Instant::now(),
+            cells: 0,
+        })
+    }
+
+    /// Whether the cell called `name` is measured in this run (and counts
+    /// it if so).
+    pub fn wants(&mut self, name: &str) -> bool {
+        let wanted = self
+            .filter
+            .as_ref()
+            .is_none_or(|f| name.contains(f.as_str()));
+        self.cells += usize::from(wanted);
+        wanted
+    }
+
+    /// How long to measure a cell whose full measurement is `full`: a few
+    /// milliseconds in a smoke run, a quarter in quick mode.
+    pub fn duration(&self, full: Duration) -> Duration {
+        if self.smoke {
+            Duration::from_millis(5).min(full)
+        } else {
+            settings::scaled(full)
+        }
+    }
+
+    /// The report's opening: title, the machine (saved beside the report,
+    /// so a later rebuild keeps it) and the workload's note.
+    pub fn header(&self, workload: &Workload) -> String {
+        let environment = if self.smoke {
+            // Nothing is written in a smoke run; don't replace the last
+            // real run's saved environment.
+            Environment::detect(&report::workspace_root())
+        } else {
+            report::run_environment(workload.name, &report::default_out_dir(), true)
+                .unwrap_or_else(|e| exit_with(&e.to_string()))
+        };
+        header(workload, &environment)
+    }
+
+    /// Ends the run: writes `md` (closed with the book's anchor) and `csv`
+    /// as the workload's report and prints it, unless this was a smoke run
+    /// or the filter matched nothing (then the last report stays).
+    pub fn finish(self, workload: &Workload, mut md: String, csv: String) {
+        eprintln!(
+            "{}: {} cells in {:.0?}",
+            workload.name,
+            self.cells,
+            self.started.elapsed()
+        );
+        if self.smoke {
+            return;
+        }
+        if self.cells == 0 {
+            // A filter meant for another bench (`cargo bench -- atomic`
+            // reaches every bench binary): nothing measured, nothing written.
+            eprintln!(
+                "no {} cell matches {:?}",
+                workload.name,
+                self.filter.unwrap_or_default()
+            );
+            return;
+        }
+        md.push_str(FOOTER);
+        let out = report::default_out_dir();
+        match report::write_files(&out, workload.name, &md, &csv) {
+            Ok(()) => report::print(&md, &out, workload.name),
+            Err(e) => exit_with(&e.to_string()),
+        }
+    }
+}
+
+fn exit_with(message: &str) -> ! {
+    eprintln!("error: report not written: {message}");
+    std::process::exit(1);
+}
+
+/// A latency histogram: 1 ns to 100 s at 2 significant digits (1% error),
+/// a few tens of KiB.
+pub fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 100_000_000_000, 2).expect("valid bounds")
+}
+
+/// A duration in whole nanoseconds for a histogram (at least 1, its floor).
+pub fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX).max(1)
+}
+
+/// `p50`, `p99`, `p99.9` and `max` of a histogram as short human figures.
+pub fn percentiles(h: &Histogram<u64>) -> [String; 4] {
+    [
+        time(h.value_at_quantile(0.5)),
+        time(h.value_at_quantile(0.99)),
+        time(h.value_at_quantile(0.999)),
+        time(h.max()),
+    ]
+}

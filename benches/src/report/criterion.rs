@@ -1,0 +1,140 @@
+//! Reading criterion's saved results: `benchmark.json` and `estimates.json`
+//! under `<criterion>/<group>/<function>/<value>/new/`. Criterion calls
+//! that format unstable, so its version is pinned in the workspace and any
+//! file that does not parse is reported by path, never skipped silently.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use serde_json::Value;
+
+use super::error::ReportError;
+
+/// One criterion result: a style under a driver with some clients.
+#[derive(Debug, Clone)]
+pub struct Measurement {
+    pub group: String,
+    /// `style@driver`, as in the criterion function id.
+    pub row: String,
+    pub clients: usize,
+    /// Median time per operation, over all clients together.
+    pub median_ns_per_op: f64,
+}
+
+impl Measurement {
+    pub fn ops_per_sec(&self) -> f64 {
+        1e9 / self.median_ns_per_op
+    }
+}
+
+/// Loads every result of the groups `groups` (workload `workload`) under
+/// `dir`. With `since`, results written before that time (left over from
+/// earlier runs) are left out.
+pub fn load(
+    dir: &Path,
+    workload: &str,
+    groups: &BTreeSet<&str>,
+    since: Option<SystemTime>,
+) -> Result<Vec<Measurement>, ReportError> {
+    if !dir.is_dir() {
+        return Err(ReportError::NoCriterionDir(dir.to_path_buf()));
+    }
+    let mut files = Vec::new();
+    find_benchmark_files(dir, &mut files).map_err(|e| ReportError::Unreadable {
+        path: dir.to_path_buf(),
+        reason: e.to_string(),
+    })?;
+    let mut found = Vec::new();
+    for file in files {
+        if let Some(measurement) = read_measurement(&file, groups, since)? {
+            found.push(measurement);
+        }
+    }
+    if found.is_empty() {
+        return Err(ReportError::NoResults {
+            dir: dir.to_path_buf(),
+            workload: workload.to_string(),
+        });
+    }
+    Ok(found)
+}
+
+/// Collects `.../new/benchmark.json` (criterion keeps the previous run in
+/// `base/`, which we ignore).
+fn find_benchmark_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            find_benchmark_files(&path, out)?;
+        } else if path.file_name().is_some_and(|n| n == "benchmark.json")
+            && path
+                .parent()
+                .and_then(Path::file_name)
+                .is_some_and(|n| n == "new")
+        {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// Reads and parses a JSON file, naming it in the error.
+pub fn read_json(path: &Path) -> Result<Value, ReportError> {
+    let unreadable = |reason: String| ReportError::Unreadable {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| unreadable(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| unreadable(format!("not JSON: {e}")))
+}
+
+fn read_measurement(
+    benchmark_file: &Path,
+    groups: &BTreeSet<&str>,
+    since: Option<SystemTime>,
+) -> Result<Option<Measurement>, ReportError> {
+    let benchmark = read_json(benchmark_file)?;
+    let missing = |field: &str, path: &Path| ReportError::Unreadable {
+        path: path.to_path_buf(),
+        reason: format!("no field {field}"),
+    };
+    let group = benchmark["group_id"]
+        .as_str()
+        .ok_or_else(|| missing("group_id", benchmark_file))?;
+    if !groups.contains(group) {
+        return Ok(None);
+    }
+    let estimates_file = benchmark_file.with_file_name("estimates.json");
+    if let Some(since) = since {
+        let written = std::fs::metadata(&estimates_file)
+            .and_then(|m| m.modified())
+            .map_err(|e| ReportError::Unreadable {
+                path: estimates_file.clone(),
+                reason: e.to_string(),
+            })?;
+        if written < since {
+            return Ok(None);
+        }
+    }
+    let row = benchmark["function_id"]
+        .as_str()
+        .ok_or_else(|| missing("function_id", benchmark_file))?;
+    let clients = benchmark["value_str"]
+        .as_str()
+        .and_then(|v| v.parse::<usize>().ok())
+        .ok_or_else(|| missing("value_str (a client count)", benchmark_file))?;
+    let ops_per_iteration = benchmark["throughput"]["Elements"]
+        .as_u64()
+        .ok_or_else(|| missing("throughput.Elements", benchmark_file))?;
+    let estimates = read_json(&estimates_file)?;
+    let median_ns = estimates["median"]["point_estimate"]
+        .as_f64()
+        .ok_or_else(|| missing("median.point_estimate", &estimates_file))?;
+    Ok(Some(Measurement {
+        group: group.to_string(),
+        row: row.to_string(),
+        clients,
+        median_ns_per_op: median_ns / ops_per_iteration as f64,
+    }))
+}

@@ -1,0 +1,71 @@
+//! What the report needs to know about a workload: its scenarios and how
+//! to read them. Each workload's description lives in
+//! `benches/src/workloads/`, beside the scenario parameters its bench
+//! uses, so the bench and the report cannot disagree on a name.
+
+/// A scenario as the report shows it.
+pub struct ScenarioInfo {
+    /// The criterion group (and chart file) name, e.g. `bank-64-audit`.
+    pub name: String,
+    /// What clients do in it, as a sentence fragment.
+    pub about: String,
+}
+
+/// A bench's scenario type: its name and description, from its parameters.
+pub trait Scenario {
+    fn name(&self) -> String;
+    fn about(&self) -> String;
+
+    fn info(&self) -> ScenarioInfo {
+        ScenarioInfo {
+            name: self.name(),
+            about: self.about(),
+        }
+    }
+}
+
+/// Where a workload's results come from.
+pub enum Source {
+    /// Criterion groups, one per scenario, read back from criterion's
+    /// output; the report is rebuilt from them.
+    Criterion {
+        scenarios: Vec<ScenarioInfo>,
+        /// `(row, baseline row)`: the row's cells also show its throughput
+        /// as a fraction of the baseline's, measured in the same run.
+        baselines: &'static [(&'static str, &'static str)],
+    },
+    /// The workbench's latency harness, which writes the report itself
+    /// (`<name>.md`, `.csv`, `.environment.json`) at the end of its run.
+    Harness,
+}
+
+pub struct Workload {
+    pub name: &'static str,
+    pub source: Source,
+    /// Styles measured although they break part of the contract (the
+    /// registry's `torn` list), each with why; their rows are marked ⚠.
+    pub flagged: Vec<(&'static str, &'static str)>,
+    /// What the reader must know to compare these numbers with others
+    /// (empty for nothing).
+    pub about: &'static str,
+}
+
+impl Workload {
+    pub fn scenarios(&self) -> &[ScenarioInfo] {
+        match &self.source {
+            Source::Criterion { scenarios, .. } => scenarios,
+            Source::Harness => &[],
+        }
+    }
+
+    pub fn baselines(&self) -> &[(&'static str, &'static str)] {
+        match &self.source {
+            Source::Criterion { baselines, .. } => baselines,
+            Source::Harness => &[],
+        }
+    }
+
+    pub fn is_flagged(&self, style: &str) -> bool {
+        self.flagged.iter().any(|(s, _)| *s == style)
+    }
+}

@@ -1,0 +1,161 @@
+//! What a run measures, from the environment and the command line, shared
+//! by every bench (criterion's and the latency harness's): the client
+//! sweep, the drivers, quick mode, and whether this process measures at all.
+//! Bad values are refused with a message naming the setting, never a panic.
+
+use std::time::Duration;
+
+/// Every driver a bench can run its clients on, by `Driver::NAME`, in the
+/// order the reports list them.
+pub const DRIVERS: [&str; 4] = ["threads", "tokio", "async_std", "smol"];
+
+/// The client counts to measure: 1, the number of cores, and twice that
+/// (oversubscribed), unless `WORKBENCH_CLIENTS` (e.g. `1,2,4,8`) says
+/// otherwise.
+pub fn client_sweep() -> Result<Vec<usize>, String> {
+    match std::env::var("WORKBENCH_CLIENTS") {
+        Ok(list) => parse_clients(&list),
+        Err(std::env::VarError::NotPresent) => {
+            let cores = patterns::sync::cores();
+            let mut sweep = vec![1, cores, 2 * cores];
+            sweep.dedup();
+            Ok(sweep)
+        }
+        Err(e) => Err(format!("WORKBENCH_CLIENTS: {e}")),
+    }
+}
+
+fn parse_clients(list: &str) -> Result<Vec<usize>, String> {
+    const MAX_CLIENTS: usize = 1024;
+    let mut sweep = Vec::new();
+    for item in list.split(',').map(str::trim) {
+        match item.parse::<usize>() {
+            Ok(n) if (1..=MAX_CLIENTS).contains(&n) => sweep.push(n),
+            _ => {
+                return Err(format!(
+                    "WORKBENCH_CLIENTS={list:?}: {item:?} is not a client count from 1 to {MAX_CLIENTS} \
+                     (expected a comma-separated list such as 1,2,4)"
+                ));
+            }
+        }
+    }
+    sweep.sort_unstable();
+    sweep.dedup();
+    Ok(sweep)
+}
+
+/// The drivers to measure: `default`, unless `WORKBENCH_DRIVERS` (e.g.
+/// `threads,smol`, or `all`) says otherwise.
+pub fn driver_choice(default: &[&'static str]) -> Result<Vec<&'static str>, String> {
+    match std::env::var("WORKBENCH_DRIVERS") {
+        Ok(list) => parse_drivers(&list),
+        Err(std::env::VarError::NotPresent) => Ok(default.to_vec()),
+        Err(e) => Err(format!("WORKBENCH_DRIVERS: {e}")),
+    }
+}
+
+fn parse_drivers(list: &str) -> Result<Vec<&'static str>, String> {
+    if list.trim() == "all" {
+        return Ok(DRIVERS.to_vec());
+    }
+    let mut chosen = Vec::new();
+    for item in list.split(',').map(str::trim) {
+        match DRIVERS.iter().find(|d| **d == item) {
+            Some(driver) if !chosen.contains(driver) => chosen.push(*driver),
+            Some(_) => {}
+            None => {
+                return Err(format!(
+                    "WORKBENCH_DRIVERS={list:?}: {item:?} is not a driver \
+                     (expected a comma-separated list of {}, or all)",
+                    DRIVERS.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(chosen)
+}
+
+/// Quick mode: a rough pass of every bench in about a fifth of the full
+/// run's time, for `cargo bench -- --quick` (criterion's own flag, which
+/// also reaches the harness benches) or `WORKBENCH_QUICK=1`. Every harness
+/// honours it by shortening what it measures; none skips a cell.
+pub fn quick() -> bool {
+    std::env::args().any(|a| a == "--quick")
+        || std::env::var_os("WORKBENCH_QUICK").is_some_and(|v| v == "1")
+}
+
+/// A measuring time, shortened in quick mode.
+pub fn scaled(full: Duration) -> Duration {
+    if quick() { full / 4 } else { full }
+}
+
+/// Whether this process was started by `cargo bench` for measuring (and so
+/// should write the report), not `--test`, `--list` or `--profile-time`.
+pub fn measuring() -> bool {
+    !std::env::args().any(|a| a == "--test" || a == "--list" || a == "--profile-time")
+}
+
+/// `cargo bench -- ...` passes the same arguments to every bench binary;
+/// the first one that is neither a flag nor the value of one of criterion's
+/// options is the name filter (`cargo bench -- atomic`).
+pub fn name_filter() -> Option<String> {
+    const TAKES_VALUE: [&str; 12] = [
+        "--measurement-time",
+        "--warm-up-time",
+        "--sample-size",
+        "--nresamples",
+        "--noise-threshold",
+        "--confidence-level",
+        "--significance-level",
+        "--save-baseline",
+        "--baseline",
+        "--profile-time",
+        "--output-format",
+        "--color",
+    ];
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    args.iter()
+        .enumerate()
+        .find(|(i, a)| {
+            !a.starts_with('-') && (*i == 0 || !TAKES_VALUE.contains(&args[i - 1].as_str()))
+        })
+        .map(|(_, a)| a.clone())
+}
+
+/// A setting, or its message and exit code 2.
+pub fn or_exit<T>(setting: Result<T, String>) -> T {
+    setting.unwrap_or_else(|message| {
+        eprintln!("error: {message}");
+        std::process::exit(2);
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn driver_lists_are_validated() {
+        assert_eq!(
+            parse_drivers("smol, threads,smol").unwrap(),
+            ["smol", "threads"]
+        );
+        assert_eq!(parse_drivers("all").unwrap(), DRIVERS);
+        for bad in ["", "thread", "tokio,,smol"] {
+            let err = parse_drivers(bad).unwrap_err();
+            assert!(
+                err.contains("WORKBENCH_DRIVERS") && err.contains("async_std"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn client_lists_are_validated() {
+        assert_eq!(parse_clients("4, 1,2,2").unwrap(), vec![1, 2, 4]);
+        for bad in ["", "0", "1,x", "-1", "100000"] {
+            let err = parse_clients(bad).unwrap_err();
+            assert!(err.contains("WORKBENCH_CLIENTS"), "{err}");
+        }
+    }
+}

@@ -1,0 +1,59 @@
+//! The bank's scenarios: how many accounts (contention) and how often an
+//! audit reads them all.
+
+use crate::report::workload::{Scenario, Source, Workload};
+use crate::torn_style_names;
+
+#[derive(Clone, Copy, Debug)]
+pub struct BankScenario {
+    pub accounts: usize,
+    /// Audits per 100 operations.
+    pub audit_percent: u64,
+}
+
+pub const SCENARIOS: [BankScenario; 6] = {
+    const fn s(accounts: usize, audit_percent: u64) -> BankScenario {
+        BankScenario {
+            accounts,
+            audit_percent,
+        }
+    }
+    [s(2, 0), s(2, 1), s(64, 0), s(64, 1), s(4096, 0), s(4096, 1)]
+};
+
+impl Scenario for BankScenario {
+    fn name(&self) -> String {
+        let audit = if self.audit_percent > 0 { "-audit" } else { "" };
+        format!("bank-{}{audit}", self.accounts)
+    }
+
+    fn about(&self) -> String {
+        let transfers = match self.accounts {
+            2 => "every operation is a transfer between the only 2 accounts, in either direction (every pair of operations conflicts)".to_string(),
+            n => format!("every operation is a transfer between 2 of {n} accounts chosen at random{}", if n >= 1024 { " (conflicts are rare)" } else { "" }),
+        };
+        if self.audit_percent == 0 {
+            transfers
+        } else {
+            format!(
+                "{}; {} operation in 100 is an audit of every account instead",
+                transfers, self.audit_percent
+            )
+        }
+    }
+}
+
+pub fn workload() -> Workload {
+    Workload {
+        name: "bank",
+        source: Source::Criterion {
+            scenarios: SCENARIOS.iter().map(Scenario::info).collect(),
+            baselines: &[],
+        },
+        flagged: super::flag(
+            patterns::for_each_bank!(torn_style_names),
+            "breaks the contract: an audit can see money in flight between a withdrawal and its deposit. Measured to show what the shortcut buys, not as a candidate",
+        ),
+        about: "",
+    }
+}

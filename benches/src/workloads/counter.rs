@@ -1,0 +1,64 @@
+//! The counter's scenarios: how often clients read.
+
+use crate::report::workload::{Scenario, Source, Workload};
+use crate::torn_style_names;
+
+#[derive(Clone, Copy, Debug)]
+pub enum CounterScenario {
+    /// Every operation is `add(client, 1)`.
+    Add,
+    /// Every tenth operation is `get()`.
+    Mixed,
+}
+
+pub const SCENARIOS: [CounterScenario; 2] = [CounterScenario::Add, CounterScenario::Mixed];
+
+impl CounterScenario {
+    /// In `Mixed`, operations 9, 19, 29... are reads.
+    pub fn is_tenth(op: u64) -> bool {
+        op % 10 == 9
+    }
+
+    pub fn is_get(self, op: u64) -> bool {
+        matches!(self, CounterScenario::Mixed) && Self::is_tenth(op)
+    }
+}
+
+impl Scenario for CounterScenario {
+    fn name(&self) -> String {
+        match self {
+            CounterScenario::Add => "counter-add",
+            CounterScenario::Mixed => "counter-mixed",
+        }
+        .to_string()
+    }
+
+    fn about(&self) -> String {
+        match self {
+            CounterScenario::Add => "every operation is `add(client, 1)`",
+            CounterScenario::Mixed => {
+                "every tenth operation is `get()`, the others `add(client, 1)`"
+            }
+        }
+        .to_string()
+    }
+}
+
+pub fn workload() -> Workload {
+    Workload {
+        name: "counter",
+        source: Source::Criterion {
+            scenarios: SCENARIOS.iter().map(Scenario::info).collect(),
+            baselines: &[
+                ("atomic@threads", "baseline_fetch_add@threads"),
+                (
+                    "actor_crossbeam@threads",
+                    "baseline_crossbeam_round_trip@threads",
+                ),
+                ("actor_tokio@tokio", "baseline_tokio_round_trip@tokio"),
+            ],
+        },
+        flagged: super::flag(patterns::for_each_counter!(torn_style_names), ""),
+        about: "",
+    }
+}
