@@ -29,6 +29,9 @@
 //!   with uniform or skewed keys (RwLock, sharding, dashmap, actors).
 //! - [`jobs`]: blocking and CPU-bound jobs called from async code (inline,
 //!   thread-per-job and runtime bridges, worker pools).
+//! - [`server`]: serving many connections: one line protocol over TCP, in
+//!   every connection model (thread per connection, blocking pool, mio
+//!   event loop, task per connection, session per task, central owner).
 //! - [`drive`]: drivers that run N clients against an implementation on OS
 //!   threads, tokio, async-std or smol (not built under loom).
 
@@ -47,6 +50,10 @@ pub mod sync;
 
 #[cfg(not(workbench_loom))]
 pub mod drive;
+// Real sockets, which loom cannot model; the admission primitive the
+// blocking styles share is in `primitives` and is checked on its own.
+#[cfg(not(workbench_loom))]
+pub mod server;
 
 /// Who is calling: the index of a client, passed with every operation so
 /// that sharded styles can choose a cell or worker without guessing from

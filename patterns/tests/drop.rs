@@ -83,6 +83,41 @@ fn runner_leaves_no_thread<R: JobRunner>() {
     assert_joined(R::STYLE, before);
 }
 
+fn server_leaves_no_thread<S: patterns::server::Server>() {
+    use std::io::{BufRead, BufReader, Write};
+    let before = thread_count();
+    let server = S::start(patterns::server::Config::default()).expect("start");
+    let mut client = std::net::TcpStream::connect(server.local_addr()).unwrap();
+    client.write_all(b"PING\n").unwrap();
+    let mut reply = String::new();
+    BufReader::new(&client).read_line(&mut reply).unwrap();
+    assert_eq!(reply, "PONG\n");
+    let _idle = client; // still open: shutdown must close it and join its thread
+    server.shutdown();
+    assert_joined(S::STYLE, before);
+}
+
+macro_rules! server_drop_checks {
+    (
+        facade: [$($f:ident: $ft:ty,)*],
+        library: [$($l:ident: $lt:ty,)*],
+        torn: [$($t:ident: $tt:ty,)*],
+        broken: [$($b:ident: $bt:ty,)*],
+    ) => {
+        fn every_server_joins_its_threads() {
+            $(
+                // async-std's executor is process-wide: not the server's to
+                // join (its shutdown waits for its tasks instead).
+                if !stringify!($l).ends_with("async_std") {
+                    server_leaves_no_thread::<$lt>();
+                }
+            )*
+        }
+    };
+}
+
+patterns::for_each_server!(server_drop_checks);
+
 macro_rules! runner_drop_checks {
     (
         facade: [$($f:ident: $ft:ty,)*],
@@ -171,6 +206,7 @@ macro_rules! drop_checks {
             every_bank_joins_its_threads();
             every_store_joins_its_threads();
             every_runner_joins_its_threads();
+            every_server_joins_its_threads();
         }
     };
 }

@@ -36,12 +36,15 @@ fn si_axis(value: f64) -> String {
 }
 
 /// `flagged` styles (measured though they break the contract) get a ⚠ after
-/// their name, as in the tables.
+/// their name, as in the tables. With `mark_oversubscribed`, client counts
+/// above the core count say so in the legend (not for the server, whose
+/// columns are connections, not running clients).
 pub fn svg(
     group: &str,
     table: &ScenarioTable,
     environment: &Environment,
     flagged: &[(&str, &str)],
+    mark_oversubscribed: bool,
 ) -> String {
     let clients: Vec<usize> = table.clients.iter().copied().collect();
     let throughputs = table.cells.values().map(|m| m.ops_per_sec());
@@ -78,7 +81,7 @@ pub fn svg(
     // Legend.
     for (i, c) in clients.iter().enumerate() {
         let lx = 10.0 + i as f64 * 190.0;
-        let mark = if *c > environment.cores {
+        let mark = if mark_oversubscribed && *c > environment.cores {
             " (oversubscribed)"
         } else {
             ""

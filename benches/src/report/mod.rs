@@ -101,7 +101,13 @@ pub fn write(
     for scenario in workload.scenarios() {
         if let Some(table) = ScenarioTable::of(&measurements, &scenario.name) {
             let path = out_dir.join(format!("{}.svg", scenario.name));
-            let svg = chart::svg(&scenario.name, &table, &environment, &workload.flagged);
+            let svg = chart::svg(
+                &scenario.name,
+                &table,
+                &environment,
+                &workload.flagged,
+                true,
+            );
             std::fs::write(&path, svg).map_err(|e| ReportError::write(&path, e))?;
         }
     }

@@ -181,7 +181,13 @@ fn charts_have_a_bar_per_cell_and_name_every_row() {
     scratch.result("counter-add", "atomic@threads", 4, 20.0);
     let measurements = load(&scratch.0, &workloads::counter::workload(), None).unwrap();
     let table = ScenarioTable::of(&measurements, "counter-add").unwrap();
-    let svg = chart::svg("counter-add", &table, &environment(), &[("atomic", "why")]);
+    let svg = chart::svg(
+        "counter-add",
+        &table,
+        &environment(),
+        &[("atomic", "why")],
+        true,
+    );
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     assert_eq!(
         svg.matches("<title>").count(),

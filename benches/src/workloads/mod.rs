@@ -7,6 +7,7 @@ pub mod bank;
 pub mod counter;
 pub mod jobs;
 pub mod kv;
+pub mod server;
 
 use crate::report::Workload;
 
@@ -17,6 +18,7 @@ pub fn all() -> Vec<Workload> {
         bank::workload(),
         kv::workload(),
         jobs::workload(),
+        server::workload(),
     ]
 }
 

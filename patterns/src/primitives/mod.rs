@@ -5,6 +5,7 @@
 //! where tokio styles run ([`tokio_home`]), and the workbench's one random
 //! number generator ([`rng`]).
 
+pub mod admission;
 pub mod bounded_queue;
 pub mod completion;
 pub mod gate;

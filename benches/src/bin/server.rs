@@ -1,0 +1,183 @@
+//! Starts one server style for a person to try, or for the server bench to
+//! load from another process.
+//!
+//! ```sh
+//! cargo run --release -p benches --bin server -- --style task_tokio --port 7878
+//! nc -C 127.0.0.1 7878        # then type PING, LOGIN alice, SET 1 41, INCR 1 1, GET 1, QUIT
+//! ```
+//!
+//! It listens on loopback only. It serves until its standard input ends
+//! (Ctrl-D in a terminal) or `--seconds` have passed, then shuts down
+//! gracefully and prints what it served. The first line it prints is
+//! `listening on ADDRESS`; the bench reads it.
+
+use std::io::{BufRead, Write};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use patterns::server::{Config, Server};
+
+const USAGE: &str =
+    "usage: server --style STYLE [--port N] [--address IP] [--limit N] [--workers N]
+              [--idle-timeout SECS] [--seconds SECS]
+  --style STYLE        the connection model (see below)
+  --port N             the port to listen on (default 7878; 0 for any free port)
+  --address IP         a loopback address, 127.0.0.0/8 (default 127.0.0.1)
+  --limit N            connections served at once (default 10000)
+  --workers N          threads of the pool or runtime (default: one per core)
+  --idle-timeout SECS  close a connection silent this long (default 60)
+  --seconds SECS       shut down after this long (default: when standard input ends)";
+
+/// Every style of the registry, by name (the broken one included: it is
+/// there to be shown failing).
+macro_rules! style_names {
+    (
+        facade: [$($f:ident: $ft:ty,)*],
+        library: [$($l:ident: $lt:ty,)*],
+        torn: [$($t:ident: $tt:ty,)*],
+        broken: [$($b:ident: $bt:ty,)*],
+    ) => {
+        const STYLES: &[&str] = &[$(stringify!($f),)* $(stringify!($l),)* $(stringify!($t),)* $(stringify!($b),)*];
+
+        fn run_style(style: &str, config: Config, stop: mpsc::Receiver<()>) -> Result<(), String> {
+            $(if style == stringify!($f) { return serve::<$ft>(config, stop); })*
+            $(if style == stringify!($l) { return serve::<$lt>(config, stop); })*
+            $(if style == stringify!($t) { return serve::<$tt>(config, stop); })*
+            $(if style == stringify!($b) {
+                eprintln!("warning: {style} is a broken style, kept to show its bug");
+                return serve::<$bt>(config, stop);
+            })*
+            Err(format!("unknown style {style:?}; styles: {}", STYLES.join(", ")))
+        }
+    };
+}
+patterns::for_each_server!(style_names);
+
+fn serve<S: Server>(config: Config, stop: mpsc::Receiver<()>) -> Result<(), String> {
+    let server = S::start(config.clone())
+        .map_err(|e| format!("cannot listen on {}: {e}", config.address))?;
+    println!("listening on {}", server.local_addr());
+    eprintln!(
+        "{} serving on {} (limit {}, {} workers); end standard input (Ctrl-D) to stop",
+        S::STYLE,
+        server.local_addr(),
+        config.max_connections,
+        config.workers
+    );
+    let _ = std::io::stdout().flush();
+    let _ = stop.recv();
+    let served = server.shutdown();
+    println!(
+        "served {} connections, {} requests",
+        served.connections, served.requests
+    );
+    Ok(())
+}
+
+fn number<T>(
+    flag: &str,
+    value: Option<String>,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, String>
+where
+    T: std::str::FromStr + PartialOrd + std::fmt::Display,
+{
+    let value = value.ok_or_else(|| format!("{flag} needs a value\n{USAGE}"))?;
+    match value.parse::<T>() {
+        Ok(n) if range.contains(&n) => Ok(n),
+        _ => Err(format!(
+            "{flag} {value:?}: expected a number from {} to {}",
+            range.start(),
+            range.end()
+        )),
+    }
+}
+
+fn run() -> Result<(), String> {
+    let mut config = Config {
+        address: SocketAddr::from((Ipv4Addr::LOCALHOST, 7878)),
+        ..Config::default()
+    };
+    let mut style = None;
+    let mut seconds = None;
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--style" => {
+                style = Some(
+                    args.next()
+                        .ok_or(format!("--style needs a value\n{USAGE}"))?,
+                )
+            }
+            "--port" => config
+                .address
+                .set_port(number("--port", args.next(), 0..=65535)?),
+            "--address" => {
+                let value = args
+                    .next()
+                    .ok_or(format!("--address needs a value\n{USAGE}"))?;
+                let ip: IpAddr = value
+                    .parse()
+                    .map_err(|_| format!("--address {value:?}: not an IP address"))?;
+                if !ip.is_loopback() {
+                    return Err(format!(
+                        "--address {ip}: only loopback addresses (127.0.0.0/8, ::1) are served here"
+                    ));
+                }
+                config.address.set_ip(ip);
+            }
+            "--limit" => config.max_connections = number("--limit", args.next(), 1..=1_000_000)?,
+            "--workers" => config.workers = number("--workers", args.next(), 1..=1024)?,
+            "--idle-timeout" => {
+                config.idle_timeout =
+                    Duration::from_secs(number("--idle-timeout", args.next(), 1..=86_400)?)
+            }
+            "--seconds" => seconds = Some(number("--seconds", args.next(), 1..=86_400u64)?),
+            "-h" | "--help" => {
+                println!("{USAGE}\n  styles: {}", STYLES.join(", "));
+                return Ok(());
+            }
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+    let style =
+        style.ok_or_else(|| format!("--style is required; styles: {}", STYLES.join(", ")))?;
+    if !STYLES.contains(&style.as_str()) {
+        return Err(format!(
+            "unknown style {style:?}; styles: {}",
+            STYLES.join(", ")
+        ));
+    }
+    let (stopper, stop) = mpsc::channel();
+    {
+        let stopper = stopper.clone();
+        std::thread::spawn(move || {
+            // Ends when standard input does; an error counts as the end.
+            for line in std::io::stdin().lock().lines() {
+                if line.is_err() {
+                    break;
+                }
+            }
+            let _ = stopper.send(());
+        });
+    }
+    if let Some(seconds) = seconds {
+        std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_secs(seconds));
+            let _ = stopper.send(());
+        });
+    }
+    run_style(&style, config, stop)
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}

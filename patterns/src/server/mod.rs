@@ -1,0 +1,251 @@
+//! # The server workload
+//!
+//! How to serve many connections: one line protocol over TCP
+//! ([`protocol`]) served by every classic connection model, so that only
+//! the model differs between rows. Seed 001 (the Ferrite ADR) lists four
+//! answers (a thread per connection, a pool of threads doing blocking I/O,
+//! an event loop on epoll, async tasks) and picks tokio with a task per
+//! connection, a semaphore limit and graceful shutdown; seed 000 argues for
+//! sessions, one task per session owning its state and driving its own
+//! `select!` loop, against handlers around a central loop. Each is a style
+//! here:
+//!
+//! | style | a connection is served by | waits by |
+//! |---|---|---|
+//! | `thread_per_conn` | its own OS thread, blocking I/O | blocking in `read` |
+//! | `thread_pool` | one of N threads, blocking I/O, for the connection's whole life | a queue, then `read` |
+//! | `event_loop` | one thread for all, mio readiness and a state machine per connection | `epoll_wait` |
+//! | `task_tokio`, `task_async_std`, `task_smol` | its own task | the runtime's reactor |
+//! | `session_tokio` | its own task that owns its session and `select!`s over socket, idle timer, pushes and shutdown | the runtime's reactor |
+//! | `central_tokio` | a task that only frames and forwards; one owner task executes every request | a channel round trip |
+//!
+//! ## Contract (what every style promises)
+//!
+//! - Replies are those of [`protocol::execute`], one line per request, in
+//!   order; a malformed line gets `ERR <reason>` and the connection goes
+//!   on; a line over [`protocol::MAX_LINE`] gets an error and a close. The
+//!   server keeps serving every other connection whatever one client sends.
+//! - At most `Config::max_connections` connections are served at once; a
+//!   further client waits (in the listen backlog) until one closes.
+//! - A connection idle for `Config::idle_timeout` is closed.
+//! - `shutdown()` stops accepting, answers every request already received
+//!   (nothing acknowledged is lost, nothing received goes unanswered),
+//!   closes idle connections, joins every thread or task the server
+//!   started, and returns what it served. It finishes within a bound even
+//!   with idle connections open.
+//!
+//! Listening is on loopback only (`127.0.0.1`, port 0 by default): every
+//! test and benchmark stays on this machine.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::Duration;
+
+pub mod protocol;
+
+pub mod central_tokio;
+pub mod event_loop;
+pub mod session_tokio;
+pub mod task_async_std;
+pub mod task_smol;
+pub mod task_tokio;
+pub mod thread_per_conn;
+pub mod thread_per_conn_early_release;
+pub mod thread_pool;
+
+use protocol::{Connection, Flow, Store};
+
+// ANCHOR: trait
+/// How a server is started; see the module docs for the contract.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where to listen: loopback, port 0 (any free port) by default.
+    pub address: SocketAddr,
+    /// Connections served at once; more wait in the listen backlog.
+    pub max_connections: usize,
+    /// Threads: the pool's size, the runtime's workers.
+    pub workers: usize,
+    /// A connection that sends nothing for this long is closed.
+    pub idle_timeout: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            address: SocketAddr::from(([127, 0, 0, 1], 0)),
+            max_connections: 10_000,
+            workers: crate::sync::cores(),
+            idle_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What a server served, reported by `shutdown`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Served {
+    pub connections: u64,
+    /// Request lines answered (errors included).
+    pub requests: u64,
+}
+
+/// A server in one connection model.
+pub trait Server: Sized + Send {
+    /// The style's name in reports, tests and the book.
+    const STYLE: &'static str;
+
+    /// Binds `config.address` and starts serving, before returning.
+    fn start(config: Config) -> io::Result<Self>;
+
+    /// The address it listens on.
+    fn local_addr(&self) -> SocketAddr;
+
+    /// Stops accepting, answers what was received, closes every
+    /// connection, joins what it started, and reports what it served.
+    fn shutdown(self) -> Served;
+}
+// ANCHOR_END: trait
+
+/// Counters every style keeps the same way (Relaxed: they are statistics,
+/// read after the threads that wrote them were joined).
+#[derive(Debug, Default)]
+pub struct Stats {
+    connections: AtomicU64,
+    requests: AtomicU64,
+}
+
+impl Stats {
+    pub fn connection(&self) {
+        self.connections.fetch_add(1, Relaxed);
+    }
+
+    pub fn requests(&self, n: u64) {
+        self.requests.fetch_add(n, Relaxed);
+    }
+
+    pub fn served(&self) -> Served {
+        Served {
+            connections: self.connections.load(Relaxed),
+            requests: self.requests.load(Relaxed),
+        }
+    }
+}
+
+/// How long `shutdown` waits for connections still mid-request before it
+/// closes them anyway: a client that sent half a line and went quiet
+/// cannot hold the server up.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
+// ANCHOR: blocking_loop
+/// One connection served with blocking I/O until it closes, goes idle, or
+/// its read side is shut down by the server's shutdown: the loop of the
+/// two thread styles. Every request received is answered before the
+/// connection is let go; the reply to a batch of pipelined requests goes
+/// out in one write.
+pub fn serve_blocking(mut stream: TcpStream, store: &Store, stats: &Stats, idle: Duration) {
+    let _ = stream.set_read_timeout(Some(idle));
+    let _ = stream.set_nodelay(true);
+    let mut connection = Connection::default();
+    let mut buf = [0u8; 4096];
+    let mut out = Vec::new();
+    loop {
+        let n = match stream.read(&mut buf) {
+            Ok(0) => break, // the client closed, or shutdown shut our read side
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(_) => break, // idle timeout (WouldBlock / TimedOut) or a reset
+        };
+        let (flow, answered) = connection.receive(&buf[..n], store, &mut out);
+        stats.requests(answered);
+        if !out.is_empty() {
+            if stream.write_all(&out).is_err() {
+                break;
+            }
+            out.clear();
+        }
+        if flow == Flow::Close {
+            break;
+        }
+    }
+}
+// ANCHOR_END: blocking_loop
+
+/// The blocking styles' hold on their open connections: a clone of each
+/// stream, so that `shutdown` can shut their read sides (a thread blocked
+/// in `read` then sees end-of-stream, answers what it had received, and
+/// ends) and join the threads serving them.
+#[derive(Default)]
+pub struct OpenStreams {
+    inner: std::sync::Mutex<Open>,
+}
+
+#[derive(Default)]
+struct Open {
+    next_id: u64,
+    streams: std::collections::HashMap<u64, TcpStream>,
+}
+
+impl OpenStreams {
+    fn open(&self) -> std::sync::MutexGuard<'_, Open> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Remembers `stream`; the id is for [`OpenStreams::remove`].
+    pub fn add(&self, stream: &TcpStream) -> Option<u64> {
+        let clone = stream.try_clone().ok()?;
+        let mut open = self.open();
+        let id = open.next_id;
+        open.next_id += 1;
+        open.streams.insert(id, clone);
+        Some(id)
+    }
+
+    pub fn remove(&self, id: Option<u64>) {
+        if let Some(id) = id {
+            self.open().streams.remove(&id);
+        }
+    }
+
+    /// Shuts the read side of every open stream: what was received is
+    /// still read, then `read` returns 0.
+    pub fn shut_reads(&self) {
+        for stream in self.open().streams.values() {
+            let _ = stream.shutdown(std::net::Shutdown::Read);
+        }
+    }
+}
+
+/// Wakes an acceptor blocked in `accept` after its server set its stop
+/// flag: a connection to itself, which the acceptor then drops unserved.
+pub fn wake_acceptor(address: SocketAddr) {
+    let _ = TcpStream::connect_timeout(&address, Duration::from_secs(1));
+}
+
+// ANCHOR: registry
+/// The registry: every server style, named once, in the four lists every
+/// workload's registry has. All server styles are library-backed or use
+/// real sockets, which loom cannot model; their shared coordination
+/// primitive (`primitives::admission`) is loom-checked on its own.
+#[macro_export]
+macro_rules! for_each_server {
+    ($callback:ident) => {
+        $callback! {
+            facade: [],
+            library: [
+                thread_per_conn: $crate::server::thread_per_conn::ThreadPerConnServer,
+                thread_pool: $crate::server::thread_pool::ThreadPoolServer,
+                event_loop: $crate::server::event_loop::EventLoopServer,
+                task_tokio: $crate::server::task_tokio::TokioTaskServer,
+                session_tokio: $crate::server::session_tokio::TokioSessionServer,
+                central_tokio: $crate::server::central_tokio::TokioCentralServer,
+                task_async_std: $crate::server::task_async_std::AsyncStdTaskServer,
+                task_smol: $crate::server::task_smol::SmolTaskServer,
+            ],
+            torn: [],
+            broken: [
+                thread_per_conn_early_release: $crate::server::thread_per_conn_early_release::EarlyReleaseServer,
+            ],
+        }
+    };
+}
+// ANCHOR_END: registry

@@ -1,0 +1,73 @@
+//! **task_async_std**: `task_tokio`'s model on async-std (discontinued
+//! upstream, RUSTSEC-2025-0052; `task_smol` is its successor's row): the
+//! accept loop and the connection loop are `task_smol`'s, written once on
+//! the `futures-io` traits; this file brings async-std's listener, its
+//! `task::spawn` on the global executor, and its timer.
+//!
+//! async-std's executor is process-wide and not the server's to stop:
+//! shutdown waits for every connection task (at most
+//! [`SHUTDOWN_GRACE`](crate::server::SHUTDOWN_GRACE))
+//! and the accept loop, and leaves the executor's threads to the process,
+//! as the drop checks of the other workloads' async-std styles do.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use async_std::net::TcpListener;
+use smol::channel::{Receiver, Sender, bounded};
+
+use crate::drive::AsyncStd;
+use crate::server::task_smol::{Shared, accept_loop, wait_for_connections};
+use crate::server::{Config, Served, Server};
+
+pub struct AsyncStdTaskServer {
+    address: SocketAddr,
+    stop: Sender<()>,
+    done: Receiver<()>,
+    shared: Arc<Shared>,
+    acceptor: async_std::task::JoinHandle<()>,
+}
+
+impl Server for AsyncStdTaskServer {
+    const STYLE: &'static str = "task_async_std";
+
+    fn start(config: Config) -> std::io::Result<Self> {
+        let listener = std::net::TcpListener::bind(config.address)?;
+        let address = listener.local_addr()?;
+        let listener = TcpListener::from(listener);
+        let (stop, signal) = bounded::<()>(1);
+        let (live, done) = bounded::<()>(1);
+        let shared = Shared::new(&config, signal);
+        let acceptor = async_std::task::spawn({
+            let shared = Arc::clone(&shared);
+            async move {
+                accept_loop::<AsyncStd, _, _, _, _>(
+                    shared,
+                    config.max_connections,
+                    live,
+                    || async { listener.accept().await.map(|(s, _)| s) },
+                    |task| drop(async_std::task::spawn(task)),
+                )
+                .await;
+            }
+        });
+        Ok(AsyncStdTaskServer {
+            address,
+            stop,
+            done,
+            shared,
+            acceptor,
+        })
+    }
+
+    fn local_addr(&self) -> SocketAddr {
+        self.address
+    }
+
+    fn shutdown(self) -> Served {
+        self.stop.close();
+        async_std::task::block_on(self.acceptor);
+        async_std::task::block_on(wait_for_connections(self.done));
+        self.shared.stats.served()
+    }
+}

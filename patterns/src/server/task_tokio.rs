@@ -1,0 +1,241 @@
+//! **task_tokio**: seed 001's decision, as its ADR writes it. A tokio
+//! multi-thread runtime; an accept loop that takes a permit from a
+//! `Semaphore` (`acquire_owned`) *before* accepting, so at most
+//! `max_connections` are served and the rest wait in the backlog; a task
+//! per connection holding its permit until it ends; `select!` on a
+//! shutdown signal; and a `JoinSet` that tracks the connection tasks so
+//! shutdown can wait for them.
+//!
+//! A connection's state lives in its task's future (the buffers and the
+//! [`Connection`]): a few KiB on the heap, not a thread. A task blocked in
+//! `read` is a registration in tokio's reactor; when data arrives, a worker
+//! polls the task, which answers and awaits again. The cost per request
+//! over the event loop: a wake-up and a poll through the scheduler, and
+//! work stealing between the two workers.
+//!
+//! The accept loop and the runtime are shared with `session_tokio` and
+//! `central_tokio` ([`TokioBase`]), which differ only in what a connection
+//! task does.
+//!
+//! Shutdown: the signal is set; the accept loop stops and drops the
+//! listener; each connection task reads what has already arrived, answers
+//! it, and ends; the accept loop waits for them (at most
+//! [`SHUTDOWN_GRACE`], then aborts the rest) and the runtime is dropped.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::runtime::Runtime;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::task::JoinSet;
+
+use crate::server::protocol::{Connection, Flow, Store, new_store};
+use crate::server::{Config, SHUTDOWN_GRACE, Served, Server, Stats};
+
+/// What every tokio style's connections share.
+pub struct Shared {
+    pub store: Store,
+    pub stats: Stats,
+    pub idle_timeout: Duration,
+}
+
+/// The shutdown signal as connection tasks see it.
+pub type Signal = watch::Receiver<bool>;
+
+/// Resolves once shutdown has begun (at once if it already has).
+pub async fn stopped(signal: &mut Signal) {
+    let _ = signal.wait_for(|stopping| *stopping).await;
+}
+
+// ANCHOR: accept
+/// The ADR's accept loop: a permit, then a connection, then a task that
+/// keeps the permit until it ends.
+async fn accept_loop<H, F>(listener: TcpListener, limit: usize, mut signal: Signal, serve: H)
+where
+    H: Fn(TcpStream, Signal, OwnedSemaphorePermit) -> F,
+    F: Future<Output = ()> + Send + 'static,
+{
+    let permits = Arc::new(Semaphore::new(limit.max(1)));
+    let mut connections = JoinSet::new();
+    loop {
+        let permit = tokio::select! {
+            biased;
+            () = stopped(&mut signal) => break,
+            permit = Arc::clone(&permits).acquire_owned() => permit.expect("never closed"),
+        };
+        let stream = tokio::select! {
+            biased;
+            () = stopped(&mut signal) => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => {
+                    // Out of descriptors, or a connection reset before we
+                    // took it: back off, keep serving the others.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        while connections.try_join_next().is_some() {} // reap finished tasks
+        connections.spawn(serve(stream, signal.clone(), permit));
+    }
+    drop(listener);
+    let drained = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(SHUTDOWN_GRACE, drained).await.is_err() {
+        connections.shutdown().await; // aborts what is still stuck writing
+    }
+}
+// ANCHOR_END: accept
+
+/// The runtime, the signal and the accept loop of a tokio server.
+pub struct TokioBase {
+    address: SocketAddr,
+    runtime: Runtime,
+    shutdown: watch::Sender<bool>,
+    acceptor: tokio::task::JoinHandle<()>,
+    shared: Arc<Shared>,
+}
+
+impl TokioBase {
+    /// Starts a runtime with `config.workers` workers and the accept loop;
+    /// `serve` makes each connection's task.
+    pub fn start<H, F>(
+        config: &Config,
+        serve: impl FnOnce(Arc<Shared>) -> H,
+    ) -> std::io::Result<TokioBase>
+    where
+        H: Fn(TcpStream, Signal, OwnedSemaphorePermit) -> F + Send + 'static,
+        F: Future<Output = ()> + Send + 'static,
+    {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(config.workers.max(1))
+            .enable_all()
+            .build()?;
+        let listener = std::net::TcpListener::bind(config.address)?;
+        listener.set_nonblocking(true)?;
+        let address = listener.local_addr()?;
+        let listener = {
+            let _context = runtime.enter();
+            TcpListener::from_std(listener)?
+        };
+        let shared = Arc::new(Shared {
+            store: new_store(),
+            stats: Stats::default(),
+            idle_timeout: config.idle_timeout,
+        });
+        let (shutdown, signal) = watch::channel(false);
+        // Inside the runtime, so the factory can spawn tasks of its own.
+        let serve = {
+            let _context = runtime.enter();
+            serve(Arc::clone(&shared))
+        };
+        let acceptor = runtime.spawn(accept_loop(listener, config.max_connections, signal, serve));
+        Ok(TokioBase {
+            address,
+            runtime,
+            shutdown,
+            acceptor,
+            shared,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub fn shutdown(self) -> Served {
+        let _ = self.shutdown.send(true);
+        let _ = self.runtime.block_on(self.acceptor);
+        self.runtime.shutdown_timeout(SHUTDOWN_GRACE);
+        self.shared.stats.served()
+    }
+}
+
+/// Writes `out` and empties it. False on a write error.
+pub async fn send(stream: &mut TcpStream, out: &mut Vec<u8>) -> bool {
+    if out.is_empty() {
+        return true;
+    }
+    let sent = stream.write_all(out).await.is_ok();
+    out.clear();
+    sent
+}
+
+/// At shutdown: takes what has already arrived without waiting for more.
+pub fn received_so_far(stream: &TcpStream, mut take: impl FnMut(&[u8]) -> Flow) {
+    let mut buf = [0u8; 4096];
+    while let Ok(n) = stream.try_read(&mut buf) {
+        if n == 0 || take(&buf[..n]) == Flow::Close {
+            break;
+        }
+    }
+}
+
+// ANCHOR: connection
+/// One connection's task: read, answer, write, until the client closes,
+/// goes idle, or shutdown begins.
+async fn serve(
+    mut stream: TcpStream,
+    shared: Arc<Shared>,
+    mut signal: Signal,
+    permit: OwnedSemaphorePermit,
+) {
+    use tokio::io::AsyncReadExt;
+    shared.stats.connection();
+    let mut connection = Connection::default();
+    let mut buf = [0u8; 4096];
+    let mut out = Vec::new();
+    loop {
+        let read = tokio::select! {
+            biased;
+            () = stopped(&mut signal) => {
+                // Answer what has arrived, then close.
+                received_so_far(&stream, |bytes| {
+                    let (flow, answered) = connection.receive(bytes, &shared.store, &mut out);
+                    shared.stats.requests(answered);
+                    flow
+                });
+                send(&mut stream, &mut out).await;
+                break;
+            }
+            read = tokio::time::timeout(shared.idle_timeout, stream.read(&mut buf)) => read,
+        };
+        let n = match read {
+            Ok(Ok(n)) if n > 0 => n,
+            _ => break, // closed, reset, or idle too long
+        };
+        let (flow, answered) = connection.receive(&buf[..n], &shared.store, &mut out);
+        shared.stats.requests(answered);
+        if !send(&mut stream, &mut out).await || flow == Flow::Close {
+            break;
+        }
+    }
+    drop(permit); // the place frees once the connection is done
+}
+// ANCHOR_END: connection
+
+pub struct TokioTaskServer(TokioBase);
+
+impl Server for TokioTaskServer {
+    const STYLE: &'static str = "task_tokio";
+
+    fn start(config: Config) -> std::io::Result<Self> {
+        TokioBase::start(&config, |shared| {
+            move |stream, signal, permit| serve(stream, Arc::clone(&shared), signal, permit)
+        })
+        .map(TokioTaskServer)
+    }
+
+    fn local_addr(&self) -> SocketAddr {
+        self.0.local_addr()
+    }
+
+    fn shutdown(self) -> Served {
+        self.0.shutdown()
+    }
+}

@@ -1,0 +1,141 @@
+//! **thread_per_conn**: the first answer of seed 001, and the simplest: an
+//! acceptor thread takes a place from the connection limit, accepts, and
+//! starts a thread that serves the connection with blocking I/O until it
+//! closes ([`serve_blocking`]). The state of a connection is the thread's
+//! stack; nothing is shared but the store.
+//!
+//! What it costs: a thread per connection, with its stack (Rust's default:
+//! 2 MiB of address space, of which only the touched pages count in RSS),
+//! a kernel task, and a spawn (tens of µs) per connection. Each request is a
+//! `read` and a `write` system call; a blocked `read` costs nothing until
+//! data arrives, and the kernel's scheduler is the only scheduler. It
+//! scales until the thread count hurts: memory, the scheduler, and on this
+//! machine `pid_max` (32,768 tasks).
+//!
+//! The limit and the graceful shutdown rest on the facade's [`Admission`]
+//! (loom-checked): a connection's [`Ticket`](crate::primitives::admission::Ticket)
+//! is dropped only after its thread has served it.
+//!
+//! Shutdown: stop admitting, wake the acceptor, shut every open stream's
+//! read side (blocked reads return what was received, then end), wait for
+//! every ticket, join every thread.
+
+use std::net::{SocketAddr, TcpListener};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crate::primitives::admission::Admission;
+use crate::server::protocol::{Store, new_store};
+use crate::server::{Config, OpenStreams, Served, Server, Stats, serve_blocking, wake_acceptor};
+
+/// The thread-per-connection server. `RELEASE_EARLY` is the broken
+/// variant's one difference (see `thread_per_conn_early_release.rs`).
+pub struct ThreadPerConn<const RELEASE_EARLY: bool> {
+    address: SocketAddr,
+    shared: Arc<Shared>,
+    acceptor: JoinHandle<Vec<JoinHandle<()>>>,
+}
+
+pub type ThreadPerConnServer = ThreadPerConn<false>;
+
+struct Shared {
+    store: Store,
+    stats: Stats,
+    admission: Arc<Admission>,
+    open: OpenStreams,
+    /// Set by `shutdown` before it wakes the acceptor. SeqCst: read by the
+    /// acceptor right after `accept` returns; the order with the wake-up
+    /// connection is what matters, and this is not a hot path.
+    stopping: AtomicBool,
+    idle_timeout: Duration,
+}
+
+// ANCHOR: accept
+fn accept_loop<const RELEASE_EARLY: bool>(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+) -> Vec<JoinHandle<()>> {
+    let mut threads: Vec<JoinHandle<()>> = Vec::new();
+    // Waits while `max_connections` are being served; `None` at shutdown.
+    while let Some(ticket) = Admission::admit(&shared.admission) {
+        let stream = match listener.accept() {
+            Ok((stream, _)) => stream,
+            Err(_) => {
+                // Out of file descriptors, or a connection reset before we
+                // took it: back off briefly, keep serving the others.
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+        };
+        if shared.stopping.load(SeqCst) {
+            break; // the wake-up connection, or a client too late
+        }
+        shared.stats.connection();
+        let id = shared.open.add(&stream);
+        threads.retain(|t| !t.is_finished());
+        let shared = Arc::clone(&shared);
+        threads.push(std::thread::spawn(move || {
+            if RELEASE_EARLY {
+                drop(ticket); // BUG: the place is free while still serving
+                serve_blocking(stream, &shared.store, &shared.stats, shared.idle_timeout);
+                shared.open.remove(id);
+            } else {
+                serve_blocking(stream, &shared.store, &shared.stats, shared.idle_timeout);
+                shared.open.remove(id);
+                drop(ticket); // the place frees only once the connection is done
+            }
+        }));
+    }
+    threads
+}
+// ANCHOR_END: accept
+
+impl<const RELEASE_EARLY: bool> Server for ThreadPerConn<RELEASE_EARLY> {
+    const STYLE: &'static str = if RELEASE_EARLY {
+        "thread_per_conn_early_release"
+    } else {
+        "thread_per_conn"
+    };
+
+    fn start(config: Config) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(config.address)?;
+        let address = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            store: new_store(),
+            stats: Stats::default(),
+            admission: Admission::new(config.max_connections),
+            open: OpenStreams::default(),
+            stopping: AtomicBool::new(false),
+            idle_timeout: config.idle_timeout,
+        });
+        let acceptor = std::thread::spawn({
+            let shared = Arc::clone(&shared);
+            move || accept_loop::<RELEASE_EARLY>(listener, shared)
+        });
+        Ok(ThreadPerConn {
+            address,
+            shared,
+            acceptor,
+        })
+    }
+
+    fn local_addr(&self) -> SocketAddr {
+        self.address
+    }
+
+    fn shutdown(self) -> Served {
+        let shared = self.shared;
+        shared.stopping.store(true, SeqCst);
+        shared.admission.close();
+        wake_acceptor(self.address);
+        let threads = self.acceptor.join().expect("the acceptor does not panic");
+        shared.open.shut_reads();
+        for thread in threads {
+            let _ = thread.join();
+        }
+        shared.admission.wait_empty();
+        shared.stats.served()
+    }
+}

@@ -1,0 +1,481 @@
+//! The server workload's checks, for every style of the registry: the
+//! protocol's replies, 100 concurrent clients checking their own answers,
+//! bad input, the connection limit (and the broken style it must catch),
+//! graceful shutdown with requests in flight and idle connections open.
+//! Every test that could hang runs under a watchdog that fails it with a
+//! message naming the style.
+
+#![cfg(not(workbench_loom))]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use patterns::server::protocol::MAX_LINE;
+use patterns::server::{Config, Served, Server};
+
+/// Runs `check` on its own thread; fails the test if it has not finished
+/// within `limit` (a hang is a failure with a message, not a stuck CI).
+fn watchdog<T: Send + 'static>(
+    what: String,
+    limit: Duration,
+    check: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (done, outcome) = mpsc::channel();
+    std::thread::spawn(move || {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check));
+        let _ = done.send(result);
+    });
+    match outcome.recv_timeout(limit) {
+        Ok(Ok(value)) => value,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(_) => panic!("watchdog: {what} did not finish within {limit:?}"),
+    }
+}
+
+/// Sixteen workers: `thread_pool` serves at most as many connections at
+/// once as it has workers (its point), and the tests hold up to sixteen
+/// open together; the other styles do not need them but are not hurt.
+fn config(limit: usize) -> Config {
+    Config {
+        max_connections: limit,
+        workers: 16,
+        idle_timeout: Duration::from_secs(30),
+        ..Config::default()
+    }
+}
+
+/// A line client with a read timeout, so a missing reply is an error, not
+/// a hang.
+struct Client {
+    reader: BufReader<TcpStream>,
+    writer: TcpStream,
+}
+
+impl Client {
+    fn connect(address: SocketAddr) -> Client {
+        let stream = TcpStream::connect(address).expect("connect");
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        Client {
+            writer: stream.try_clone().unwrap(),
+            reader: BufReader::new(stream),
+        }
+    }
+
+    fn send(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).expect("send");
+    }
+
+    /// The next reply line, or `None` at end of stream.
+    fn line(&mut self) -> Option<String> {
+        let mut line = String::new();
+        match self.reader.read_line(&mut line) {
+            Ok(0) => None,
+            Ok(_) => Some(line.trim_end_matches('\n').to_string()),
+            Err(e) => panic!("no reply: {e}"),
+        }
+    }
+
+    fn ask(&mut self, request: &str) -> String {
+        self.send(format!("{request}\n").as_bytes());
+        self.line().expect("a reply, not a closed connection")
+    }
+
+    /// Whether a reply arrives within `wait`.
+    fn answered_within(&mut self, wait: Duration) -> bool {
+        self.writer.set_read_timeout(Some(wait)).unwrap();
+        let mut line = String::new();
+        let answered = matches!(self.reader.read_line(&mut line), Ok(n) if n > 0);
+        self.writer
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        answered
+    }
+}
+
+// ANCHOR: contract
+fn answers_every_command<S: Server>() {
+    let server = S::start(config(64)).expect("start");
+    let mut c = Client::connect(server.local_addr());
+    let exchanges = [
+        ("PING", "PONG"),
+        ("ping", "PONG"),
+        ("WHOAMI", "ANONYMOUS"),
+        ("LOGIN alice", "OK"),
+        ("WHOAMI", "alice"),
+        ("GET 7", "NIL"),
+        ("INCR 7 1", "NIL"),
+        ("SET 7 41", "OK"),
+        ("INCR 7 1", "42"),
+        ("GET 7", "42"),
+        ("FLY 7", "ERR unknown command 'FLY'"),
+        ("GET", "ERR wrong number of arguments for GET (expected 1)"),
+        (
+            "SET 7",
+            "ERR wrong number of arguments for SET (expected 2)",
+        ),
+        ("GET seven", "ERR not a number: 'seven'"),
+        ("INCR 7 -1", "ERR not a number: '-1'"),
+        ("", "ERR empty request"),
+        (
+            "PING extra",
+            "ERR wrong number of arguments for PING (expected 0)",
+        ),
+    ];
+    for (request, expected) in exchanges {
+        assert_eq!(c.ask(request), expected, "{}: {request:?}", S::STYLE);
+    }
+    c.send(b"GET \xff\n");
+    assert_eq!(
+        c.line().as_deref(),
+        Some("ERR invalid UTF-8"),
+        "{}",
+        S::STYLE
+    );
+    c.send(b"PING\r\n");
+    assert_eq!(c.line().as_deref(), Some("PONG"), "{}: CRLF", S::STYLE);
+    // Another connection has its own session but the same store.
+    let mut other = Client::connect(server.local_addr());
+    assert_eq!(other.ask("WHOAMI"), "ANONYMOUS", "{}", S::STYLE);
+    assert_eq!(other.ask("GET 7"), "42", "{}", S::STYLE);
+    assert_eq!(c.ask("QUIT"), "BYE", "{}", S::STYLE);
+    assert_eq!(c.line(), None, "{}: QUIT closes the connection", S::STYLE);
+    drop(other);
+    let served = server.shutdown();
+    assert_eq!(served.connections, 2, "{}", S::STYLE);
+    assert_eq!(served.requests, 22, "{}", S::STYLE);
+}
+// ANCHOR_END: contract
+
+/// 100 clients at once, 100 requests each (pipelined in batches of 10)
+/// after a login and a SET; each checks every reply against what its own
+/// requests must give. Mismatches are counted, and must be zero.
+fn concurrent_clients_get_their_own_answers<S: Server>() {
+    const CLIENTS: u64 = 100;
+    const BATCHES: u64 = 10;
+    let server = S::start(config(256)).expect("start");
+    let address = server.local_addr();
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|id| {
+            std::thread::spawn(move || {
+                let mut c = Client::connect(address);
+                let mut mismatches = 0u64;
+                let mut expect = |got: Option<String>, want: &str| {
+                    mismatches += u64::from(got.as_deref() != Some(want));
+                };
+                c.send(format!("LOGIN user{id}\nSET {id} 0\n").as_bytes());
+                expect(c.line(), "OK");
+                expect(c.line(), "OK");
+                let mut value = 0;
+                for _ in 0..BATCHES {
+                    let mut batch = String::new();
+                    for step in 1..=3 {
+                        batch.push_str(&format!("INCR {id} {step}\nGET {id}\nWHOAMI\n"));
+                    }
+                    batch.push_str("PING\n");
+                    c.send(batch.as_bytes());
+                    for step in 1..=3 {
+                        value += step;
+                        expect(c.line(), &value.to_string());
+                        expect(c.line(), &value.to_string());
+                        expect(c.line(), &format!("user{id}"));
+                    }
+                    expect(c.line(), "PONG");
+                }
+                mismatches
+            })
+        })
+        .collect();
+    let mismatches: u64 = clients.into_iter().map(|c| c.join().unwrap()).sum();
+    let served = server.shutdown();
+    assert_eq!(
+        mismatches,
+        0,
+        "{}: {mismatches} replies were not the client's own",
+        S::STYLE
+    );
+    assert_eq!(
+        served,
+        Served {
+            connections: CLIENTS,
+            requests: CLIENTS * (2 + BATCHES * 10)
+        },
+        "{}",
+        S::STYLE
+    );
+}
+
+/// Garbage, a 1 MiB line, a client gone mid-request, a half-closed one:
+/// each gets an error or a close, and the server goes on serving.
+fn bad_input_gets_an_error_or_a_close<S: Server>() {
+    let server = S::start(config(64)).expect("start");
+    let address = server.local_addr();
+    let mut bystander = Client::connect(address);
+    assert_eq!(bystander.ask("SET 1 5"), "OK");
+
+    // Binary garbage with newlines: one error per line, connection kept.
+    let mut c = Client::connect(address);
+    c.send(b"\x00\x01\x02\n\xc3\x28\n");
+    assert_eq!(
+        c.line().as_deref(),
+        Some("ERR unknown command '\u{0}\u{1}\u{2}'"),
+        "{}",
+        S::STYLE
+    );
+    assert_eq!(
+        c.line().as_deref(),
+        Some("ERR invalid UTF-8"),
+        "{}",
+        S::STYLE
+    );
+    assert_eq!(c.ask("PING"), "PONG", "{}", S::STYLE);
+
+    // A 1 MiB line: refused once past the limit, then closed.
+    let mut big = Client::connect(address);
+    let line = vec![b'x'; 1 << 20];
+    // The server may close before taking all of it: a failed write is fine.
+    let _ = big.writer.write_all(&line);
+    let reply = big.line();
+    assert_eq!(
+        reply.as_deref(),
+        Some(format!("ERR line too long (limit {MAX_LINE} bytes)").as_str()),
+        "{}",
+        S::STYLE
+    );
+
+    // Half a request, then gone.
+    let mut gone = Client::connect(address);
+    gone.send(b"SET 1 9");
+    drop(gone);
+
+    // Half-closed: the requests sent before closing the write side are
+    // answered, then the server closes.
+    let mut half = Client::connect(address);
+    half.send(b"GET 1\nPING\n");
+    half.writer.shutdown(std::net::Shutdown::Write).unwrap();
+    assert_eq!(half.line().as_deref(), Some("5"), "{}", S::STYLE);
+    assert_eq!(half.line().as_deref(), Some("PONG"), "{}", S::STYLE);
+    assert_eq!(half.line(), None, "{}", S::STYLE);
+
+    // Everyone else is still served, and the half request did nothing.
+    assert_eq!(bystander.ask("GET 1"), "5", "{}", S::STYLE);
+    drop((c, big, half, bystander));
+    server.shutdown();
+}
+
+// ANCHOR: limit
+/// With a limit of 8, eight clients are served and a ninth is not, until
+/// one of the eight leaves. `Err` says what went wrong.
+fn limit_holds<S: Server>() -> Result<(), String> {
+    const LIMIT: usize = 8;
+    let server = S::start(config(LIMIT)).expect("start");
+    let address = server.local_addr();
+    let mut served: Vec<Client> = (0..LIMIT).map(|_| Client::connect(address)).collect();
+    for c in &mut served {
+        if c.ask("PING") != "PONG" {
+            return Err("one of the first eight was not served".into());
+        }
+    }
+    let mut ninth = Client::connect(address); // waits in the backlog
+    ninth.send(b"PING\n");
+    let answered_early = ninth.answered_within(Duration::from_millis(500));
+    drop(served.pop()); // one leaves: a place frees
+    let answered_later = answered_early || ninth.answered_within(Duration::from_secs(5));
+    drop(served);
+    drop(ninth);
+    server.shutdown();
+    match (answered_early, answered_later) {
+        (true, _) => Err(format!(
+            "the ninth client was served while {LIMIT} were connected"
+        )),
+        (false, false) => Err("the ninth client was not served after a place freed".into()),
+        (false, true) => Ok(()),
+    }
+}
+// ANCHOR_END: limit
+
+// ANCHOR: shutdown
+/// Shutdown with requests in flight and idle connections open: every
+/// request the server took is answered (the replies each client got are
+/// exactly the server's count, complete and in order), and shutdown returns
+/// within a bound.
+fn shutdown_answers_what_it_took<S: Server>() {
+    const BUSY: usize = 8;
+    const IDLE: usize = 8;
+    const REQUESTS: usize = 200;
+    let server = S::start(config(64)).expect("start");
+    let address = server.local_addr();
+    let idle: Vec<Client> = (0..IDLE).map(|_| Client::connect(address)).collect();
+    let (ready, all_ready) = mpsc::channel();
+    let busy: Vec<_> = (0..BUSY)
+        .map(|id| {
+            let ready = ready.clone();
+            std::thread::spawn(move || {
+                let mut c = Client::connect(address);
+                c.send(format!("SET {id} 0\n").as_bytes());
+                assert_eq!(c.line().as_deref(), Some("OK"));
+                ready.send(()).unwrap();
+                // Pipeline everything, then read until the server closes.
+                let requests: String = (0..REQUESTS).map(|_| format!("INCR {id} 1\n")).collect();
+                let _ = c.writer.write_all(requests.as_bytes());
+                let mut got = 0u64;
+                let mut rest = String::new();
+                let _ = c.reader.read_to_string(&mut rest);
+                for (i, line) in rest.lines().enumerate() {
+                    assert_eq!(line, (i + 1).to_string(), "replies out of order or torn");
+                    got += 1;
+                }
+                assert!(
+                    rest.is_empty() || rest.ends_with('\n'),
+                    "a torn last reply: {rest:?}"
+                );
+                got + 1 // the SET
+            })
+        })
+        .collect();
+    for _ in 0..BUSY {
+        all_ready.recv().unwrap();
+    }
+    let started = Instant::now();
+    let served = server.shutdown();
+    let took = started.elapsed();
+    let replies: u64 = busy.into_iter().map(|b| b.join().unwrap()).sum();
+    drop(idle);
+    assert_eq!(
+        served.requests,
+        replies,
+        "{}: the server counts {} requests answered, its clients received {replies} replies",
+        S::STYLE,
+        served.requests
+    );
+    assert!(
+        took < Duration::from_secs(5),
+        "{}: shutdown took {took:?} with idle connections open",
+        S::STYLE
+    );
+}
+// ANCHOR_END: shutdown
+
+/// A connection that says nothing for the idle timeout is closed.
+fn idle_connections_are_closed<S: Server>() {
+    let server = S::start(Config {
+        idle_timeout: Duration::from_millis(200),
+        ..config(8)
+    })
+    .expect("start");
+    let mut c = Client::connect(server.local_addr());
+    assert_eq!(c.ask("PING"), "PONG");
+    std::thread::sleep(Duration::from_millis(1200));
+    let mut rest = Vec::new();
+    let closed = matches!(c.reader.read_to_end(&mut rest), Ok(0));
+    server.shutdown();
+    assert!(
+        closed,
+        "{}: an idle connection was still open after 6 idle timeouts",
+        S::STYLE
+    );
+}
+
+macro_rules! server_tests {
+    (
+        facade: [$($f:ident: $ft:ty,)*],
+        library: [$($l:ident: $lt:ty,)*],
+        torn: [$($t:ident: $tt:ty,)*],
+        broken: [$($b:ident: $bt:ty,)*],
+    ) => {
+        $(mod $l {
+            use super::*;
+
+            fn guarded(test: &str, check: fn()) {
+                watchdog(format!("{} {test}", stringify!($l)), Duration::from_secs(60), check);
+            }
+
+            #[test]
+            fn answers_every_command() {
+                guarded("answers_every_command", super::answers_every_command::<$lt>);
+            }
+
+            #[test]
+            fn concurrent_clients_get_their_own_answers() {
+                guarded("concurrent clients", super::concurrent_clients_get_their_own_answers::<$lt>);
+            }
+
+            #[test]
+            fn bad_input_gets_an_error_or_a_close() {
+                guarded("bad input", super::bad_input_gets_an_error_or_a_close::<$lt>);
+            }
+
+            #[test]
+            fn limit_holds() {
+                guarded("limit", || super::limit_holds::<$lt>().unwrap());
+            }
+
+            #[test]
+            fn shutdown_answers_what_it_took() {
+                guarded("shutdown", super::shutdown_answers_what_it_took::<$lt>);
+            }
+
+            #[test]
+            fn idle_connections_are_closed() {
+                guarded("idle timeout", super::idle_connections_are_closed::<$lt>);
+            }
+        })*
+    };
+}
+
+patterns::for_each_server!(server_tests);
+
+/// The broken style frees its place before its connection closes: the
+/// limit check must notice that the ninth client was served.
+#[test]
+fn early_release_is_caught_by_the_limit_check() {
+    use patterns::server::thread_per_conn_early_release::EarlyReleaseServer;
+    let outcome = watchdog(
+        "early release limit".into(),
+        Duration::from_secs(60),
+        limit_holds::<EarlyReleaseServer>,
+    );
+    let report = outcome.expect_err("the limit check did not catch the early release");
+    assert!(
+        report.contains("served while 8 were connected"),
+        "unexpected report: {report}"
+    );
+}
+
+/// The control: the same check, the same settings, on the correct twin.
+#[test]
+fn the_limit_check_passes_on_the_correct_twin() {
+    use patterns::server::thread_per_conn::ThreadPerConnServer;
+    watchdog(
+        "limit control".into(),
+        Duration::from_secs(60),
+        limit_holds::<ThreadPerConnServer>,
+    )
+    .unwrap();
+}
+
+/// `session_tokio` tells a user's other session when the user logs in
+/// again elsewhere; the push comes between replies, never inside one.
+#[test]
+fn sessions_push_a_second_login() {
+    use patterns::server::session_tokio::TokioSessionServer;
+    watchdog("session push".into(), Duration::from_secs(30), || {
+        let server = TokioSessionServer::start(config(8)).expect("start");
+        let mut first = Client::connect(server.local_addr());
+        let mut second = Client::connect(server.local_addr());
+        assert_eq!(first.ask("LOGIN alice"), "OK");
+        assert_eq!(second.ask("LOGIN bob"), "OK");
+        assert!(
+            !first.answered_within(Duration::from_millis(200)),
+            "a push for someone else"
+        );
+        assert_eq!(second.ask("LOGIN alice"), "OK");
+        assert_eq!(first.line().as_deref(), Some("> alice logged in elsewhere"));
+        assert_eq!(first.ask("WHOAMI"), "alice");
+        drop((first, second));
+        server.shutdown();
+    });
+}
