@@ -290,6 +290,8 @@ struct MemoryCell {
     rss_many: u64,
     few: usize,
     many: usize,
+    /// Connections open and answered at each point.
+    held_few: usize,
     held_many: usize,
 }
 
@@ -301,7 +303,7 @@ fn measure_memory(
 ) -> MemoryCell {
     let server = ServerProcess::start(style, many + 16);
     let address = server.address;
-    let (rss_few, rss_many, held_many) = runtime.block_on(async {
+    let (rss_few, rss_many, held_few, held_many) = runtime.block_on(async {
         let connected = Instant::now() + Duration::from_secs(60);
         let first = open(address, few, connected).await;
         let first = ping_all(first, Instant::now() + Duration::from_secs(3)).await;
@@ -311,9 +313,10 @@ fn measure_memory(
         let rest = ping_all(rest, Instant::now() + Duration::from_secs(3)).await;
         tokio::time::sleep(Duration::from_millis(200)).await;
         let rss_many = server.rss_bytes();
-        let held = first.iter().chain(&rest).filter(|s| s.is_some()).count();
+        let held_few = first.iter().filter(|s| s.is_some()).count();
+        let held = held_few + rest.iter().filter(|s| s.is_some()).count();
         drop((first, rest));
-        (rss_few, rss_many, held)
+        (rss_few, rss_many, held_few, held)
     });
     server.stop();
     MemoryCell {
@@ -322,6 +325,7 @@ fn measure_memory(
         rss_many,
         few,
         many,
+        held_few,
         held_many,
     }
 }
@@ -421,7 +425,7 @@ fn render(
         let _ = write!(
             md,
             "\n## Idle connections\n\nThe server's RSS with {few} and with {many} idle connections open (each answered one \
-             `PING`); *per connection* is the slope between the two; *100,000* extrapolates it (a process may hold \
+             `PING`); *per connection* is the slope between the two, over the connections actually held; *100,000* extrapolates it (a process may hold \
              20,000 descriptors here, so 100,000 cannot be opened). *held*: connections of the {many} that were \
              answered.\n\n"
         );
@@ -437,15 +441,24 @@ fn render(
             1,
         );
         for m in memory {
-            let per = (m.rss_many as f64 - m.rss_few as f64) / (m.many - m.few) as f64;
+            // The slope over the connections actually held (a style may
+            // hold fewer than were opened: the pool serves N at a time).
+            // Under a hundred more, there is no slope worth quoting.
+            let held = m.held_many.saturating_sub(m.held_few);
+            let per = (held >= 100).then(|| (m.rss_many as f64 - m.rss_few as f64) / held as f64);
+            let per_text = per.map_or("–".to_string(), |p| bytes(p.max(0.0)));
+            let at_100k = per.map_or("–".to_string(), |p| {
+                bytes((m.rss_few as f64 + p * (100_000 - m.held_few.min(100_000)) as f64).max(0.0))
+            });
             table.row(&[
                 m.style.to_string(),
                 bytes(m.rss_few as f64),
                 bytes(m.rss_many as f64),
-                bytes(per.max(0.0)),
-                bytes((m.rss_few as f64 + per * (100_000 - m.few) as f64).max(0.0)),
+                per_text,
+                at_100k,
                 format!("{} of {}", m.held_many, m.many),
             ]);
+            let per = per.unwrap_or(f64::NAN);
             let _ = writeln!(
                 csv,
                 "memory,{},{},,,,,,{},{},{per:.0}",

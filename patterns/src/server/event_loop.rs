@@ -247,7 +247,7 @@ impl Server for EventLoopServer {
     const STYLE: &'static str = "event_loop";
 
     fn start(config: Config) -> io::Result<Self> {
-        let std_listener = std::net::TcpListener::bind(config.address)?;
+        let std_listener = crate::server::listen(config.address)?;
         std_listener.set_nonblocking(true)?;
         let address = std_listener.local_addr()?;
         let mut listener = TcpListener::from_std(std_listener);

@@ -142,7 +142,11 @@ pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 /// two thread styles. Every request received is answered before the
 /// connection is let go; the reply to a batch of pipelined requests goes
 /// out in one write.
-pub fn serve_blocking(mut stream: TcpStream, store: &Store, stats: &Stats, idle: Duration) {
+pub fn serve_blocking(stream: &TcpStream, store: &Store, stats: &Stats, idle: Duration) {
+    // `&TcpStream` reads and writes: the registry of open streams shares
+    // the same socket (an `Arc`) instead of a `try_clone`, which would cost
+    // a second file descriptor per connection and halve how many fit.
+    let mut stream = stream;
     let _ = stream.set_read_timeout(Some(idle));
     let _ = stream.set_nodelay(true);
     let mut connection = Connection::default();
@@ -170,8 +174,8 @@ pub fn serve_blocking(mut stream: TcpStream, store: &Store, stats: &Stats, idle:
 }
 // ANCHOR_END: blocking_loop
 
-/// The blocking styles' hold on their open connections: a clone of each
-/// stream, so that `shutdown` can shut their read sides (a thread blocked
+/// The blocking styles' hold on their open connections: a shared handle to
+/// each stream, so that `shutdown` can shut their read sides (a thread blocked
 /// in `read` then sees end-of-stream, answers what it had received, and
 /// ends) and join the threads serving them.
 #[derive(Default)]
@@ -182,7 +186,7 @@ pub struct OpenStreams {
 #[derive(Default)]
 struct Open {
     next_id: u64,
-    streams: std::collections::HashMap<u64, TcpStream>,
+    streams: std::collections::HashMap<u64, std::sync::Arc<TcpStream>>,
 }
 
 impl OpenStreams {
@@ -191,19 +195,16 @@ impl OpenStreams {
     }
 
     /// Remembers `stream`; the id is for [`OpenStreams::remove`].
-    pub fn add(&self, stream: &TcpStream) -> Option<u64> {
-        let clone = stream.try_clone().ok()?;
+    pub fn add(&self, stream: &std::sync::Arc<TcpStream>) -> u64 {
         let mut open = self.open();
         let id = open.next_id;
         open.next_id += 1;
-        open.streams.insert(id, clone);
-        Some(id)
+        open.streams.insert(id, std::sync::Arc::clone(stream));
+        id
     }
 
-    pub fn remove(&self, id: Option<u64>) {
-        if let Some(id) = id {
-            self.open().streams.remove(&id);
-        }
+    pub fn remove(&self, id: u64) {
+        self.open().streams.remove(&id);
     }
 
     /// Shuts the read side of every open stream: what was received is
@@ -213,6 +214,24 @@ impl OpenStreams {
             let _ = stream.shutdown(std::net::Shutdown::Read);
         }
     }
+}
+
+/// The listen backlog every style gets: connections the kernel completes
+/// before the server accepts them. std's `bind` asks for 128; a burst of a
+/// thousand connects then overflows it, and each dropped SYN is retried by
+/// the client's kernel a second later, then three, then seven: a benchmark
+/// of connection models would measure TCP's retry timer. 4096 is this
+/// machine's `somaxconn`, the most the kernel grants.
+pub const BACKLOG: i32 = 4096;
+
+/// Binds `address` with [`BACKLOG`], the same for every style.
+pub fn listen(address: SocketAddr) -> io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(address), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&address.into())?;
+    socket.listen(BACKLOG)?;
+    Ok(socket.into())
 }
 
 /// Wakes an acceptor blocked in `accept` after its server set its stop

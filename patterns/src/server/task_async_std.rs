@@ -32,7 +32,7 @@ impl Server for AsyncStdTaskServer {
     const STYLE: &'static str = "task_async_std";
 
     fn start(config: Config) -> std::io::Result<Self> {
-        let listener = std::net::TcpListener::bind(config.address)?;
+        let listener = crate::server::listen(config.address)?;
         let address = listener.local_addr()?;
         let listener = TcpListener::from(listener);
         let (stop, signal) = bounded::<()>(1);

@@ -182,7 +182,7 @@ impl Server for SmolTaskServer {
     const STYLE: &'static str = "task_smol";
 
     fn start(config: Config) -> std::io::Result<Self> {
-        let listener = std::net::TcpListener::bind(config.address)?;
+        let listener = crate::server::listen(config.address)?;
         let address = listener.local_addr()?;
         let listener = TcpListener::try_from(listener)?;
         let (stop, signal) = bounded::<()>(1);

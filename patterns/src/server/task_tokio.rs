@@ -116,7 +116,7 @@ impl TokioBase {
             .worker_threads(config.workers.max(1))
             .enable_all()
             .build()?;
-        let listener = std::net::TcpListener::bind(config.address)?;
+        let listener = crate::server::listen(config.address)?;
         listener.set_nonblocking(true)?;
         let address = listener.local_addr()?;
         let listener = {

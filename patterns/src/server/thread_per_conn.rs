@@ -9,8 +9,13 @@
 //! a kernel task, and a spawn (tens of µs) per connection. Each request is a
 //! `read` and a `write` system call; a blocked `read` costs nothing until
 //! data arrives, and the kernel's scheduler is the only scheduler. It
-//! scales until the thread count hurts: memory, the scheduler, and on this
-//! machine `pid_max` (32,768 tasks).
+//! scales until the thread count hurts: memory, the scheduler, and the
+//! kernel's limit on memory mappings per process (`vm.max_map_count`,
+//! 65,530 here): each thread takes four (its stack and guard page, and
+//! the signal stack and guard page std gives it), and past the limit std
+//! cannot even set up a new thread and aborts the process. So this style
+//! caps its connections at [`thread_capacity`] (about 16,000 here),
+//! whatever the configured limit: the rest wait in the backlog.
 //!
 //! The limit and the graceful shutdown rest on the facade's [`Admission`]
 //! (loom-checked): a connection's [`Ticket`](crate::primitives::admission::Ticket)
@@ -72,25 +77,51 @@ fn accept_loop<const RELEASE_EARLY: bool>(
         if shared.stopping.load(SeqCst) {
             break; // the wake-up connection, or a client too late
         }
-        shared.stats.connection();
+        let stream = Arc::new(stream);
         let id = shared.open.add(&stream);
         threads.retain(|t| !t.is_finished());
-        let shared = Arc::clone(&shared);
-        threads.push(std::thread::spawn(move || {
+        let serving = Arc::clone(&shared);
+        let spawned = std::thread::Builder::new().spawn(move || {
+            let shared = serving;
             if RELEASE_EARLY {
                 drop(ticket); // BUG: the place is free while still serving
-                serve_blocking(stream, &shared.store, &shared.stats, shared.idle_timeout);
+                serve_blocking(&stream, &shared.store, &shared.stats, shared.idle_timeout);
                 shared.open.remove(id);
             } else {
-                serve_blocking(stream, &shared.store, &shared.stats, shared.idle_timeout);
+                serve_blocking(&stream, &shared.store, &shared.stats, shared.idle_timeout);
                 shared.open.remove(id);
                 drop(ticket); // the place frees only once the connection is done
             }
-        }));
+        });
+        match spawned {
+            Ok(thread) => {
+                shared.stats.connection();
+                threads.push(thread);
+            }
+            Err(_) => {
+                // No thread to be had (here: about 16,000 threads use up
+                // the kernel's 65,530 memory mappings per process). The
+                // closure, with the stream and its place, is dropped: this
+                // client is closed unserved, the others go on.
+                shared.open.remove(id);
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
     }
     threads
 }
 // ANCHOR_END: accept
+
+/// How many connection threads this process can hold: a quarter of the
+/// kernel's mapping limit (four mappings per thread), less a margin for
+/// the rest of the process.
+pub fn thread_capacity() -> usize {
+    let max_map_count = std::fs::read_to_string("/proc/sys/vm/max_map_count")
+        .ok()
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(65_530);
+    max_map_count.saturating_sub(2_000) / 4
+}
 
 impl<const RELEASE_EARLY: bool> Server for ThreadPerConn<RELEASE_EARLY> {
     const STYLE: &'static str = if RELEASE_EARLY {
@@ -100,12 +131,12 @@ impl<const RELEASE_EARLY: bool> Server for ThreadPerConn<RELEASE_EARLY> {
     };
 
     fn start(config: Config) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(config.address)?;
+        let listener = crate::server::listen(config.address)?;
         let address = listener.local_addr()?;
         let shared = Arc::new(Shared {
             store: new_store(),
             stats: Stats::default(),
-            admission: Admission::new(config.max_connections),
+            admission: Admission::new(config.max_connections.min(thread_capacity())),
             open: OpenStreams::default(),
             stopping: AtomicBool::new(false),
             idle_timeout: config.idle_timeout,

@@ -41,7 +41,7 @@ struct Shared {
     admission: Arc<Admission>,
     open: OpenStreams,
     /// Accepted connections waiting for a worker, each with its place.
-    queue: BoundedQueue<(TcpStream, Option<u64>, Ticket)>,
+    queue: BoundedQueue<(Arc<TcpStream>, u64, Ticket)>,
     /// SeqCst, as in `thread_per_conn`: ordered with the wake-up connection.
     stopping: AtomicBool,
     idle_timeout: Duration,
@@ -50,7 +50,7 @@ struct Shared {
 // ANCHOR: worker
 fn worker(shared: &Shared) {
     while let Some((stream, id, ticket)) = shared.queue.pop() {
-        serve_blocking(stream, &shared.store, &shared.stats, shared.idle_timeout);
+        serve_blocking(&stream, &shared.store, &shared.stats, shared.idle_timeout);
         shared.open.remove(id);
         drop(ticket);
     }
@@ -70,6 +70,7 @@ fn accept_loop(listener: TcpListener, shared: &Shared) {
             break;
         }
         shared.stats.connection();
+        let stream = Arc::new(stream);
         let id = shared.open.add(&stream);
         // Never full: it holds at most `max_connections`, one per ticket.
         if shared.queue.push((stream, id, ticket)).is_err() {
@@ -82,7 +83,7 @@ impl Server for ThreadPoolServer {
     const STYLE: &'static str = "thread_pool";
 
     fn start(config: Config) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(config.address)?;
+        let listener = crate::server::listen(config.address)?;
         let address = listener.local_addr()?;
         let shared = Arc::new(Shared {
             store: new_store(),
