@@ -330,6 +330,134 @@ fn measure_memory(
     }
 }
 
+// ANCHOR: redis
+/// The Redis tools, if installed: `redis-server` as the reference row and
+/// `redis-benchmark` as a second, independent client.
+fn redis_tools_installed() -> bool {
+    ["redis-server", "redis-benchmark"].iter().all(|tool| {
+        Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// redis-server on a free loopback port, persistence off, stopped on drop.
+struct RedisServer {
+    child: Child,
+    port: u16,
+}
+
+impl RedisServer {
+    fn start() -> Option<RedisServer> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let server = RedisServer { child, port };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(server);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One redis-benchmark run of `GET` on random keys of a 100,000-key space:
+/// requests/s, p50 and p99 in ms, from its CSV.
+fn redis_benchmark(
+    port: u16,
+    (connections, pipeline, requests): (usize, usize, usize),
+    time_limit: Duration,
+) -> Option<(f64, f64, f64)> {
+    let mut child = Command::new("redis-benchmark")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-t",
+            "get",
+            "-r",
+            "100000",
+            "--csv",
+        ])
+        .args(["-c", &connections.to_string(), "-P", &pipeline.to_string()])
+        .args(["-n", &requests.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    // Bounded: a server that serves only some connections at once (the
+    // pool) never lets redis-benchmark finish; it is stopped and the cell
+    // left empty.
+    let deadline = std::time::Instant::now() + time_limit;
+    while child.try_wait().ok()?.is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take()?, &mut text).ok()?;
+    let row = text.lines().find(|l| l.starts_with("\"GET\""))?;
+    let fields: Vec<f64> = row
+        .split(',')
+        .skip(1)
+        .map(|f| f.trim_matches('"').parse().unwrap_or(f64::NAN))
+        .collect();
+    // rps, avg, min, p50, p95, p99, max
+    Some((*fields.first()?, *fields.get(3)?, *fields.get(5)?))
+}
+
+/// How long one redis-benchmark run may take before it is stopped (a
+/// smoke run's are a tenth of that).
+const REDIS_TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// `(connections, pipeline depth, requests)`: about a second each here.
+const REDIS_SCENARIOS: [(usize, usize, usize); 4] = [
+    (1, 1, 15_000),
+    (50, 1, 80_000),
+    (1_000, 1, 60_000),
+    (50, 16, 1_000_000),
+];
+
+struct RedisCell {
+    server: String,
+    connections: usize,
+    pipeline: usize,
+    rps: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+}
+// ANCHOR_END: redis
+
 macro_rules! style_names {
     (
         facade: [$($f:ident: $ft:ty,)*],
@@ -348,6 +476,7 @@ fn render(
     load: &[LoadCell],
     memory: &[MemoryCell],
     limit: &[LoadCell],
+    redis: &[RedisCell],
     (warm_up, measured_for): (Duration, Duration),
 ) -> (String, String, Vec<Measurement>) {
     let mut md = head;
@@ -499,6 +628,62 @@ fn render(
         }
         md.push_str(&table.finish());
     }
+    let _ = write!(md, "\n## Beside Redis (client: redis-benchmark)\n\n");
+    if redis.is_empty() {
+        md.push_str(
+            "Not measured: redis-server and redis-benchmark were not installed \
+             (`apt-get install redis-server redis-tools`).\n",
+        );
+    } else {
+        md.push_str(
+            "Every style and redis-server 7 itself (persistence off), driven by `redis-benchmark -t get -r 100000` \
+             over RESP, the same client for all: an independent check on the workbench's own load generator \
+             (the tables above). Cells: requests/s, p99 in brackets; – where redis-benchmark could not finish \
+             within its time limit (a server that serves only some of its connections).\n\n",
+        );
+        let mut header = vec!["server".to_string()];
+        for (c, p, _) in REDIS_SCENARIOS {
+            header.push(if p == 1 {
+                format!("{c} conn.")
+            } else {
+                format!("{c} conn. x {p} pipelined")
+            });
+        }
+        let mut table = MdTable::new(&header, 1);
+        let mut servers: Vec<&str> = Vec::new();
+        for cell in redis {
+            if !servers.contains(&cell.server.as_str()) {
+                servers.push(&cell.server);
+            }
+        }
+        for server in servers {
+            let mut row = vec![server.to_string()];
+            for (c, p, _) in REDIS_SCENARIOS {
+                row.push(
+                    redis
+                        .iter()
+                        .find(|r| r.server == server && r.connections == c && r.pipeline == p)
+                        .map_or("–".to_string(), |r| {
+                            format!("{} ({:.2} ms)", si(r.rps), r.p99_ms)
+                        }),
+                );
+            }
+            table.row(&row);
+        }
+        md.push_str(&table.finish());
+        for r in redis {
+            let _ = writeln!(
+                csv,
+                "redis-benchmark,{},{},{},{:.0},{:.0},{:.0},,,,",
+                r.server,
+                r.connections,
+                r.pipeline,
+                r.rps,
+                r.p50_ms * 1e6,
+                r.p99_ms * 1e6
+            );
+        }
+    }
     (md, csv, chart_cells)
 }
 
@@ -521,6 +706,60 @@ fn main() {
         (&CONNECTIONS, IDLE_FEW, IDLE_MANY)
     };
     let (mut load, mut memory, mut limit) = (Vec::new(), Vec::new(), Vec::new());
+    let mut redis = Vec::new();
+    let redis_tools = redis_tools_installed();
+    if !redis_tools {
+        eprintln!(
+            "note: redis-server or redis-benchmark is not installed: the rows beside Redis are skipped \
+             (apt-get install redis-server redis-tools)"
+        );
+    }
+    // Fewer requests in a smoke or quick run.
+    let redis_share = if harness.smoke {
+        200
+    } else if benches::settings::quick() {
+        4
+    } else {
+        1
+    };
+    let redis_limit = if harness.smoke {
+        REDIS_TIME_LIMIT / 10
+    } else {
+        REDIS_TIME_LIMIT
+    };
+    let redis_row = |server: &str, port: u16, redis: &mut Vec<RedisCell>| {
+        for (connections, pipeline, requests) in REDIS_SCENARIOS {
+            let requests = (requests / redis_share).max(connections * pipeline);
+            let Some((rps, p50_ms, p99_ms)) =
+                redis_benchmark(port, (connections, pipeline, requests), redis_limit)
+            else {
+                eprintln!(
+                    "server/redis-benchmark/{server}/{connections}x{pipeline}: did not finish"
+                );
+                continue;
+            };
+            {
+                eprintln!(
+                    "server/redis-benchmark/{server}/{connections}x{pipeline}: {} req/s, p99 {p99_ms} ms",
+                    si(rps)
+                );
+                redis.push(RedisCell {
+                    server: server.to_string(),
+                    connections,
+                    pipeline,
+                    rps,
+                    p50_ms,
+                    p99_ms,
+                });
+            }
+        }
+    };
+    if redis_tools && harness.wants("server/redis-benchmark/redis-server") {
+        match RedisServer::start() {
+            Some(server) => redis_row("redis-server", server.port, &mut redis),
+            None => eprintln!("note: redis-server did not start; its row is skipped"),
+        }
+    }
     for &style in STYLES {
         for depth in DEPTHS {
             for &n in connections {
@@ -549,6 +788,11 @@ fn main() {
             );
             memory.push(cell);
         }
+        if redis_tools && harness.wants(&format!("server/redis-benchmark/{style}")) {
+            let server = ServerProcess::start(style, 20_000);
+            redis_row(style, server.address.port(), &mut redis);
+            server.stop();
+        }
         let (cap, clients) = if harness.smoke { (5, 10) } else { (100, 200) };
         let name = format!("server/limit/{style}/{cap}");
         if harness.wants(&name) {
@@ -558,12 +802,12 @@ fn main() {
         }
     }
     drop(runtime);
-    if harness.smoke || load.len() + memory.len() + limit.len() == 0 {
+    if harness.smoke || load.len() + memory.len() + limit.len() + redis.len() == 0 {
         harness.finish(&workload, String::new(), String::new());
         return;
     }
     let head = harness.header(&workload);
-    let (md, csv, chart_cells) = render(head, &load, &memory, &limit, (warm_up, measure));
+    let (md, csv, chart_cells) = render(head, &load, &memory, &limit, &redis, (warm_up, measure));
     let out = benches::report::default_out_dir();
     let environment = Environment::detect(&benches::report::workspace_root());
     for depth in DEPTHS {

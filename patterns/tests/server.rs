@@ -379,6 +379,53 @@ fn idle_connections_are_closed<S: Server>() {
     );
 }
 
+// ANCHOR: resp
+/// The same store and commands in RESP, byte for byte as Redis answers
+/// (but for `INCR` of a missing key, which does not create it here).
+fn speaks_resp<S: Server>() {
+    let server = S::start(config(8)).expect("start");
+    let mut c = Client::connect(server.local_addr());
+    c.send(
+        b"*1\r\n$4\r\nPING\r\n\
+          *3\r\n$3\r\nSET\r\n$5\r\nkey:1\r\n$3\r\nabc\r\n\
+          *2\r\n$3\r\nGET\r\n$5\r\nkey:1\r\n\
+          *3\r\n$3\r\nset\r\n$1\r\n7\r\n$2\r\n41\r\n\
+          *2\r\n$4\r\nINCR\r\n$1\r\n7\r\n\
+          *3\r\n$6\r\nINCRBY\r\n$1\r\n7\r\n$2\r\n10\r\n\
+          *2\r\n$4\r\nINCR\r\n$5\r\nkey:1\r\n\
+          *2\r\n$3\r\nGET\r\n$4\r\nnone\r\n\
+          *1\r\n$3\r\nFOO\r\n\
+          PING\r\n",
+    );
+    let expected: &[u8] = b"+PONG\r\n+OK\r\n$3\r\nabc\r\n+OK\r\n:42\r\n:52\r\n\
+        -ERR value is not an integer or out of range\r\n$-1\r\n-ERR unknown command 'FOO'\r\n+PONG\r\n";
+    let mut got = vec![0u8; expected.len()];
+    c.reader.read_exact(&mut got).expect("the replies");
+    assert_eq!(
+        got.escape_ascii().to_string(),
+        expected.escape_ascii().to_string(),
+        "{}",
+        S::STYLE
+    );
+    // A line-protocol client sees the same store.
+    let mut line = Client::connect(server.local_addr());
+    assert_eq!(line.ask("GET 7"), "52", "{}", S::STYLE);
+    // A declared bulk length over the limit is refused at its header, and
+    // the connection closed.
+    c.send(b"*1\r\n$99999999\r\n");
+    let mut rest = String::new();
+    let _ = c.reader.read_to_string(&mut rest);
+    assert_eq!(
+        rest,
+        "-ERR Protocol error: bulk length 99999999 (at most 4096)\r\n",
+        "{}",
+        S::STYLE
+    );
+    drop((c, line));
+    server.shutdown();
+}
+// ANCHOR_END: resp
+
 macro_rules! server_tests {
     (
         facade: [$($f:ident: $ft:ty,)*],
@@ -416,6 +463,11 @@ macro_rules! server_tests {
             #[test]
             fn shutdown_answers_what_it_took() {
                 guarded("shutdown", super::shutdown_answers_what_it_took::<$lt>);
+            }
+
+            #[test]
+            fn speaks_resp() {
+                guarded("resp", super::speaks_resp::<$lt>);
             }
 
             #[test]
@@ -476,6 +528,42 @@ fn sessions_push_a_second_login() {
         assert_eq!(first.line().as_deref(), Some("> alice logged in elsewhere"));
         assert_eq!(first.ask("WHOAMI"), "alice");
         drop((first, second));
+        server.shutdown();
+    });
+}
+
+/// `redis-cli` itself against a style: PING, SET/GET, INCR, an error. When
+/// redis-cli is not installed the test says so and passes (CI installs it:
+/// `.ci/run`).
+#[test]
+fn redis_cli_drives_a_server() {
+    use patterns::server::task_tokio::TokioTaskServer;
+    if std::process::Command::new("redis-cli")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: redis-cli is not installed (apt-get install redis-tools)");
+        return;
+    }
+    watchdog("redis-cli".into(), Duration::from_secs(30), || {
+        let server = TokioTaskServer::start(config(8)).expect("start");
+        let port = server.local_addr().port().to_string();
+        let cli = |args: &[&str]| {
+            let out = std::process::Command::new("redis-cli")
+                .args(["-h", "127.0.0.1", "-p", &port])
+                .args(args)
+                .output()
+                .expect("running redis-cli");
+            String::from_utf8_lossy(&out.stdout).trim().to_string()
+        };
+        assert_eq!(cli(&["PING"]), "PONG");
+        assert_eq!(cli(&["SET", "counter", "41"]), "OK");
+        assert_eq!(cli(&["INCR", "counter"]), "42");
+        assert_eq!(cli(&["GET", "counter"]), "42");
+        assert_eq!(cli(&["SET", "greeting", "hello"]), "OK");
+        assert_eq!(cli(&["GET", "greeting"]), "hello");
+        assert_eq!(cli(&["HSET", "h", "f", "v"]), "ERR unknown command 'HSET'");
         server.shutdown();
     });
 }

@@ -26,7 +26,8 @@ use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
 
 use crate::primitives::INBOX_CAPACITY;
 use crate::server::protocol::{
-    Connection, Flow, ProtocolError, Request, SessionState, Store, error_reply, execute,
+    Connection, Flow, Mode, ProtocolError, Request, SessionState, Store, encode, execute,
+    reply_to_error,
 };
 use crate::server::task_tokio::{Shared, Signal, TokioBase, received_so_far, send, stopped};
 use crate::server::{Config, Served, Server};
@@ -37,6 +38,8 @@ enum Message {
     /// the connection must close.
     Batch {
         connection: u64,
+        /// The protocol to answer in.
+        mode: Mode,
         requests: Vec<Result<Request, ProtocolError>>,
         reply: oneshot::Sender<(Vec<u8>, Flow)>,
     },
@@ -52,11 +55,12 @@ async fn owner(shared: Arc<Shared>, mut inbox: mpsc::Receiver<Message>) {
         match message {
             Message::Batch {
                 connection,
+                mode,
                 requests,
                 reply,
             } => {
                 let session = sessions.entry(connection).or_default();
-                let (out, flow) = answer_batch(&shared.store, session, requests);
+                let (out, flow) = answer_batch(&shared.store, session, mode, requests);
                 let _ = reply.send((out, flow));
             }
             Message::Closed { connection } => {
@@ -70,21 +74,16 @@ async fn owner(shared: Arc<Shared>, mut inbox: mpsc::Receiver<Message>) {
 fn answer_batch(
     store: &Store,
     session: &mut SessionState,
+    mode: Mode,
     requests: Vec<Result<Request, ProtocolError>>,
 ) -> (Vec<u8>, Flow) {
     let mut out = Vec::new();
     for request in requests {
-        let flow = match request {
-            Ok(request) => execute(store, session, request, &mut out),
-            Err(error) => {
-                error_reply(&error, &mut out);
-                if error == ProtocolError::TooLong {
-                    Flow::Close
-                } else {
-                    Flow::Continue
-                }
-            }
+        let (reply, flow) = match request {
+            Ok(request) => execute(store, session, request),
+            Err(error) => reply_to_error(&error),
         };
+        encode(mode, &reply, &mut out);
         if flow == Flow::Close {
             return (out, Flow::Close);
         }
@@ -96,12 +95,14 @@ fn answer_batch(
 async fn forward(
     owner: &mpsc::Sender<Message>,
     connection: u64,
+    mode: Mode,
     requests: Vec<Result<Request, ProtocolError>>,
 ) -> Option<(Vec<u8>, Flow)> {
     let (reply, answer) = oneshot::channel();
     owner
         .send(Message::Batch {
             connection,
+            mode,
             requests,
             reply,
         })
@@ -137,7 +138,7 @@ async fn serve(
                 let requests = parsed(&mut connection);
                 if !requests.is_empty() {
                     shared.stats.requests(requests.len() as u64);
-                    if let Some((mut out, _)) = forward(&owner, id, requests).await {
+                    if let Some((mut out, _)) = forward(&owner, id, connection.mode(), requests).await {
                         send(&mut stream, &mut out).await;
                     }
                 }
@@ -155,7 +156,7 @@ async fn serve(
             continue; // half a line so far
         }
         shared.stats.requests(requests.len() as u64);
-        let Some((mut out, flow)) = forward(&owner, id, requests).await else {
+        let Some((mut out, flow)) = forward(&owner, id, connection.mode(), requests).await else {
             break;
         };
         if !send(&mut stream, &mut out).await || flow == Flow::Close {

@@ -43,6 +43,7 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::Duration;
 
 pub mod protocol;
+pub mod resp;
 
 pub mod central_tokio;
 pub mod event_loop;

@@ -20,6 +20,15 @@
 //! longer than [`MAX_LINE`] gets `ERR line too long` and the connection is
 //! closed (the rest of such a line cannot be framed reliably). `\r\n` line
 //! ends are accepted, so `nc -C` and telnet work.
+//!
+//! A connection whose first byte is `*` speaks RESP instead, Redis's
+//! protocol ([`super::resp`]), for the same commands with the same meaning
+//! (plus `INCRBY`), so `redis-cli` and `redis-benchmark` can drive every
+//! style. RESP keys are byte strings: a decimal key is the same id as in the
+//! line protocol, any other key is hashed to one. RESP values may be a
+//! number or up to 16 bytes. `INCR` on a missing key answers `$-1` (none)
+//! instead of creating the key as Redis does: the store's update is atomic,
+//! an insert-if-missing beside it would not be.
 
 use std::future::Future;
 use std::pin::pin;
@@ -53,11 +62,73 @@ pub enum Request {
     Login(String),
     WhoAmI,
     Get(SessionId),
-    Set(SessionId, u64),
+    Set(SessionId, Value),
     Incr(SessionId, u64),
     Quit,
 }
 // ANCHOR_END: request
+
+/// A stored value: a number (what `INCR` adds to), or a few bytes (RESP's
+/// `SET` of a string, such as `redis-benchmark`'s payload).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Value {
+    Number(u64),
+    Bytes { len: u8, data: [u8; 16] },
+}
+
+impl Value {
+    /// `bytes` as a value: a decimal number if it is one, else the bytes
+    /// themselves (`None` if longer than 16).
+    pub fn from_bytes(bytes: &[u8]) -> Option<Value> {
+        if let Some(n) = std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|t| t.parse::<u64>().ok())
+        {
+            return Some(Value::Number(n));
+        }
+        let mut data = [0u8; 16];
+        data.get_mut(..bytes.len())?.copy_from_slice(bytes);
+        Some(Value::Bytes {
+            len: bytes.len() as u8,
+            data,
+        })
+    }
+
+    /// How the store keeps it: `user == 0` for a number (in `hits`, where
+    /// the store's atomic update adds), `1 + len` for bytes (in `data`).
+    fn to_session(self) -> Session {
+        match self {
+            Value::Number(n) => Session {
+                user: 0,
+                hits: n,
+                data: [0; 16],
+            },
+            Value::Bytes { len, data } => Session {
+                user: 1 + u64::from(len),
+                hits: 0,
+                data,
+            },
+        }
+    }
+
+    fn of_session(session: &Session) -> Value {
+        match session.user {
+            0 => Value::Number(session.hits),
+            n => Value::Bytes {
+                len: (n - 1).min(16) as u8,
+                data: session.data,
+            },
+        }
+    }
+
+    /// The value's text: the number in decimal, or the bytes.
+    pub fn text(&self) -> Vec<u8> {
+        match self {
+            Value::Number(n) => n.to_string().into_bytes(),
+            Value::Bytes { len, data } => data[..usize::from(*len)].to_vec(),
+        }
+    }
+}
 
 /// Splits a byte stream into lines of at most [`MAX_LINE`] bytes. Bytes
 /// are appended as they arrive; complete lines are taken one at a time.
@@ -141,7 +212,18 @@ pub enum ProtocolError {
     },
     NotANumber(String),
     UserTooLong,
+    ValueTooLong,
     TooLong,
+    /// A malformed RESP frame.
+    Resp(super::resp::RespError),
+}
+
+impl ProtocolError {
+    /// Whether the connection must be closed after the error's reply: the
+    /// stream can no longer be framed.
+    pub fn closes(&self) -> bool {
+        matches!(self, ProtocolError::TooLong | ProtocolError::Resp(_))
+    }
 }
 
 impl std::fmt::Display for ProtocolError {
@@ -156,7 +238,9 @@ impl std::fmt::Display for ProtocolError {
             ),
             ProtocolError::NotANumber(a) => write!(f, "not a number: '{}'", shorten(a)),
             ProtocolError::UserTooLong => write!(f, "user name longer than {MAX_USER} bytes"),
+            ProtocolError::ValueTooLong => write!(f, "value longer than 16 bytes"),
             ProtocolError::TooLong => write!(f, "line too long (limit {MAX_LINE} bytes)"),
+            ProtocolError::Resp(e) => write!(f, "{e}"),
         }
     }
 }
@@ -204,7 +288,10 @@ pub fn parse(line: &[u8]) -> Result<Request, ProtocolError> {
         }
         "SET" => {
             arity("SET", 2)?;
-            Ok(Request::Set(number(args[0])?, number(args[1])?))
+            Ok(Request::Set(
+                number(args[0])?,
+                Value::Number(number(args[1])?),
+            ))
         }
         "INCR" => {
             arity("INCR", 2)?;
@@ -246,66 +333,173 @@ fn now<F: Future>(future: F) -> F::Output {
     }
 }
 
-fn stored(value: u64) -> Session {
-    Session {
-        user: 0,
-        hits: value,
-        data: [0; 16],
-    }
+// ANCHOR: execute
+/// What a request is answered with, before it is encoded for the
+/// connection's protocol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    Pong,
+    Ok,
+    User(String),
+    Anonymous,
+    Value(Value),
+    /// No such id.
+    Nil,
+    /// `INCR`'s new value.
+    Number(u64),
+    NotANumber,
+    Bye,
+    Error(String),
 }
 
-// ANCHOR: execute
-/// Executes `request` for the session, appending the reply line to `out`.
-pub fn execute(
-    store: &Store,
-    session: &mut SessionState,
-    request: Request,
-    out: &mut Vec<u8>,
-) -> Flow {
-    use std::io::Write;
-    let written = match request {
-        Request::Ping => out.write_all(b"PONG\n"),
+/// Executes `request` for the session. `Flow::Close` after QUIT.
+pub fn execute(store: &Store, session: &mut SessionState, request: Request) -> (Reply, Flow) {
+    let reply = match request {
+        Request::Ping => Reply::Pong,
         Request::Login(user) => {
             session.user = Some(user);
-            out.write_all(b"OK\n")
+            Reply::Ok
         }
         Request::WhoAmI => match &session.user {
-            Some(user) => writeln!(out, "{user}"),
-            None => out.write_all(b"ANONYMOUS\n"),
+            Some(user) => Reply::User(user.clone()),
+            None => Reply::Anonymous,
         },
         Request::Get(id) => match now(store.get(id)) {
-            Some(session) => writeln!(out, "{}", session.hits),
-            None => out.write_all(b"NIL\n"),
+            Some(stored) => Reply::Value(Value::of_session(&stored)),
+            None => Reply::Nil,
         },
         Request::Set(id, value) => {
-            now(store.insert(id, stored(value)));
-            out.write_all(b"OK\n")
+            now(store.insert(id, value.to_session()));
+            Reply::Ok
         }
         Request::Incr(id, n) => match now(store.update(id, n)) {
-            Some(session) => writeln!(out, "{}", session.hits),
-            None => out.write_all(b"NIL\n"),
+            Some(stored) => match Value::of_session(&stored) {
+                Value::Number(n) => Reply::Number(n),
+                Value::Bytes { .. } => Reply::NotANumber,
+            },
+            None => Reply::Nil,
         },
-        Request::Quit => {
-            out.extend_from_slice(b"BYE\n");
-            return Flow::Close;
-        }
+        Request::Quit => return (Reply::Bye, Flow::Close),
     };
-    written.expect("writing to a Vec cannot fail");
-    Flow::Continue
+    (reply, Flow::Continue)
 }
 // ANCHOR_END: execute
 
-/// Appends `ERR <reason>`.
-pub fn error_reply(error: &ProtocolError, out: &mut Vec<u8>) {
-    out.extend_from_slice(format!("ERR {error}\n").as_bytes());
+/// Which protocol a connection speaks, decided by its first byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Line,
+    Resp,
+}
+
+/// Appends `reply` encoded for `mode`.
+pub fn encode(mode: Mode, reply: &Reply, out: &mut Vec<u8>) {
+    use super::resp;
+    match mode {
+        Mode::Line => {
+            match reply {
+                Reply::Pong => out.extend_from_slice(b"PONG"),
+                Reply::Ok => out.extend_from_slice(b"OK"),
+                Reply::User(user) => out.extend_from_slice(user.as_bytes()),
+                Reply::Anonymous => out.extend_from_slice(b"ANONYMOUS"),
+                Reply::Value(value) => out.extend(value.text().escape_ascii()),
+                Reply::Nil => out.extend_from_slice(b"NIL"),
+                Reply::Number(n) => out.extend_from_slice(n.to_string().as_bytes()),
+                Reply::NotANumber => out.extend_from_slice(b"ERR the value is not a number"),
+                Reply::Bye => out.extend_from_slice(b"BYE"),
+                Reply::Error(reason) => {
+                    out.extend_from_slice(b"ERR ");
+                    out.extend_from_slice(reason.as_bytes());
+                }
+            }
+            out.push(b'\n');
+        }
+        Mode::Resp => match reply {
+            Reply::Pong => resp::simple(out, "PONG"),
+            Reply::Ok | Reply::Bye => resp::simple(out, "OK"),
+            Reply::User(user) => resp::bulk(out, user.as_bytes()),
+            Reply::Anonymous => resp::simple(out, "ANONYMOUS"),
+            Reply::Value(value) => resp::bulk(out, &value.text()),
+            Reply::Nil => resp::null(out),
+            Reply::Number(n) => resp::integer(out, *n),
+            Reply::NotANumber => resp::error(out, "value is not an integer or out of range"),
+            Reply::Error(reason) => resp::error(out, reason),
+        },
+    }
+}
+
+/// A RESP command's arguments as a request. Keys are byte strings: a
+/// decimal one is that id, any other is hashed to one.
+pub fn resp_request(args: &[Vec<u8>]) -> Result<Request, ProtocolError> {
+    let Some((command, args)) = args.split_first() else {
+        return Err(ProtocolError::Empty);
+    };
+    let name = String::from_utf8_lossy(command).to_ascii_uppercase();
+    let arity = |command: &'static str, expected: usize| {
+        if args.len() == expected {
+            Ok(())
+        } else {
+            Err(ProtocolError::Arity { command, expected })
+        }
+    };
+    let amount = |word: &[u8]| {
+        std::str::from_utf8(word)
+            .ok()
+            .and_then(|w| w.parse::<u64>().ok())
+            .ok_or_else(|| ProtocolError::NotANumber(String::from_utf8_lossy(word).into_owned()))
+    };
+    match name.as_str() {
+        "PING" => arity("PING", 0).map(|()| Request::Ping),
+        "GET" => arity("GET", 1).map(|()| Request::Get(key_id(&args[0]))),
+        "SET" => {
+            arity("SET", 2)?;
+            let value = Value::from_bytes(&args[1]).ok_or(ProtocolError::ValueTooLong)?;
+            Ok(Request::Set(key_id(&args[0]), value))
+        }
+        "INCR" => arity("INCR", 1).map(|()| Request::Incr(key_id(&args[0]), 1)),
+        "INCRBY" => {
+            arity("INCRBY", 2)?;
+            Ok(Request::Incr(key_id(&args[0]), amount(&args[1])?))
+        }
+        "LOGIN" => {
+            arity("LOGIN", 1)?;
+            let user = std::str::from_utf8(&args[0]).map_err(|_| ProtocolError::NotUtf8)?;
+            if user.len() > MAX_USER {
+                return Err(ProtocolError::UserTooLong);
+            }
+            Ok(Request::Login(user.to_string()))
+        }
+        "WHOAMI" => arity("WHOAMI", 0).map(|()| Request::WhoAmI),
+        "QUIT" => arity("QUIT", 0).map(|()| Request::Quit),
+        _ => Err(ProtocolError::Unknown(name)),
+    }
+}
+
+/// A RESP key as an id: a decimal number is itself (so `GET 7` means the
+/// same in both protocols); anything else is hashed (FNV-1a, then
+/// splitmix's finaliser; two keys share an id with odds of 1 in 2^64).
+pub fn key_id(key: &[u8]) -> SessionId {
+    if let Some(id) = std::str::from_utf8(key)
+        .ok()
+        .and_then(|k| k.parse::<u64>().ok())
+    {
+        return id;
+    }
+    let fnv = key.iter().fold(0xCBF2_9CE4_8422_2325u64, |h, b| {
+        (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01B3)
+    });
+    crate::primitives::rng::mix(fnv)
 }
 
 // ANCHOR: connection
-/// One connection's protocol state: its unframed bytes and its session.
-/// Every style feeds it what it reads and sends what it returns.
+/// One connection's protocol state: its unframed bytes, the protocol it
+/// speaks (decided by its first byte) and its session. Every style feeds
+/// it what it reads and sends what it returns.
 #[derive(Debug, Default)]
 pub struct Connection {
+    mode: Option<Mode>,
     lines: LineBuffer,
+    frames: super::resp::RespBuffer,
     pub session: SessionState,
     closed: bool,
 }
@@ -313,41 +507,28 @@ pub struct Connection {
 impl Connection {
     /// Takes bytes read from the socket; appends the reply to every
     /// complete request to `out`. Returns `Close` once the connection must
-    /// be closed after `out` is sent (QUIT, or a line too long), and the
-    /// number of requests answered.
+    /// be closed after `out` is sent (QUIT, or a stream that can no longer
+    /// be framed), and the number of requests answered.
     pub fn receive(&mut self, bytes: &[u8], store: &Store, out: &mut Vec<u8>) -> (Flow, u64) {
-        if self.closed {
-            return (Flow::Close, 0);
-        }
-        self.lines.extend(bytes);
-        self.answer(out, |request, session, out| {
-            execute(store, session, request, out)
-        })
+        self.feed(bytes);
+        self.answer(out, |request, session| execute(store, session, request))
     }
 
-    /// Like [`Connection::receive`], for a style whose requests are executed
-    /// elsewhere (the central owner): `handle` gets each parsed request.
+    /// Answers every complete request with `handle`, which executes it
+    /// (the central owner's connections hand requests over instead).
     pub fn answer(
         &mut self,
         out: &mut Vec<u8>,
-        mut handle: impl FnMut(Request, &mut SessionState, &mut Vec<u8>) -> Flow,
+        mut handle: impl FnMut(Request, &mut SessionState) -> (Reply, Flow),
     ) -> (Flow, u64) {
         let mut answered = 0;
-        while let Some(line) = self.lines.next_line() {
+        while let Some(request) = self.next_request() {
             answered += 1;
-            let flow = match line {
-                Line::TooLong => {
-                    error_reply(&ProtocolError::TooLong, out);
-                    Flow::Close
-                }
-                Line::Complete(line) => match parse(line) {
-                    Ok(request) => handle(request, &mut self.session, out),
-                    Err(e) => {
-                        error_reply(&e, out);
-                        Flow::Continue
-                    }
-                },
+            let (reply, flow) = match request {
+                Ok(request) => handle(request, &mut self.session),
+                Err(error) => reply_to_error(&error),
             };
+            encode(self.mode(), &reply, out);
             if flow == Flow::Close {
                 self.closed = true;
                 return (Flow::Close, answered);
@@ -356,31 +537,65 @@ impl Connection {
         (Flow::Continue, answered)
     }
 
-    /// The next complete request line's parse, for styles that hand
-    /// requests to someone else one at a time. `Some(Err(TooLong))` ends
-    /// the connection.
+    /// Appends bytes without answering them (for [`Connection::next_request`]).
+    pub fn feed(&mut self, bytes: &[u8]) {
+        let Some(&first) = bytes.first() else {
+            return;
+        };
+        match *self.mode.get_or_insert(if first == b'*' {
+            Mode::Resp
+        } else {
+            Mode::Line
+        }) {
+            Mode::Line => self.lines.extend(bytes),
+            Mode::Resp => self.frames.extend(bytes),
+        }
+    }
+
+    /// The protocol this connection speaks (the line protocol until its
+    /// first byte says otherwise).
+    pub fn mode(&self) -> Mode {
+        self.mode.unwrap_or(Mode::Line)
+    }
+
+    /// The next complete request, parsed. An error that
+    /// [`closes`](ProtocolError::closes) the connection ends it: nothing
+    /// after it is returned.
     pub fn next_request(&mut self) -> Option<Result<Request, ProtocolError>> {
         if self.closed {
             return None;
         }
-        match self.lines.next_line()? {
-            Line::TooLong => {
-                self.closed = true;
-                Some(Err(ProtocolError::TooLong))
-            }
-            Line::Complete(line) => Some(parse(line)),
+        let request = match self.mode() {
+            Mode::Line => match self.lines.next_line()? {
+                Line::TooLong => Err(ProtocolError::TooLong),
+                Line::Complete(line) => parse(line),
+            },
+            Mode::Resp => match self.frames.next_frame()? {
+                Err(e) => Err(ProtocolError::Resp(e)),
+                Ok(args) => resp_request(&args),
+            },
+        };
+        if request.as_ref().is_err_and(ProtocolError::closes) {
+            self.closed = true;
         }
-    }
-
-    /// Appends bytes without answering (styles using [`Connection::next_request`]).
-    pub fn feed(&mut self, bytes: &[u8]) {
-        self.lines.extend(bytes);
+        Some(request)
     }
 
     /// Whether a request was cut off: bytes received after the last
-    /// complete line (the client disconnected mid-request).
+    /// complete one (the client disconnected mid-request).
     pub fn has_partial_request(&self) -> bool {
-        self.lines.pending() > 0
+        self.lines.pending() > 0 || self.frames.pending() > 0
     }
+}
+
+/// The reply to a request that could not be parsed, and whether the
+/// connection survives it.
+pub fn reply_to_error(error: &ProtocolError) -> (Reply, Flow) {
+    let flow = if error.closes() {
+        Flow::Close
+    } else {
+        Flow::Continue
+    };
+    (Reply::Error(error.to_string()), flow)
 }
 // ANCHOR_END: connection

@@ -88,14 +88,14 @@ async fn session(
     // the directory, everything else is the shared protocol.
     let answer = |bytes: &[u8], connection: &mut Connection, out: &mut Vec<u8>| {
         connection.feed(bytes);
-        let (flow, answered) = connection.answer(out, |request, state, out| {
+        let (flow, answered) = connection.answer(out, |request, state| {
             if let Request::Login(user) = &request {
                 if let Some(previous) = &state.user {
                     directory.logout(id, previous);
                 }
                 directory.login(id, user, &push_to_me);
             }
-            execute(&shared.store, state, request, out)
+            execute(&shared.store, state, request)
         });
         shared.stats.requests(answered);
         flow
