@@ -7,6 +7,7 @@ pub mod bank;
 pub mod counter;
 pub mod jobs;
 pub mod kv;
+pub mod runtime;
 pub mod server;
 
 use crate::report::Workload;
@@ -19,6 +20,7 @@ pub fn all() -> Vec<Workload> {
         kv::workload(),
         jobs::workload(),
         server::workload(),
+        runtime::workload(),
     ]
 }
 
