@@ -32,6 +32,9 @@
 //! - [`server`]: serving many connections: one line protocol over TCP, in
 //!   every connection model (thread per connection, blocking pool, mio
 //!   event loop, task per connection, session per task, central owner).
+//! - [`context`]: who is calling, per request, across awaits, streams and
+//!   spawned sub-tasks (explicit, task-local, and the broken global and
+//!   thread-local styles).
 //! - [`drive`]: drivers that run N clients against an implementation on OS
 //!   threads, tokio, async-std or smol (not built under loom).
 
@@ -50,6 +53,9 @@ pub mod sync;
 
 #[cfg(not(workbench_loom))]
 pub mod drive;
+// Request context on tokio: loom cannot model the runtime.
+#[cfg(not(workbench_loom))]
+pub mod context;
 // Real sockets, which loom cannot model; the admission primitive the
 // blocking styles share is in `primitives` and is checked on its own.
 #[cfg(not(workbench_loom))]

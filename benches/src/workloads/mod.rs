@@ -4,6 +4,7 @@
 //! styles flagged because the registry lists them as `torn`.
 
 pub mod bank;
+pub mod context;
 pub mod counter;
 pub mod jobs;
 pub mod kv;
@@ -21,6 +22,7 @@ pub fn all() -> Vec<Workload> {
         jobs::workload(),
         server::workload(),
         runtime::workload(),
+        context::workload(),
     ]
 }
 

@@ -1,0 +1,235 @@
+//! Request context benchmarks, on the latency harness: what asking "who is
+//! calling" costs in each correct style, per read and per request, alone
+//! and with many requests in flight (tokio multi-thread runtime, one
+//! worker per core), as a ratio to `explicit` in the same run; and how
+//! often seed 003's visitor ids collide in a burst of registrations,
+//! beside an atomic counter and 128-bit random ids.
+
+use std::collections::HashSet;
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::time::{Duration, Instant};
+
+use benches::harness::Harness;
+use benches::report::table::MdTable;
+use benches::workloads::context::workload;
+use patterns::context::{ContextStyle, RequestContext, seed_visitor_id};
+use patterns::primitives::rng::SplitMix64;
+
+const CONCURRENCY: [usize; 2] = [1, 64];
+const READS: usize = 1_000;
+
+struct Cell {
+    style: &'static str,
+    concurrent: usize,
+    ns_per_read: f64,
+    ns_per_request: f64,
+}
+
+// ANCHOR: cost
+/// Per read: one request reads its context `READS` times. Per request: a
+/// request that reads its context once. Both with `concurrent` requests in
+/// flight, for about `duration`; the median of five rounds.
+fn measure<S: ContextStyle>(
+    runtime: &tokio::runtime::Runtime,
+    concurrent: usize,
+    duration: Duration,
+) -> Cell {
+    let round = |reads: usize| {
+        runtime.block_on(async move {
+            let requests = AtomicU64::new(0);
+            let requests = std::sync::Arc::new(requests);
+            let deadline = Instant::now() + duration / 5;
+            let start = Instant::now();
+            let tasks: Vec<_> = (0..concurrent)
+                .map(|i| {
+                    let requests = std::sync::Arc::clone(&requests);
+                    tokio::spawn(async move {
+                        let mut n = 0u64;
+                        while Instant::now() < deadline {
+                            let context = RequestContext::new("user", i as u64);
+                            S::scope(context, |carry| async move {
+                                for _ in 0..reads {
+                                    black_box(S::current(black_box(&carry)));
+                                }
+                            })
+                            .await;
+                            n += 1;
+                        }
+                        requests.fetch_add(n, Relaxed);
+                    })
+                })
+                .collect();
+            for task in tasks {
+                task.await.expect("no panic");
+            }
+            start.elapsed().as_nanos() as f64 / requests.load(Relaxed) as f64
+        })
+    };
+    let median = |reads: usize| {
+        let mut samples: Vec<f64> = (0..5).map(|_| round(reads)).collect();
+        samples.sort_by(f64::total_cmp);
+        samples[2]
+    };
+    let per_request = median(1);
+    let per_read = (median(READS) - per_request) / (READS - 1) as f64;
+    Cell {
+        style: S::STYLE,
+        concurrent,
+        ns_per_read: per_read.max(0.0),
+        ns_per_request: per_request,
+    }
+}
+// ANCHOR_END: cost
+
+macro_rules! correct_styles {
+    (
+        facade: [$($f:ident: $ft:ty,)*],
+        library: [$($l:ident: $lt:ty,)*],
+        torn: [$($t:ident: $tt:ty,)*],
+        broken: [$($b:ident: $bt:ty,)*],
+    ) => {
+        /// Every correct style (a broken one's speed is no result).
+        fn measure_every_style(runtime: &tokio::runtime::Runtime, harness: &mut Harness, duration: Duration, cells: &mut Vec<Cell>) {
+            for concurrent in CONCURRENCY {
+                $(
+                    if harness.wants(&format!("context/{}/{concurrent}", stringify!($l))) {
+                        let cell = measure::<$lt>(runtime, concurrent, duration);
+                        eprintln!(
+                            "context/{}/{concurrent}: {:.1} ns per read, {:.0} ns per request",
+                            cell.style, cell.ns_per_read, cell.ns_per_request
+                        );
+                        cells.push(cell);
+                    }
+                )*
+            }
+        }
+    };
+}
+patterns::for_each_context!(correct_styles);
+
+// ANCHOR: collisions
+/// Duplicates among `n` ids made as fast as possible by `make`, and the
+/// milliseconds the burst spanned.
+fn collisions(n: usize, mut make: impl FnMut() -> String) -> (usize, u128) {
+    let start = Instant::now();
+    let ids: Vec<String> = (0..n).map(|_| make()).collect();
+    let took = start.elapsed().as_millis().max(1);
+    let unique: HashSet<&String> = ids.iter().collect();
+    (n - unique.len(), took)
+}
+// ANCHOR_END: collisions
+
+fn now_millis() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+fn main() {
+    let Some(mut harness) = Harness::from_args() else {
+        return;
+    };
+    let workload = workload();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(patterns::sync::cores())
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let duration = harness.duration(Duration::from_secs(1));
+    let mut cells = Vec::new();
+    measure_every_style(&runtime, &mut harness, duration, &mut cells);
+
+    let burst = if harness.smoke { 10_000 } else { 1_000_000 };
+    let mut ids = Vec::new();
+    if harness.wants("context/visitor-ids") {
+        let mut rng = SplitMix64::new(now_millis());
+        let seed = collisions(burst, || seed_visitor_id(now_millis(), rng.next_u64()));
+        let counter = AtomicU64::new(0);
+        let atomic = collisions(burst, || {
+            format!("visitor_{}", counter.fetch_add(1, Relaxed))
+        });
+        let mut rng = SplitMix64::new(now_millis() ^ 0xA5A5);
+        let random = collisions(burst, || {
+            format!("visitor_{:016x}{:016x}", rng.next_u64(), rng.next_u64())
+        });
+        eprintln!(
+            "context/visitor-ids: seed scheme {} duplicates in {burst} over {} ms",
+            seed.0, seed.1
+        );
+        ids = vec![
+            ("timestamp + 6 random base-36 characters (seed 003)", seed),
+            ("an atomic counter", atomic),
+            ("128 random bits", random),
+        ];
+    }
+    drop(runtime);
+    if harness.smoke || cells.len() + ids.len() == 0 {
+        harness.finish(&workload, String::new(), String::new());
+        return;
+    }
+    let mut md = harness.header(&workload);
+    let mut csv =
+        String::from("kind,style,concurrent,ns_per_read,ns_per_request,ratio_to_explicit\n");
+    let _ = writeln!(
+        md,
+        "Each cell: requests that read their context once (per request) or {READS} times (per read: the \
+         difference, divided), for about {} ms in five rounds (the median), with 1 or 64 requests in flight. \
+         The ratio is to `explicit` with the same concurrency, in the same run.",
+        duration.as_millis()
+    );
+    md.push_str("\n## Cost of asking who is calling\n\n");
+    let mut table = MdTable::new(
+        &[
+            "style",
+            "requests in flight",
+            "per read",
+            "per request",
+            "per request / explicit",
+        ],
+        1,
+    );
+    for cell in &cells {
+        let explicit = cells
+            .iter()
+            .find(|c| c.style == "explicit" && c.concurrent == cell.concurrent)
+            .map_or(f64::NAN, |e| cell.ns_per_request / e.ns_per_request);
+        table.row(&[
+            cell.style.to_string(),
+            cell.concurrent.to_string(),
+            format!("{:.1} ns", cell.ns_per_read),
+            format!("{:.0} ns", cell.ns_per_request),
+            format!("{explicit:.2}×"),
+        ]);
+        let _ = writeln!(
+            csv,
+            "cost,{},{},{:.2},{:.1},{explicit:.3}",
+            cell.style, cell.concurrent, cell.ns_per_read, cell.ns_per_request
+        );
+    }
+    md.push_str(&table.finish());
+    if !ids.is_empty() {
+        let _ = write!(
+            md,
+            "\n## Visitor ids in a burst\n\n{burst} registrations made as fast as one thread can: how many ids \
+             were duplicates. The seed's scheme is unique only across milliseconds; within one, two draws of \
+             six base-36 characters (36^6, about 2.2 billion) collide with the birthday odds.\n\n"
+        );
+        let mut table = MdTable::new(
+            &["id scheme", "duplicates", "burst lasted", "ids per ms"],
+            1,
+        );
+        for (scheme, (duplicates, millis)) in &ids {
+            table.row(&[
+                scheme.to_string(),
+                duplicates.to_string(),
+                format!("{millis} ms"),
+                format!("{:.0}", burst as f64 / *millis as f64),
+            ]);
+            let _ = writeln!(csv, "visitor_ids,{scheme},{burst},{duplicates},{millis},");
+        }
+        md.push_str(&table.finish());
+    }
+    harness.finish(&workload, md, csv);
+}

@@ -1,0 +1,302 @@
+//! Seed 003's concurrency table, as tests, for every context style: 10, 50
+//! and 100 concurrent logins with unique ids; 10 concurrent calls from one
+//! client; 50 concurrent streams of 3 chunks; 20 concurrent clients; 100
+//! calls from 10 clients; concurrent session writes with no leaks. Each
+//! counts mismatches (a step of a request that saw another request's
+//! context, or none): the correct styles must have zero, and the broken
+//! ones must be caught, with a control run showing the same check passes
+//! them when requests do not overlap. Everything runs under a watchdog.
+
+#![cfg(not(workbench_loom))]
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
+
+use patterns::context::{ContextStyle, RequestContext, handle, mismatches};
+
+fn watchdog<T: Send + 'static>(what: &str, check: impl FnOnce() -> T + Send + 'static) -> T {
+    let (done, outcome) = mpsc::channel();
+    std::thread::spawn(move || {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check));
+        let _ = done.send(result);
+    });
+    match outcome.recv_timeout(Duration::from_secs(60)) {
+        Ok(Ok(value)) => value,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(_) => panic!("watchdog: {what} did not finish within 60 s"),
+    }
+}
+
+fn multi_thread() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// What a run of requests found wrong.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Outcome {
+    /// Steps that saw another request's context, or none.
+    mismatches: usize,
+    /// Session writes that landed in another user's session.
+    leaked_writes: usize,
+    requests: usize,
+}
+
+// ANCHOR: table
+/// `clients` users, each making `calls` requests of `chunks` stream chunks;
+/// all at once (`concurrent`), or one after another. Each request also
+/// writes to "its" session, found through its context.
+fn run_requests<S: ContextStyle>(
+    runtime: &tokio::runtime::Runtime,
+    clients: usize,
+    calls: usize,
+    chunks: usize,
+    concurrent: bool,
+) -> Outcome {
+    let sessions: Arc<Mutex<HashMap<String, usize>>> = Arc::default();
+    let request = |client: usize, call: usize| {
+        let sessions = Arc::clone(&sessions);
+        let (user, id) = (format!("user{client}"), (client * calls + call) as u64);
+        async move {
+            let context = RequestContext::new(user.clone(), id);
+            S::scope(context, move |carry| async move {
+                let seen = handle::<S>(carry.clone(), chunks).await;
+                // The session write of the seed's table: to whoever the
+                // context says is calling.
+                if let Some(current) = S::current(&carry) {
+                    *sessions
+                        .lock()
+                        .unwrap()
+                        .entry(current.user.clone())
+                        .or_default() += 1;
+                }
+                mismatches(&seen, &user, id)
+            })
+            .await
+        }
+    };
+    let mismatches: usize = runtime.block_on(async {
+        if concurrent {
+            let tasks: Vec<_> = (0..clients)
+                .flat_map(|c| (0..calls).map(move |k| (c, k)))
+                .map(|(c, k)| tokio::spawn(request(c, k)))
+                .collect();
+            let mut total = 0;
+            for task in tasks {
+                total += task.await.unwrap();
+            }
+            total
+        } else {
+            let mut total = 0;
+            for c in 0..clients {
+                for k in 0..calls {
+                    total += tokio::spawn(request(c, k)).await.unwrap();
+                }
+            }
+            total
+        }
+    });
+    let sessions = sessions.lock().unwrap();
+    let leaked_writes = (0..clients)
+        .map(|c| calls.abs_diff(sessions.get(&format!("user{c}")).copied().unwrap_or(0)))
+        .sum::<usize>()
+        / 2
+        + sessions.keys().filter(|u| !u.starts_with("user")).count();
+    Outcome {
+        mismatches,
+        leaked_writes,
+        requests: clients * calls,
+    }
+}
+// ANCHOR_END: table
+
+/// Seed 003's table: (what, clients, calls per client, chunks per stream).
+const TABLE: [(&str, usize, usize, usize); 6] = [
+    ("10 concurrent calls from one client", 1, 10, 1),
+    ("50 concurrent streams x 3 chunks", 50, 1, 3),
+    ("20 concurrent clients", 20, 1, 1),
+    ("100 calls from 10 clients", 10, 10, 1),
+    ("concurrent session writes, 20 clients x 5", 20, 5, 0),
+    ("100 concurrent requests", 100, 1, 1),
+];
+
+fn passes_the_table<S: ContextStyle>() {
+    let runtime = multi_thread();
+    for (what, clients, calls, chunks) in TABLE {
+        let outcome = run_requests::<S>(&runtime, clients, calls, chunks, true);
+        assert_eq!(
+            outcome,
+            Outcome {
+                mismatches: 0,
+                leaked_writes: 0,
+                requests: clients * calls
+            },
+            "{}: {what}",
+            S::STYLE
+        );
+    }
+}
+
+/// 10, 50 and 100 concurrent logins: each registers a visitor with a fresh
+/// id (an atomic counter) and then reads who it is through its context.
+fn concurrent_logins_get_unique_ids_and_their_own_context<S: ContextStyle>() {
+    let runtime = multi_thread();
+    let next_visitor = Arc::new(AtomicU64::new(0));
+    for logins in [10, 50, 100] {
+        let (ids, mismatched): (Vec<u64>, Vec<usize>) = runtime.block_on(async {
+            let tasks: Vec<_> = (0..logins)
+                .map(|_| {
+                    let next_visitor = Arc::clone(&next_visitor);
+                    tokio::spawn(async move {
+                        let id = next_visitor.fetch_add(1, Relaxed);
+                        let user = format!("visitor_{id}");
+                        let context = RequestContext::new(user.clone(), id);
+                        let seen = S::scope(context, |carry| handle::<S>(carry, 1)).await;
+                        (id, mismatches(&seen, &user, id))
+                    })
+                })
+                .collect();
+            let mut out = Vec::new();
+            for t in tasks {
+                out.push(t.await.unwrap());
+            }
+            out.into_iter().unzip()
+        });
+        let unique: HashSet<u64> = ids.iter().copied().collect();
+        assert_eq!(unique.len(), logins, "{}: duplicate visitor ids", S::STYLE);
+        assert_eq!(
+            mismatched.iter().sum::<usize>(),
+            0,
+            "{}: {logins} logins",
+            S::STYLE
+        );
+    }
+}
+
+/// A cancelled request sees it and stops its stream at the next chunk.
+fn cancellation_is_seen<S: ContextStyle>() {
+    let runtime = multi_thread();
+    let seen = runtime.block_on(async {
+        let context = RequestContext::new("alice", 1);
+        context.cancel();
+        S::scope(context, |carry| handle::<S>(carry, 10)).await
+    });
+    // Entry, after a step, the nested call, then one chunk and stop.
+    assert_eq!(seen.len(), 4, "{}: {seen:?}", S::STYLE);
+    assert_eq!(mismatches(&seen, "alice", 1), 0, "{}", S::STYLE);
+}
+
+macro_rules! context_tests {
+    (
+        facade: [$($f:ident: $ft:ty,)*],
+        library: [$($l:ident: $lt:ty,)*],
+        torn: [$($t:ident: $tt:ty,)*],
+        broken: [$($b:ident: $bt:ty,)*],
+    ) => {
+        $(mod $l {
+            use super::*;
+
+            #[test]
+            fn passes_the_seed_table() {
+                watchdog(concat!(stringify!($l), " table"), passes_the_table::<$lt>);
+            }
+
+            #[test]
+            fn concurrent_logins() {
+                watchdog(concat!(stringify!($l), " logins"), concurrent_logins_get_unique_ids_and_their_own_context::<$lt>);
+            }
+
+            #[test]
+            fn cancellation() {
+                watchdog(concat!(stringify!($l), " cancellation"), cancellation_is_seen::<$lt>);
+            }
+        })*
+
+        $(mod $b {
+            use super::*;
+
+            // ANCHOR: caught
+            /// The table, concurrently, catches the broken style: rounds
+            /// until it is caught or ten seconds have passed.
+            #[test]
+            fn is_caught_by_the_seed_table() {
+                let outcome = watchdog(concat!(stringify!($b), " caught"), || {
+                    let runtime = multi_thread();
+                    let deadline = Instant::now() + Duration::from_secs(10);
+                    loop {
+                        let outcome = run_requests::<$bt>(&runtime, 20, 5, 3, true);
+                        if outcome.mismatches > 0 || Instant::now() > deadline {
+                            return outcome;
+                        }
+                    }
+                });
+                assert!(
+                    outcome.mismatches > 0,
+                    "{}: the table found no mismatch in {outcome:?}",
+                    stringify!($b)
+                );
+                eprintln!("{} caught: {outcome:?}", stringify!($b));
+            }
+
+            /// The control: one request at a time on one thread, the same
+            /// check passes. The bug is the overlap, not the checker.
+            #[test]
+            fn passes_when_requests_do_not_overlap() {
+                let outcome = watchdog(concat!(stringify!($b), " control"), || {
+                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    run_requests::<$bt>(&runtime, 5, 2, 3, false)
+                });
+                assert_eq!(outcome.mismatches, 0, "{}: {outcome:?}", stringify!($b));
+                assert_eq!(outcome.leaked_writes, 0, "{}: {outcome:?}", stringify!($b));
+            }
+            // ANCHOR_END: caught
+        })*
+    };
+}
+
+patterns::for_each_context!(context_tests);
+
+/// Sub-tasks: `tokio::spawn` from inside a task-local scope loses the
+/// context; the style's own `spawn` carries it over.
+#[test]
+fn task_locals_do_not_follow_spawn_unless_carried() {
+    use patterns::context::task_local::{TaskLocalContext, spawn_forgetting_context};
+    let runtime = multi_thread();
+    let (forgotten, carried) = runtime.block_on(async {
+        TaskLocalContext::scope(RequestContext::new("alice", 7), |()| async {
+            let forgotten = spawn_forgetting_context(async { TaskLocalContext::current(&()) })
+                .await
+                .unwrap();
+            let carried =
+                TaskLocalContext::spawn(&(), |()| async { TaskLocalContext::current(&()) })
+                    .await
+                    .unwrap();
+            (forgotten, carried)
+        })
+        .await
+    });
+    assert!(forgotten.is_none(), "a plain spawn saw {forgotten:?}");
+    assert_eq!(
+        carried.map(|c| (c.user.clone(), c.request)),
+        Some(("alice".to_string(), 7))
+    );
+}
+
+/// The seed's visitor ids are unique only while two registrations in the
+/// same millisecond draw different random suffixes; in a burst they do not.
+/// (How often, and the alternatives, are measured by the context bench.)
+#[test]
+fn seed_visitor_ids_collide_in_a_burst() {
+    let mut rng = patterns::primitives::rng::SplitMix64::new(3);
+    // 200,000 registrations in one millisecond: about 9 expected
+    // collisions among 36^6 suffixes; the chance of none is e^-9.
+    let ids: HashSet<String> = (0..200_000)
+        .map(|_| patterns::context::seed_visitor_id(1_700_000_000_000, rng.next_u64()))
+        .collect();
+    assert!(ids.len() < 200_000, "no collision in a burst of 200,000");
+}
