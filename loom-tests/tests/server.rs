@@ -20,7 +20,7 @@ use patterns::primitives::admission::Admission;
 /// A connection's life under a limit: admitted, served (counted while in
 /// service), done. `release_early` is the broken style's mistake.
 fn connection(admission: &Arc<Admission>, in_service: &AtomicUsize, release_early: bool) {
-    let Some(ticket) = Admission::admit(&admission) else {
+    let Some(ticket) = Admission::admit(admission) else {
         return;
     };
     if release_early {
