@@ -107,6 +107,7 @@ fn main() {
         &workload(),
         &SCENARIOS,
         &[Threads::NAME, Tokio::NAME],
+        MEASURED_STYLES,
         |group, drivers, &scenario, clients| {
             measure_every_style(&mut StyleRun::new(group, drivers, Load(scenario), clients))
         },

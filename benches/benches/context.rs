@@ -138,6 +138,7 @@ fn main() {
         .build()
         .expect("a tokio runtime");
     let duration = harness.duration(Duration::from_secs(1));
+    harness.plan(&workload, 5, duration * 2);
     let mut cells = Vec::new();
     measure_every_style(&runtime, &mut harness, duration, &mut cells);
 
@@ -204,8 +205,8 @@ fn main() {
         ]);
         let _ = writeln!(
             csv,
-            "cost,{},{},{:.2},{:.1},{explicit:.3}",
-            cell.style, cell.concurrent, cell.ns_per_read, cell.ns_per_request
+            "cost,{},{},{:.1},{:.2},{explicit:.3}",
+            cell.style, cell.concurrent, cell.ns_per_request, cell.ns_per_read
         );
     }
     md.push_str(&table.finish());

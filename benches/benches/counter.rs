@@ -185,6 +185,7 @@ fn main() {
         &workload(),
         &SCENARIOS,
         &DRIVERS,
+        MEASURED_STYLES,
         |group, drivers, &scenario, clients| {
             // Each baseline runs on the driver of the rows it is compared with.
             if drivers.is_chosen::<Threads>() {

@@ -261,6 +261,9 @@ macro_rules! run_every_runner {
         torn: [$($t:ident: $tt:ty,)*],
         broken: [$($b:ident: $bt:ty,)*],
     ) => {
+        /// Runners measured (for progress).
+        const RUNNERS: usize = [$(stringify!($f),)* $(stringify!($l),)* $(stringify!($t),)*].len();
+
         fn run_every_runner<D: AsyncDriver>(
             driver: &D,
             harness: &mut Harness,
@@ -404,6 +407,13 @@ fn main() {
         return;
     };
     let workload = workload();
+    // Two executors, two kinds, every cost and caller count.
+    let cells = RUNNERS * 2 * 2 * COSTS_US.len() * CALLERS.len();
+    harness.plan(
+        &workload,
+        cells,
+        harness.duration(MEASURE) + Duration::from_millis(30),
+    );
     let rounds_per_us = rounds_per_us();
     eprintln!("calibration: {rounds_per_us} spin rounds per µs");
 

@@ -150,6 +150,7 @@ fn main() {
         &workload(),
         &scenarios(),
         &[Threads::NAME, Tokio::NAME],
+        MEASURED_STYLES,
         |group, drivers, &scenario, clients| {
             measure_every_style(&mut StyleRun::new(group, drivers, Load(scenario), clients))
         },

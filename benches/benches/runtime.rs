@@ -462,6 +462,11 @@ fn main() {
     let (task_ops, thread_ops) = (100_000 / scale, 2_000 / scale);
 
     const AMORTISED: [usize; 3] = [1, 1_000, 100_000];
+    harness.plan(
+        &workload,
+        RUNTIMES.len() * 5 - 2,
+        Duration::from_millis(600),
+    );
     let mut timing: Vec<Timing> = Vec::new();
     for runtime in RUNTIMES {
         if !harness.wants(&format!("runtime/time/{runtime}")) {

@@ -705,6 +705,14 @@ fn main() {
     } else {
         (&CONNECTIONS, IDLE_FEW, IDLE_MANY)
     };
+    // Per style: the load cells, memory, limit and redis-benchmark; and
+    // redis-server's row.
+    let cells = STYLES.len() * (connections.len() * DEPTHS.len() + 3) + 1;
+    harness.plan(
+        &workload,
+        cells,
+        warm_up + measure + Duration::from_millis(800),
+    );
     let (mut load, mut memory, mut limit) = (Vec::new(), Vec::new(), Vec::new());
     let mut redis = Vec::new();
     let redis_tools = redis_tools_installed();

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
+use crate::progress::Progress;
 use crate::report::environment::Environment;
 use crate::report::render::{FOOTER, header};
 use crate::report::{self, Workload, time};
@@ -26,6 +27,7 @@ pub struct Harness {
     pub filter: Option<String>,
     started: Instant,
     cells: usize,
+    progress: Option<Progress>,
 }
 
 impl Harness {
@@ -41,7 +43,16 @@ impl Harness {
             filter: settings::name_filter(),
             started: Instant::now(),
             cells: 0,
+            progress: None,
         })
+    }
+
+    /// Announces about `total` cells of about `per_cell` each, for the
+    /// progress lines (not in a smoke run).
+    pub fn plan(&mut self, workload: &Workload, total: usize, per_cell: Duration) {
+        if !self.smoke {
+            self.progress = Some(Progress::start(workload, total, per_cell));
+        }
     }
 
     /// Whether the cell called `name` is measured in this run (and counts
@@ -52,6 +63,9 @@ impl Harness {
             .as_ref()
             .is_none_or(|f| name.contains(f.as_str()));
         self.cells += usize::from(wanted);
+        if let Some(progress) = &self.progress {
+            progress.tick();
+        }
         wanted
     }
 
@@ -89,6 +103,9 @@ impl Harness {
             self.cells,
             self.started.elapsed()
         );
+        if let Some(progress) = &self.progress {
+            progress.finish();
+        }
         if self.smoke {
             return;
         }

@@ -4,11 +4,13 @@
 //! |---|---|
 //! | [`settings`] | what a run measures: clients, drivers, quick mode, the name filter |
 //! | [`runner`] | the criterion side: settings, drivers, the one generic style runner |
-//! | [`harness`] | the latency harness, for workloads that need percentiles (jobs, and those after it) |
+//! | [`harness`] | the latency harness, for workloads that need percentiles (jobs, server, runtime, context) |
+//! | [`progress`] | progress lines and time left during the long run |
 //! | [`workloads`] | one description per workload, shared by its bench and the report |
 //! | [`report`] | the side-by-side report: tables, charts, the run's environment, the book's snapshot |
 
 pub mod harness;
+pub mod progress;
 pub mod report;
 pub mod runner;
 pub mod settings;

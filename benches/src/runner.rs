@@ -16,8 +16,13 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput};
 use patterns::drive::{AsyncStd, ClientOp, Driver, Smol, Threads, Tokio};
 
+use crate::progress::Progress;
 use crate::report::{self, Workload, workload::Scenario};
 use crate::settings;
+
+/// The run's progress, set by [`criterion_main`], ticked by every style's
+/// benchmark.
+static PROGRESS: std::sync::OnceLock<Progress> = std::sync::OnceLock::new();
 
 pub type Group<'a> = BenchmarkGroup<'a, WallTime>;
 
@@ -188,6 +193,9 @@ impl<S, Sc: StyleBench<S>> PerDriver for Under<'_, '_, '_, S, Sc> {
         let id = BenchmarkId::new(format!("{}@{}", Sc::style(), D::NAME), clients);
         let client = self.run.scenario.client(driver, clients);
         measure_ops(self.run.group, id, driver, clients, client);
+        if let Some(progress) = PROGRESS.get() {
+            progress.tick();
+        }
     }
 }
 
@@ -203,6 +211,9 @@ macro_rules! measured_styles {
         torn: [$($t:ident: $tt:ty,)*],
         broken: [$($b:ident: $bt:ty,)*],
     ) => {
+        /// How many styles `measure_every_style` measures (for progress).
+        const MEASURED_STYLES: usize = [$(stringify!($f),)* $(stringify!($l),)* $(stringify!($t),)*].len();
+
         fn measure_every_style<Sc>(run: &mut $crate::runner::StyleRun<'_, '_, Sc>)
         where
             Sc: Copy,
@@ -219,15 +230,25 @@ macro_rules! measured_styles {
 
 /// A criterion bench's `main`: the settings (clients, drivers, quick), a
 /// group per scenario, `measure(group, drivers, scenario, clients)` for
-/// each client count, and the report at the end.
+/// each client count, progress lines (`styles`: how many styles each cell
+/// measures under each driver; baselines are not counted), and the report
+/// at the end.
 pub fn criterion_main<Sc: Scenario>(
     workload: &Workload,
     scenarios: &[Sc],
     default_drivers: &[&'static str],
+    styles: usize,
     mut measure: impl FnMut(&mut Group<'_>, &Drivers, &Sc, usize),
 ) {
     let sweep = settings::or_exit(settings::client_sweep());
     let chosen = settings::or_exit(settings::driver_choice(default_drivers));
+    if settings::measuring() {
+        let total = scenarios.len() * sweep.len() * styles * chosen.len();
+        // Warm-up, measurement, and criterion's analysis.
+        let per_benchmark =
+            settings::scaled(Duration::from_millis(800)) + Duration::from_millis(60);
+        let _ = PROGRESS.set(Progress::start(workload, total, per_benchmark));
+    }
     let run_started = SystemTime::now();
     let mut criterion = criterion();
     let drivers = Drivers::new(chosen);
@@ -242,6 +263,9 @@ pub fn criterion_main<Sc: Scenario>(
     criterion.final_summary();
     drop(drivers);
     if settings::measuring() {
+        if let Some(progress) = PROGRESS.get() {
+            progress.finish();
+        }
         report::after_bench(workload, run_started);
     }
 }

@@ -3,13 +3,18 @@
 //!
 //! ```sh
 //! cargo run -p benches --bin report -- [--criterion-dir DIR] [--out DIR] [--book] [WORKLOAD...]
+//! cargo run -p benches --bin report -- --compare SAVED_DIR_OR_CSV
 //! ```
 //!
 //! Criterion workloads are rebuilt from criterion's files; harness
 //! workloads (jobs) wrote their report at the end of their run and are
 //! shown as they are. `--book` also copies each report and its charts into
 //! `book/src/results/`, the snapshot the book shows (commit it with the
-//! machine it came from in its header).
+//! machine it came from in its header). Every run also refreshes
+//! `<out>/index.html`, all reports on one page. `--compare` puts this run
+//! beside a saved one (a copy of `target/workbench-report/`, or one CSV):
+//! per cell the ratio, per group whether the styles' order changed, in
+//! `<out>/comparison.md` and on the page.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,11 +22,14 @@ use std::process::ExitCode;
 use benches::report::{self, ReportError, paths};
 use benches::workloads;
 
-const USAGE: &str = "usage: report [--criterion-dir DIR] [--out DIR] [--book] [WORKLOAD...]
+const USAGE: &str =
+    "usage: report [--criterion-dir DIR] [--out DIR] [--book] [--compare SAVED] [WORKLOAD...]
   --criterion-dir DIR  where criterion saved its results (default: <target>/criterion)
   --out DIR            where reports are (re)written: <workload>.md, .csv, <scenario>.svg
                        (default: <target>/workbench-report)
   --book               also copy them into the book's snapshot, book/src/results/
+  --compare SAVED      put this run beside a saved one: a copy of target/workbench-report/
+                       (e.g. from another machine or commit), or one of its CSV files
   WORKLOAD             one of the workloads (default: every one with results)";
 
 fn main() -> ExitCode {
@@ -40,6 +48,7 @@ fn run() -> Result<(), String> {
     let mut criterion_dir = None;
     let mut out_dir = None;
     let mut book = false;
+    let mut compare_with = None;
     let mut chosen = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -51,6 +60,12 @@ fn run() -> Result<(), String> {
             }
             "--out" => out_dir = Some(PathBuf::from(args.next().ok_or("--out needs a directory")?)),
             "--book" => book = true,
+            "--compare" => {
+                compare_with = Some(PathBuf::from(
+                    args.next()
+                        .ok_or("--compare needs a directory or a CSV file")?,
+                ))
+            }
             "-h" | "--help" => {
                 println!("{USAGE}\n  known workloads: {}", known());
                 return Ok(());
@@ -67,6 +82,19 @@ fn run() -> Result<(), String> {
     }
     let criterion_dir = criterion_dir.unwrap_or_else(paths::criterion_dir);
     let out_dir = out_dir.unwrap_or_else(paths::default_out_dir);
+    if let Some(saved) = compare_with {
+        let md = report::compare::compare(&out_dir, &saved)?;
+        let path = out_dir.join("comparison.md");
+        std::fs::write(&path, &md).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        println!("{md}");
+        let page = report::html::write_index(&out_dir, &all).map_err(|e| e.to_string())?;
+        eprintln!(
+            "comparison written to {} and {}",
+            path.display(),
+            page.display()
+        );
+        return Ok(());
+    }
     let explicit = !chosen.is_empty();
     if !explicit {
         chosen = all.iter().collect();

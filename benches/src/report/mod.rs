@@ -10,12 +10,15 @@
 //! | [`criterion`] | reading criterion's saved results |
 //! | [`table`] | formatting figures, Markdown tables, a scenario's rows x columns |
 //! | [`render`], [`chart`] | a criterion workload's Markdown/CSV; its SVG charts |
+//! | [`html`], [`compare`] | the one page of every report; two runs side by side |
 //! | this module | writing reports (after a bench, or rebuilt later), and the book's snapshot |
 
 pub mod chart;
+pub mod compare;
 pub mod criterion;
 pub mod environment;
 pub mod error;
+pub mod html;
 pub mod paths;
 pub mod render;
 pub mod table;
@@ -114,7 +117,8 @@ pub fn write(
     Ok(md)
 }
 
-/// Prints a report to the terminal (without the book's anchor comments).
+/// Prints a report to the terminal (without the book's anchor comments),
+/// and refreshes the one-page `index.html` beside it.
 pub fn print(md: &str, out_dir: &Path, name: &str) {
     let printable: Vec<&str> = md
         .lines()
@@ -122,6 +126,10 @@ pub fn print(md: &str, out_dir: &Path, name: &str) {
         .collect();
     println!("\n{}", printable.join("\n"));
     println!("Report written to {}/{name}.md and .csv", out_dir.display());
+    match html::write_index(out_dir, &crate::workloads::all()) {
+        Ok(page) => println!("Every report on one page: {}", page.display()),
+        Err(e) => eprintln!("warning: {e}"),
+    }
 }
 
 /// Called at the end of a criterion bench binary: writes and prints the

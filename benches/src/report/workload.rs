@@ -48,6 +48,10 @@ pub struct Workload {
     /// What the reader must know to compare these numbers with others
     /// (empty for nothing).
     pub about: &'static str,
+    /// How long its full bench typically measures on the reference machine
+    /// (two cores), in seconds: for the progress lines' estimate of the
+    /// whole run.
+    pub typical_seconds: u32,
 }
 
 impl Workload {
@@ -63,6 +67,13 @@ impl Workload {
             Source::Criterion { baselines, .. } => baselines,
             Source::Harness => &[],
         }
+    }
+
+    /// [`Workload::typical_seconds`], a quarter of it in quick mode.
+    pub fn typical(&self) -> std::time::Duration {
+        crate::settings::scaled(std::time::Duration::from_secs(u64::from(
+            self.typical_seconds,
+        )))
     }
 
     pub fn is_flagged(&self, style: &str) -> bool {

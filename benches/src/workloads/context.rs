@@ -10,5 +10,6 @@ pub fn workload() -> Workload {
         source: Source::Harness,
         flagged: super::flag(patterns::for_each_context!(torn_style_names), ""),
         about: "tokio multi-thread runtime, one worker per core. The broken styles (global, thread_local) are not measured.",
+        typical_seconds: 15,
     }
 }

@@ -10,5 +10,6 @@ pub fn workload() -> Workload {
         flagged: Vec::new(),
         about: "tokio: multi-thread with one worker per core, and current-thread; async-std: its global executor; \
             smol: an `async_executor::Executor` with one thread per core; threads: `std::thread`.",
+        typical_seconds: 15,
     }
 }

@@ -12,5 +12,6 @@ pub fn workload() -> Workload {
         about: "The server runs in its own process (the `server` binary), the load generator in this one: \
             a tokio runtime with a task per connection, the same for every style. Both share this machine's cores, \
             so every figure includes the client's cost; loopback only.",
+        typical_seconds: 260,
     }
 }
