@@ -28,6 +28,8 @@ const USAGE: &str =
   --out DIR            where reports are (re)written: <workload>.md, .csv, <scenario>.svg
                        (default: <target>/workbench-report)
   --book               also copy them into the book's snapshot, book/src/results/
+  --page-from DIR      only write <out>/index.html, from the reports in DIR
+                       (e.g. the book's snapshot, book/src/results)
   --compare SAVED      put this run beside a saved one: a copy of target/workbench-report/
                        (e.g. from another machine or commit), or one of its CSV files
   WORKLOAD             one of the workloads (default: every one with results)";
@@ -49,6 +51,7 @@ fn run() -> Result<(), String> {
     let mut out_dir = None;
     let mut book = false;
     let mut compare_with = None;
+    let mut page_from = None;
     let mut chosen = Vec::new();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -60,6 +63,9 @@ fn run() -> Result<(), String> {
             }
             "--out" => out_dir = Some(PathBuf::from(args.next().ok_or("--out needs a directory")?)),
             "--book" => book = true,
+            "--page-from" => {
+                page_from = Some(PathBuf::from(args.next().ok_or("--page-from needs a directory")?))
+            }
             "--compare" => {
                 compare_with = Some(PathBuf::from(
                     args.next()
@@ -82,6 +88,14 @@ fn run() -> Result<(), String> {
     }
     let criterion_dir = criterion_dir.unwrap_or_else(paths::criterion_dir);
     let out_dir = out_dir.unwrap_or_else(paths::default_out_dir);
+    if let Some(from) = page_from {
+        if !from.is_dir() {
+            return Err(format!("--page-from {}: no such directory", from.display()));
+        }
+        let page = report::html::write_page(&from, &out_dir, &all).map_err(|e| e.to_string())?;
+        println!("{}", page.display());
+        return Ok(());
+    }
     if let Some(saved) = compare_with {
         let md = report::compare::compare(&out_dir, &saved)?;
         let path = out_dir.join("comparison.md");

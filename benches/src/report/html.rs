@@ -101,9 +101,16 @@ pub fn page(out_dir: &Path, workloads: &[Workload]) -> String {
 
 /// Writes `<out>/index.html`; returns its path.
 pub fn write_index(out_dir: &Path, workloads: &[Workload]) -> Result<PathBuf, ReportError> {
-    let path = out_dir.join("index.html");
-    std::fs::create_dir_all(out_dir).map_err(|e| ReportError::write(out_dir, e))?;
-    std::fs::write(&path, page(out_dir, workloads)).map_err(|e| ReportError::write(&path, e))?;
+    write_page(out_dir, out_dir, workloads)
+}
+
+/// Writes the page of the reports in `from` to `<to>/index.html` (the
+/// book's snapshot has the reports and charts but is not where a page
+/// belongs).
+pub fn write_page(from: &Path, to: &Path, workloads: &[Workload]) -> Result<PathBuf, ReportError> {
+    let path = to.join("index.html");
+    std::fs::create_dir_all(to).map_err(|e| ReportError::write(to, e))?;
+    std::fs::write(&path, page(from, workloads)).map_err(|e| ReportError::write(&path, e))?;
     Ok(path)
 }
 
