@@ -136,11 +136,16 @@ async fn ping_all(streams: Vec<Option<TcpStream>>, deadline: Instant) -> Vec<Opt
             })
         })
         .collect();
-    let mut answered = Vec::with_capacity(tasks.len());
+    gather(tasks).await
+}
+
+/// Every task's result, in order (`None` for one that failed or panicked).
+async fn gather<T>(tasks: Vec<tokio::task::JoinHandle<Option<T>>>) -> Vec<Option<T>> {
+    let mut results = Vec::with_capacity(tasks.len());
     for task in tasks {
-        answered.push(task.await.ok().flatten());
+        results.push(task.await.ok().flatten());
     }
-    answered
+    results
 }
 
 struct LoadCell {
@@ -277,11 +282,7 @@ async fn open(address: SocketAddr, n: usize, deadline: Instant) -> Vec<Option<Tc
             })
         })
         .collect();
-    let mut streams = Vec::with_capacity(n);
-    for task in tasks {
-        streams.push(task.await.ok().flatten());
-    }
-    streams
+    gather(tasks).await
 }
 
 struct MemoryCell {

@@ -9,24 +9,17 @@
 
 #![cfg(not(workbench_loom))]
 
+mod common;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Mutex, mpsc};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use patterns::context::{ContextStyle, RequestContext, handle, mismatches};
 
 fn watchdog<T: Send + 'static>(what: &str, check: impl FnOnce() -> T + Send + 'static) -> T {
-    let (done, outcome) = mpsc::channel();
-    std::thread::spawn(move || {
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check));
-        let _ = done.send(result);
-    });
-    match outcome.recv_timeout(Duration::from_secs(60)) {
-        Ok(Ok(value)) => value,
-        Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(_) => panic!("watchdog: {what} did not finish within 60 s"),
-    }
+    common::watchdog(what, Duration::from_secs(60), check)
 }
 
 fn multi_thread() -> tokio::runtime::Runtime {

@@ -7,32 +7,17 @@
 
 #![cfg(not(workbench_loom))]
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use common::watchdog;
+
 use patterns::server::protocol::MAX_LINE;
 use patterns::server::{Config, Served, Server};
-
-/// Runs `check` on its own thread; fails the test if it has not finished
-/// within `limit` (a hang is a failure with a message, not a stuck CI).
-fn watchdog<T: Send + 'static>(
-    what: String,
-    limit: Duration,
-    check: impl FnOnce() -> T + Send + 'static,
-) -> T {
-    let (done, outcome) = mpsc::channel();
-    std::thread::spawn(move || {
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check));
-        let _ = done.send(result);
-    });
-    match outcome.recv_timeout(limit) {
-        Ok(Ok(value)) => value,
-        Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(_) => panic!("watchdog: {what} did not finish within {limit:?}"),
-    }
-}
 
 /// Sixteen workers: `thread_pool` serves at most as many connections at
 /// once as it has workers (its point), and the tests hold up to sixteen
@@ -437,7 +422,7 @@ macro_rules! server_tests {
             use super::*;
 
             fn guarded(test: &str, check: fn()) {
-                watchdog(format!("{} {test}", stringify!($l)), Duration::from_secs(60), check);
+                watchdog(&format!("{} {test}", stringify!($l)), Duration::from_secs(60), check);
             }
 
             #[test]
@@ -486,7 +471,7 @@ patterns::for_each_server!(server_tests);
 fn early_release_is_caught_by_the_limit_check() {
     use patterns::server::thread_per_conn_early_release::EarlyReleaseServer;
     let outcome = watchdog(
-        "early release limit".into(),
+        "early release limit",
         Duration::from_secs(60),
         limit_holds::<EarlyReleaseServer>,
     );
@@ -502,7 +487,7 @@ fn early_release_is_caught_by_the_limit_check() {
 fn the_limit_check_passes_on_the_correct_twin() {
     use patterns::server::thread_per_conn::ThreadPerConnServer;
     watchdog(
-        "limit control".into(),
+        "limit control",
         Duration::from_secs(60),
         limit_holds::<ThreadPerConnServer>,
     )
@@ -514,7 +499,7 @@ fn the_limit_check_passes_on_the_correct_twin() {
 #[test]
 fn sessions_push_a_second_login() {
     use patterns::server::session_tokio::TokioSessionServer;
-    watchdog("session push".into(), Duration::from_secs(30), || {
+    watchdog("session push", Duration::from_secs(30), || {
         let server = TokioSessionServer::start(config(8)).expect("start");
         let mut first = Client::connect(server.local_addr());
         let mut second = Client::connect(server.local_addr());
@@ -546,7 +531,7 @@ fn redis_cli_drives_a_server() {
         eprintln!("skipped: redis-cli is not installed (apt-get install redis-tools)");
         return;
     }
-    watchdog("redis-cli".into(), Duration::from_secs(30), || {
+    watchdog("redis-cli", Duration::from_secs(30), || {
         let server = TokioTaskServer::start(config(8)).expect("start");
         let port = server.local_addr().port().to_string();
         let cli = |args: &[&str]| {

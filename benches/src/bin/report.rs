@@ -64,7 +64,9 @@ fn run() -> Result<(), String> {
             "--out" => out_dir = Some(PathBuf::from(args.next().ok_or("--out needs a directory")?)),
             "--book" => book = true,
             "--page-from" => {
-                page_from = Some(PathBuf::from(args.next().ok_or("--page-from needs a directory")?))
+                page_from = Some(PathBuf::from(
+                    args.next().ok_or("--page-from needs a directory")?,
+                ))
             }
             "--compare" => {
                 compare_with = Some(PathBuf::from(

@@ -110,3 +110,23 @@ pub fn stress<C: Counter, D: Driver>(
         )),
     }
 }
+
+/// Runs `check` on its own thread and fails the test, naming `what`, if it
+/// has not finished within `limit`: a hang is a failure with a message, not
+/// a stuck CI. A panic inside `check` is passed on as it is.
+pub fn watchdog<T: Send + 'static>(
+    what: &str,
+    limit: std::time::Duration,
+    check: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (done, outcome) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check));
+        let _ = done.send(result);
+    });
+    match outcome.recv_timeout(limit) {
+        Ok(Ok(value)) => value,
+        Ok(Err(panic)) => std::panic::resume_unwind(panic),
+        Err(_) => panic!("watchdog: {what} did not finish within {limit:?}"),
+    }
+}
