@@ -31,6 +31,7 @@ pub struct AsyncStdTaskServer {
 impl Server for AsyncStdTaskServer {
     const STYLE: &'static str = "task_async_std";
 
+    // ANCHOR: start
     fn start(config: Config) -> std::io::Result<Self> {
         let listener = crate::server::listen(config.address)?;
         let address = listener.local_addr()?;
@@ -59,6 +60,7 @@ impl Server for AsyncStdTaskServer {
             acceptor,
         })
     }
+    // ANCHOR_END: start
 
     fn local_addr(&self) -> SocketAddr {
         self.address
