@@ -503,7 +503,7 @@ fn render(
         };
         let _ = write!(
             md,
-            "\n## Load, depth {depth}\n\nEach connection sends {what}.\n\n"
+            "\n## Load, depth {depth} (client: the workbench's load generator)\n\nEach connection sends {what}.\n\n"
         );
         let mut table = MdTable::new(
             &[
