@@ -545,6 +545,8 @@ fn render(
                     row: format!("{}@server", cell.style),
                     clients: cell.connections,
                     median_ns_per_op: 1e9 / rate,
+                    spread: None,
+                    repeats: Vec::new(),
                 });
             }
         }
@@ -733,6 +735,8 @@ fn main() {
     };
     let redis_limit = if harness.smoke {
         REDIS_TIME_LIMIT / 10
+    } else if benches::settings::quick() {
+        REDIS_TIME_LIMIT / 4
     } else {
         REDIS_TIME_LIMIT
     };

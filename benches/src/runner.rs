@@ -242,8 +242,9 @@ pub fn criterion_main<Sc: Scenario>(
 ) {
     let sweep = settings::or_exit(settings::client_sweep());
     let chosen = settings::or_exit(settings::driver_choice(default_drivers));
+    let repeat = settings::or_exit(settings::repeat());
     if settings::measuring() {
-        let total = scenarios.len() * sweep.len() * styles * chosen.len();
+        let total = repeat * scenarios.len() * sweep.len() * styles * chosen.len();
         // Warm-up, measurement, and criterion's analysis.
         let per_benchmark =
             settings::scaled(Duration::from_millis(800)) + Duration::from_millis(60);
@@ -252,13 +253,27 @@ pub fn criterion_main<Sc: Scenario>(
     let run_started = SystemTime::now();
     let mut criterion = criterion();
     let drivers = Drivers::new(chosen);
-    for scenario in scenarios {
-        let mut group = criterion.benchmark_group(scenario.name());
-        group.throughput(Throughput::Elements(1));
-        for &clients in &sweep {
-            measure(&mut group, &drivers, scenario, clients);
+    // Criterion keeps only the latest results on disk, so each
+    // repetition's are read back before the next overwrites them.
+    let mut repetitions = Vec::new();
+    for repetition in 0..repeat {
+        let started = SystemTime::now();
+        for scenario in scenarios {
+            let mut group = criterion.benchmark_group(scenario.name());
+            group.throughput(Throughput::Elements(1));
+            for &clients in &sweep {
+                measure(&mut group, &drivers, scenario, clients);
+            }
+            group.finish();
         }
-        group.finish();
+        if repeat > 1 && settings::measuring() {
+            eprintln!(
+                "[{}] repetition {} of {repeat} done",
+                workload.name,
+                repetition + 1
+            );
+            repetitions.push(report::or_exit(report::load_since(workload, started)));
+        }
     }
     criterion.final_summary();
     drop(drivers);
@@ -266,7 +281,7 @@ pub fn criterion_main<Sc: Scenario>(
         if let Some(progress) = PROGRESS.get() {
             progress.finish();
         }
-        report::after_bench(workload, run_started);
+        report::after_bench(workload, run_started, repetitions);
     }
 }
 

@@ -10,14 +10,20 @@ use std::time::Duration;
 pub const DRIVERS: [&str; 4] = ["threads", "tokio", "async_std", "smol"];
 
 /// The client counts to measure: 1, the number of cores, and twice that
-/// (oversubscribed), unless `WORKBENCH_CLIENTS` (e.g. `1,2,4,8`) says
+/// (oversubscribed; not in quick mode), unless `WORKBENCH_CLIENTS` (e.g. `1,2,4,8`) says
 /// otherwise.
 pub fn client_sweep() -> Result<Vec<usize>, String> {
     match std::env::var("WORKBENCH_CLIENTS") {
         Ok(list) => parse_clients(&list),
         Err(std::env::VarError::NotPresent) => {
             let cores = patterns::sync::cores();
-            let mut sweep = vec![1, cores, 2 * cores];
+            // Quick mode leaves out the oversubscribed column: a third
+            // fewer cells, for a first look in about five minutes.
+            let mut sweep = if quick() {
+                vec![1, cores]
+            } else {
+                vec![1, cores, 2 * cores]
+            };
             sweep.dedup();
             Ok(sweep)
         }
@@ -122,6 +128,31 @@ pub fn name_filter() -> Option<String> {
         .map(|(_, a)| a.clone())
 }
 
+/// The most repetitions `WORKBENCH_REPEAT` may ask for.
+pub const MAX_REPEAT: usize = 20;
+
+/// How many times a criterion bench repeats its whole run: 1 unless
+/// `WORKBENCH_REPEAT=n` (1 to [`MAX_REPEAT`]). Each cell is then the median
+/// of the repetitions' medians, shown with their range, so a cell that
+/// flips between two speeds from run to run shows it.
+pub fn repeat() -> Result<usize, String> {
+    match std::env::var("WORKBENCH_REPEAT") {
+        Ok(n) => parse_repeat(&n),
+        Err(std::env::VarError::NotPresent) => Ok(1),
+        Err(e) => Err(format!("WORKBENCH_REPEAT: {e}")),
+    }
+}
+
+fn parse_repeat(n: &str) -> Result<usize, String> {
+    n.trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=MAX_REPEAT).contains(n))
+        .ok_or_else(|| {
+            format!("WORKBENCH_REPEAT={n:?} is not a number of repetitions from 1 to {MAX_REPEAT}")
+        })
+}
+
 /// A setting, or its message and exit code 2.
 pub fn or_exit<T>(setting: Result<T, String>) -> T {
     setting.unwrap_or_else(|message| {
@@ -145,6 +176,18 @@ mod tests {
             let err = parse_drivers(bad).unwrap_err();
             assert!(
                 err.contains("WORKBENCH_DRIVERS") && err.contains("async_std"),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn repetitions_are_validated() {
+        assert_eq!(parse_repeat(" 3").unwrap(), 3);
+        for bad in ["", "0", "x", "-2", "21"] {
+            let err = parse_repeat(bad).unwrap_err();
+            assert!(
+                err.contains("WORKBENCH_REPEAT") && err.contains("1 to 20"),
                 "{err}"
             );
         }

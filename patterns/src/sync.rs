@@ -17,11 +17,11 @@
 
 #[cfg(not(workbench_loom))]
 mod world {
-    pub use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    pub use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
     pub use std::sync::{
         Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
     };
-    pub use std::thread::{JoinHandle, Thread, current, park, spawn};
+    pub use std::thread::{JoinHandle, Thread, current, park, spawn, yield_now};
     pub use std::thread_local;
 
     /// How many cores the workbench may use; sizes worker pools.
@@ -32,11 +32,11 @@ mod world {
 
 #[cfg(workbench_loom)]
 mod world {
-    pub use loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+    pub use loom::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
     pub use loom::sync::{
         Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
     };
-    pub use loom::thread::{JoinHandle, Thread, current, park, spawn};
+    pub use loom::thread::{JoinHandle, Thread, current, park, spawn, yield_now};
     pub use loom::thread_local;
 
     /// Under loom the "machine" is whatever the model says; two cores keeps

@@ -250,13 +250,13 @@ mod tests {
         }
     }
 
-    const HEADER: &str = "scenario,style,driver,clients,oversubscribed,ops_per_sec,median_ns_per_op,baseline,fraction_of_baseline,breaks_contract\n";
+    const HEADER: &str = crate::report::render::CSV_HEADER;
 
     #[test]
     fn ratios_and_order_changes_are_reported() {
         let (now, saved) = (Scratch::new("now"), Scratch::new("saved"));
-        now.csv("bank.csv", &format!("{HEADER}bank-2,mutex,threads,1,false,200,5,,,false\nbank-2,actor,threads,1,false,100,10,,,false\n"));
-        saved.csv("bank.csv", &format!("{HEADER}bank-2,mutex,threads,1,false,50,20,,,false\nbank-2,actor,threads,1,false,100,10,,,false\n"));
+        now.csv("bank.csv", &format!("{HEADER}bank-2,mutex,threads,1,false,200,5,,,false,,1,,,false\nbank-2,actor,threads,1,false,100,10,,,false,,1,,,false\n"));
+        saved.csv("bank.csv", &format!("{HEADER}bank-2,mutex,threads,1,false,50,20,,,false,,1,,,false\nbank-2,actor,threads,1,false,100,10,,,false,,1,,,false\n"));
         let md = compare(&now.0, &saved.0).unwrap();
         assert!(
             md.contains("| bank-2 / mutex / threads / 1 / false | 200 | 50 | 4.00 |"),
@@ -279,7 +279,7 @@ mod tests {
 
         now.csv(
             "kv.csv",
-            &format!("{HEADER}kv-mixed-zipf,mutex,threads,1,false,200,5,,,false\n"),
+            &format!("{HEADER}kv-mixed-zipf,mutex,threads,1,false,200,5,,,false,,1,,,false\n"),
         );
         saved.csv(
             "kv.csv",
@@ -293,7 +293,7 @@ mod tests {
 
         saved.csv(
             "kv.csv",
-            &format!("{HEADER}kv-read-heavy-zipf,mutex,threads,1,false,200,5,,,false\n"),
+            &format!("{HEADER}kv-read-heavy-zipf,mutex,threads,1,false,200,5,,,false,,1,,,false\n"),
         );
         let err = compare(&now.0, &saved.0).unwrap_err();
         assert!(

@@ -18,14 +18,73 @@ pub struct Measurement {
     /// `style@driver`, as in the criterion function id.
     pub row: String,
     pub clients: usize,
-    /// Median time per operation, over all clients together.
+    /// Median time per operation, over all clients together (with
+    /// `WORKBENCH_REPEAT`, the median of the repetitions' medians).
     pub median_ns_per_op: f64,
+    /// The interquartile range of criterion's samples (each sample's time
+    /// per operation), as a fraction of their median; `None` with fewer
+    /// than [`MIN_SAMPLES_FOR_SPREAD`] samples (criterion's `--quick`).
+    pub spread: Option<f64>,
+    /// With `WORKBENCH_REPEAT=n`: each repetition's median time per
+    /// operation, in run order (empty for a single run).
+    pub repeats: Vec<f64>,
 }
+
+/// Fewer samples than this give no meaningful quartiles.
+pub const MIN_SAMPLES_FOR_SPREAD: usize = 5;
 
 impl Measurement {
     pub fn ops_per_sec(&self) -> f64 {
         1e9 / self.median_ns_per_op
     }
+
+    /// The slowest and fastest repetition, in operations per second, when
+    /// the run was repeated.
+    pub fn repeat_range(&self) -> Option<(f64, f64)> {
+        let slowest = self.repeats.iter().copied().reduce(f64::max)?;
+        let fastest = self.repeats.iter().copied().reduce(f64::min)?;
+        (self.repeats.len() > 1).then(|| (1e9 / slowest, 1e9 / fastest))
+    }
+
+    /// Combines one cell's measurements from several repetitions of a run
+    /// (the same group, row and clients): the median of their medians, the
+    /// median of their spreads, and every repetition's median kept.
+    pub fn combine(repetitions: &[Measurement]) -> Option<Measurement> {
+        let first = repetitions.first()?;
+        let medians: Vec<f64> = repetitions.iter().map(|m| m.median_ns_per_op).collect();
+        let spreads: Vec<f64> = repetitions.iter().filter_map(|m| m.spread).collect();
+        Some(Measurement {
+            group: first.group.clone(),
+            row: first.row.clone(),
+            clients: first.clients,
+            median_ns_per_op: median(&medians)?,
+            spread: median(&spreads),
+            repeats: medians,
+        })
+    }
+}
+
+/// The median of `values` (the mean of the middle two for an even count).
+pub fn median(values: &[f64]) -> Option<f64> {
+    quantile(values, 0.5)
+}
+
+/// The `q` quantile of `values`, interpolated between neighbours.
+fn quantile(values: &[f64], q: f64) -> Option<f64> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let last = sorted.len().checked_sub(1)?;
+    let at = q * last as f64;
+    let (low, high) = (at.floor() as usize, at.ceil() as usize);
+    Some(sorted[low] + (sorted[high] - sorted[low]) * (at - low as f64))
+}
+
+/// The interquartile range of per-operation times over their median.
+fn spread(per_op: &[f64]) -> Option<f64> {
+    if per_op.len() < MIN_SAMPLES_FOR_SPREAD {
+        return None;
+    }
+    Some((quantile(per_op, 0.75)? - quantile(per_op, 0.25)?) / median(per_op)?)
 }
 
 /// Loads every result of the groups `groups` (workload `workload`) under
@@ -131,10 +190,32 @@ fn read_measurement(
     let median_ns = estimates["median"]["point_estimate"]
         .as_f64()
         .ok_or_else(|| missing("median.point_estimate", &estimates_file))?;
+    // The samples are optional: without them the cell just has no spread.
+    let sample_file = benchmark_file.with_file_name("sample.json");
+    let per_op: Vec<f64> = match read_json(&sample_file) {
+        Ok(sample) => {
+            let numbers = |field: &str| -> Vec<f64> {
+                sample[field]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(Value::as_f64).collect())
+                    .unwrap_or_default()
+            };
+            let (iters, times) = (numbers("iters"), numbers("times"));
+            iters
+                .iter()
+                .zip(&times)
+                .filter(|(i, _)| **i > 0.0)
+                .map(|(i, t)| t / i / ops_per_iteration as f64)
+                .collect()
+        }
+        Err(_) => Vec::new(),
+    };
     Ok(Some(Measurement {
         group: group.to_string(),
         row: row.to_string(),
         clients,
         median_ns_per_op: median_ns / ops_per_iteration as f64,
+        spread: spread(&per_op),
+        repeats: Vec::new(),
     }))
 }

@@ -92,17 +92,73 @@ pub fn write(
             workload: workload.name.to_string(),
         });
     }
-    let groups: BTreeSet<&str> = workload
+    let measurements = criterion::load(criterion_dir, workload.name, &groups(workload), since)?;
+    write_measured(workload, &measurements, out_dir, since.is_some())
+}
+
+/// The criterion groups of a workload's scenarios.
+fn groups(workload: &Workload) -> BTreeSet<&str> {
+    workload
         .scenarios()
         .iter()
         .map(|s| s.name.as_str())
-        .collect();
-    let measurements = criterion::load(criterion_dir, workload.name, &groups, since)?;
-    let environment = run_environment(workload.name, out_dir, since.is_some())?;
-    let (md, csv) = render::render(workload, &measurements, &environment);
+        .collect()
+}
+
+/// A criterion workload's results written since `started` (one
+/// repetition of a repeated run).
+pub fn load_since(
+    workload: &Workload,
+    started: SystemTime,
+) -> Result<Vec<criterion::Measurement>, ReportError> {
+    criterion::load(
+        &criterion_dir(),
+        workload.name,
+        &groups(workload),
+        Some(started),
+    )
+}
+
+/// One measurement per cell from several repetitions of a run: each cell
+/// the median of its repetitions' medians (see
+/// [`criterion::Measurement::combine`]). A cell missing from some
+/// repetition is combined from those that have it.
+pub fn combine(repetitions: &[Vec<criterion::Measurement>]) -> Vec<criterion::Measurement> {
+    let mut cells: std::collections::BTreeMap<(&str, &str, usize), Vec<criterion::Measurement>> =
+        std::collections::BTreeMap::new();
+    for m in repetitions.iter().flatten() {
+        cells
+            .entry((m.group.as_str(), m.row.as_str(), m.clients))
+            .or_default()
+            .push(m.clone());
+    }
+    cells
+        .values()
+        .filter_map(|ms| criterion::Measurement::combine(ms))
+        .collect()
+}
+
+/// A setting's or a report's error, as a message and exit code 1.
+pub fn or_exit<T>(result: Result<T, ReportError>) -> T {
+    result.unwrap_or_else(|e| {
+        eprintln!("error: {e}");
+        std::process::exit(1);
+    })
+}
+
+/// Writes a criterion workload's report from `measurements`: Markdown,
+/// CSV and a chart per scenario.
+fn write_measured(
+    workload: &Workload,
+    measurements: &[criterion::Measurement],
+    out_dir: &Path,
+    just_measured: bool,
+) -> Result<String, ReportError> {
+    let environment = run_environment(workload.name, out_dir, just_measured)?;
+    let (md, csv) = render::render(workload, measurements, &environment);
     write_files(out_dir, workload.name, &md, &csv)?;
     for scenario in workload.scenarios() {
-        if let Some(table) = ScenarioTable::of(&measurements, &scenario.name) {
+        if let Some(table) = ScenarioTable::of(measurements, &scenario.name) {
             let path = out_dir.join(format!("{}.svg", scenario.name));
             let svg = chart::svg(
                 &scenario.name,
@@ -133,12 +189,23 @@ pub fn print(md: &str, out_dir: &Path, name: &str) {
 }
 
 /// Called at the end of a criterion bench binary: writes and prints the
-/// report of what this run measured. The measurements themselves are safe
-/// on disk, and `cargo run -p benches --bin report` can retry; an error
-/// here still fails the bench, so that CI sees it.
-pub fn after_bench(workload: &Workload, run_started: SystemTime) {
+/// report of what this run measured (from `repetitions` when the run was
+/// repeated, else from criterion's files). The measurements themselves are
+/// safe on disk, and `cargo run -p benches --bin report` can retry (from
+/// criterion's files, which hold the last repetition only); an error here
+/// still fails the bench, so that CI sees it.
+pub fn after_bench(
+    workload: &Workload,
+    run_started: SystemTime,
+    repetitions: Vec<Vec<criterion::Measurement>>,
+) {
     let out_dir = default_out_dir();
-    match write(workload, &criterion_dir(), &out_dir, Some(run_started)) {
+    let written = if repetitions.len() > 1 {
+        write_measured(workload, &combine(&repetitions), &out_dir, true)
+    } else {
+        write(workload, &criterion_dir(), &out_dir, Some(run_started))
+    };
+    match written {
         Ok(md) => print(&md, &out_dir, workload.name),
         Err(e) => {
             eprintln!("error: report not written: {e}");

@@ -25,6 +25,16 @@ pub fn header(workload: &Workload, environment: &Environment) -> String {
 /// Closes what [`header`] opened.
 pub const FOOTER: &str = "<!-- ANCHOR_END: body -->\n";
 
+/// The CSV's columns (a saved run with other columns is another version's).
+pub const CSV_HEADER: &str = "scenario,style,driver,clients,oversubscribed,ops_per_sec,median_ns_per_op,baseline,fraction_of_baseline,breaks_contract,spread_iqr,repeats,ops_per_sec_slowest,ops_per_sec_fastest,below_bar\n";
+
+/// A correct style on its own runtime should reach this fraction of its
+/// primitive's throughput (within 1.5 times of it).
+pub const BAR: f64 = 0.67;
+
+/// Half an interquartile range of this many percent or more is shown.
+const SHOWN_SPREAD_PERCENT: f64 = 5.0;
+
 pub fn render(
     workload: &Workload,
     measurements: &[Measurement],
@@ -34,13 +44,25 @@ pub fn render(
     let mut md = header(workload, environment);
     md.push_str(
         "Cells are aggregate operations per second over all clients (criterion's median; higher is \
-         better). Where a row has a baseline, the cell also gives its throughput as a fraction of \
-         the baseline's with the same clients in the same run. Columns marked † have more clients \
-         than cores: oversubscribed.\n",
+         better). Columns marked † have more clients than cores: oversubscribed.\n",
     );
-    let mut csv = String::from(
-        "scenario,style,driver,clients,oversubscribed,ops_per_sec,median_ns_per_op,baseline,fraction_of_baseline,breaks_contract\n",
-    );
+    if !workload.baselines().is_empty() {
+        md.push_str(&format!(
+            "\nEach style is held against a baseline: the raw primitive it is built on, written \
+             by hand with no trait or future, on the runtime the style belongs to, measured with \
+             the same clients in the same run (the `baseline_…` rows). A cell gives its \
+             throughput as a fraction of that baseline's (×), under every driver. ▼ marks a cell \
+             of a correct style on its own runtime, without oversubscription, below the bar of \
+             {BAR}× (1.5 times slower than its primitive, or worse).\n"
+        ));
+    }
+    md.push_str(&format!(
+        "±: half the interquartile range of criterion's samples, as a share of the median, shown \
+         from {SHOWN_SPREAD_PERCENT}% (a cell whose samples disagree that much is noisy or \
+         bimodal; the CSV has every cell's). [a–b]: the slowest and fastest of the run's \
+         repetitions (`WORKBENCH_REPEAT`), where the cell is their median.\n",
+    ));
+    let mut csv = String::from(CSV_HEADER);
 
     for scenario in workload.scenarios() {
         let group = scenario.name.as_str();
@@ -68,18 +90,21 @@ pub fn render(
         }
         let mut table = MdTable::new(&header, 2);
 
+        let mut below = Vec::new();
         for &row in &rows {
             let (style, driver) = row.split_once('@').unwrap_or((row, "?"));
             let baseline = workload
                 .baselines()
                 .iter()
-                .find(|(r, _)| *r == row)
+                .find(|(s, _)| *s == style)
                 .map(|(_, b)| *b);
             let baseline_name = baseline.map(|b| {
                 b.split_once('@')
                     .map_or(b, |(s, _)| s)
                     .trim_start_matches("baseline_")
             });
+            // The row the bar applies to: the style on its baseline's runtime.
+            let own_runtime = baseline.is_some_and(|b| b.ends_with(&format!("@{driver}")));
             let flagged = workload.is_flagged(style);
             let mark = if flagged { " ⚠" } else { "" };
             let mut line = vec![format!("{style}{mark}"), driver.to_string()];
@@ -91,22 +116,51 @@ pub fn render(
                 let fraction = baseline
                     .and_then(|b| cells.get(&(b, *c)))
                     .map(|b| m.ops_per_sec() / b.ops_per_sec());
-                line.push(match (fraction, baseline_name) {
-                    (Some(f), Some(name)) => format!("{} ({f:.2}× {name})", si(m.ops_per_sec())),
-                    _ => si(m.ops_per_sec()),
-                });
+                let below_bar =
+                    own_runtime && !flagged && *c <= cores && fraction.is_some_and(|f| f < BAR);
+                let mut cell = si(m.ops_per_sec());
+                if let Some((slowest, fastest)) = m.repeat_range() {
+                    cell.push_str(&format!(" [{}–{}]", si(slowest), si(fastest)));
+                }
+                if let Some(spread) = m.spread.filter(|s| s * 50.0 >= SHOWN_SPREAD_PERCENT) {
+                    cell.push_str(&format!(" ±{:.0}%", spread * 50.0));
+                }
+                if let (Some(f), Some(name)) = (fraction, baseline_name) {
+                    cell.push_str(&format!(" ({f:.2}× {name})"));
+                }
+                if below_bar {
+                    cell.push_str(" ▼");
+                    below.push(format!(
+                        "{style} with {c} client{} ({:.2}×)",
+                        if *c == 1 { "" } else { "s" },
+                        fraction.unwrap_or(0.0)
+                    ));
+                }
+                line.push(cell);
+                let range = m.repeat_range();
                 csv.push_str(&format!(
-                    "{group},{style},{driver},{c},{},{:.0},{:.2},{},{},{flagged}\n",
+                    "{group},{style},{driver},{c},{},{:.0},{:.2},{},{},{flagged},{},{},{},{},{below_bar}\n",
                     *c > cores,
                     m.ops_per_sec(),
                     m.median_ns_per_op,
                     baseline_name.unwrap_or(""),
-                    fraction.map_or(String::new(), |f| format!("{f:.3}"))
+                    fraction.map_or(String::new(), |f| format!("{f:.3}")),
+                    m.spread.map_or(String::new(), |s| format!("{s:.3}")),
+                    m.repeats.len().max(1),
+                    range.map_or(String::new(), |r| format!("{:.0}", r.0)),
+                    range.map_or(String::new(), |r| format!("{:.0}", r.1)),
                 ));
             }
             table.row(&line);
         }
         md.push_str(&table.finish());
+        if !below.is_empty() {
+            md.push_str(&format!(
+                "\n▼ Below the bar of {BAR}× its own baseline: {}. The book's chapter says which \
+                 gaps are inherent to the style and which are not.\n",
+                below.join(", ")
+            ));
+        }
         for (style, why) in &workload.flagged {
             if rows.iter().any(|r| r.split('@').next() == Some(*style)) {
                 md.push_str(&format!("\n⚠ {style}: {why}.\n"));

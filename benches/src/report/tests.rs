@@ -49,6 +49,18 @@ impl Scratch {
         let estimates = serde_json::json!({"median": {"point_estimate": median_ns}});
         std::fs::write(dir.join("estimates.json"), estimates.to_string()).unwrap();
     }
+
+    /// Adds criterion's samples to a result written by [`Scratch::result`].
+    fn samples(&self, group: &str, row: &str, clients: usize, iters: &[f64], times: &[f64]) {
+        let file = self
+            .0
+            .join(group)
+            .join(row)
+            .join(clients.to_string())
+            .join("new/sample.json");
+        let sample = serde_json::json!({"sampling_mode": "Linear", "iters": iters, "times": times});
+        std::fs::write(file, sample.to_string()).unwrap();
+    }
 }
 
 impl Drop for Scratch {
@@ -123,11 +135,17 @@ fn tables_show_throughput_baseline_fractions_and_oversubscription() {
         &environment(),
     );
 
-    // 10 ns per operation is 100 M ops/s, half the baseline's 200 M.
+    // 10 ns per operation is 100 M ops/s, half the baseline's 200 M: on
+    // its own runtime with one client, below the bar.
     assert!(
-        md.contains("| atomic | threads | 100 M (0.50× fetch_add) | 50 M |"),
+        md.contains("| atomic | threads | 100 M (0.50× fetch_add) ▼ | 50 M |"),
         "{md}"
     );
+    assert!(
+        md.contains("▼ Below the bar of 0.67× its own baseline: atomic with 1 client (0.50×)"),
+        "{md}"
+    );
+    // No baseline measured for the mutex: no fraction, no mark.
     assert!(md.contains("| mutex | tokio | 40 M | – |"), "{md}");
     assert!(
         md.contains("4 clients †"),
@@ -144,11 +162,97 @@ fn tables_show_throughput_baseline_fractions_and_oversubscription() {
         "{md}"
     );
     assert!(
-        csv.contains("counter-add,atomic,threads,1,false,100000000,10.00,fetch_add,0.500"),
+        csv.contains(
+            "counter-add,atomic,threads,1,false,100000000,10.00,fetch_add,0.500,false,,1,,,true\n"
+        ),
         "{csv}"
     );
     assert!(
         csv.contains("counter-add,atomic,threads,4,true,50000000,20.00,fetch_add,"),
+        "{csv}"
+    );
+}
+
+#[test]
+fn a_style_on_another_runtime_gets_a_fraction_but_no_bar() {
+    let scratch = Scratch::new("bar");
+    scratch.result("counter-add", "baseline_fetch_add@threads", 1, 5.0);
+    scratch.result("counter-add", "atomic@tokio", 1, 10.0);
+    scratch.result("counter-add", "baseline_fetch_add@threads", 2, 5.0);
+    scratch.result("counter-add", "atomic@threads", 2, 6.0);
+    let measurements = load(&scratch.0, &workloads::counter::workload(), None).unwrap();
+    let (md, _) = render(
+        &workloads::counter::workload(),
+        &measurements,
+        &environment(),
+    );
+    assert!(
+        md.contains("| atomic | tokio | 100 M (0.50× fetch_add) | – |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("| atomic | threads | – | 166.667 M (0.83× fetch_add) |"),
+        "{md}"
+    );
+    assert!(!md.contains(") ▼") && !md.contains("Below the bar"), "{md}");
+}
+
+#[test]
+fn noisy_cells_show_their_spread_and_repeated_runs_their_range() {
+    let scratch = Scratch::new("spread");
+    scratch.result("counter-add", "mutex@threads", 1, 10.0);
+    // Per operation: 8, 9, 10, 11, 12, 14 ns: quartiles 9.25 and 11.75
+    // around a median of 10.5, a spread of 0.238 (±12%).
+    let iters = [100.0; 6];
+    scratch.samples(
+        "counter-add",
+        "mutex@threads",
+        1,
+        &iters,
+        &[800., 900., 1000., 1100., 1200., 1400.],
+    );
+    let measurements = load(&scratch.0, &workloads::counter::workload(), None).unwrap();
+    assert!((measurements[0].spread.unwrap() - 2.5 / 10.5).abs() < 1e-9);
+    let (md, csv) = render(
+        &workloads::counter::workload(),
+        &measurements,
+        &environment(),
+    );
+    assert!(md.contains("| mutex | threads | 100 M ±12% |"), "{md}");
+    assert!(csv.contains(",false,0.238,1,,,false\n"), "{csv}");
+
+    // Too few samples (criterion's --quick): no spread at all.
+    scratch.samples(
+        "counter-add",
+        "mutex@threads",
+        1,
+        &iters[..2],
+        &[800., 1400.],
+    );
+    let measurements = load(&scratch.0, &workloads::counter::workload(), None).unwrap();
+    assert_eq!(measurements[0].spread, None);
+
+    // Three repetitions: the median of their medians, and their range.
+    let repetition = |ns: f64| {
+        vec![Measurement {
+            group: "counter-add".to_string(),
+            row: "mutex@threads".to_string(),
+            clients: 1,
+            median_ns_per_op: ns,
+            spread: None,
+            repeats: Vec::new(),
+        }]
+    };
+    let combined = combine(&[repetition(10.0), repetition(40.0), repetition(20.0)]);
+    assert_eq!(combined.len(), 1);
+    assert_eq!(combined[0].median_ns_per_op, 20.0);
+    let (md, csv) = render(&workloads::counter::workload(), &combined, &environment());
+    assert!(
+        md.contains("| mutex | threads | 50 M [25 M–100 M] |"),
+        "{md}"
+    );
+    assert!(
+        csv.contains(",false,,3,25000000,100000000,false\n"),
         "{csv}"
     );
 }
@@ -164,7 +268,7 @@ fn flagged_styles_are_marked_with_the_reason() {
     assert!(md.contains("| mutex | threads | 50 M |"), "{md}");
     assert!(md.contains("⚠ atomic: breaks the contract"), "{md}");
     assert!(
-        csv.contains("bank-2,atomic,threads,1,false,100000000,10.00,,,true"),
+        csv.contains("bank-2,atomic,threads,1,false,100000000,10.00,,,true,,1,,,false\n"),
         "{csv}"
     );
     assert!(

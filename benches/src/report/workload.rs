@@ -30,8 +30,10 @@ pub enum Source {
     /// output; the report is rebuilt from them.
     Criterion {
         scenarios: Vec<ScenarioInfo>,
-        /// `(row, baseline row)`: the row's cells also show its throughput
-        /// as a fraction of the baseline's, measured in the same run.
+        /// `(style, baseline row)`: every row of the style (under any
+        /// driver) also shows its throughput as a fraction of the
+        /// baseline's, measured in the same run; the row on the baseline's
+        /// own driver is held to the bar ([`render::BAR`](super::render::BAR)).
         baselines: &'static [(&'static str, &'static str)],
     },
     /// The workbench's latency harness, which writes the report itself

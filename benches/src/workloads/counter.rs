@@ -49,13 +49,28 @@ pub fn workload() -> Workload {
         name: "counter",
         source: Source::Criterion {
             scenarios: SCENARIOS.iter().map(Scenario::info).collect(),
+            // The raw primitive each style is built on, on its own runtime.
             baselines: &[
-                ("atomic@threads", "baseline_fetch_add@threads"),
+                ("atomic", "baseline_fetch_add@threads"),
+                ("sharded", "baseline_padded_fetch_add@threads"),
+                ("mutex", "baseline_std_mutex@threads"),
+                ("mutex_parking_lot", "baseline_parking_lot_mutex@threads"),
+                ("mutex_tokio", "baseline_tokio_mutex@tokio"),
+                // The facade's queue is held to the best-known channel's
+                // round trip between threads, not to its own Condvar
+                // (`baseline_condvar_ping_pong` is shown for reference).
+                ("actor", "baseline_crossbeam_round_trip@threads"),
+                ("pool", "baseline_crossbeam_round_trip@threads"),
+                ("actor_crossbeam", "baseline_crossbeam_round_trip@threads"),
+                ("actor_tokio", "baseline_tokio_round_trip@tokio"),
                 (
-                    "actor_crossbeam@threads",
-                    "baseline_crossbeam_round_trip@threads",
+                    "actor_async_std",
+                    "baseline_async_channel_round_trip@async_std",
                 ),
-                ("actor_tokio@tokio", "baseline_tokio_round_trip@tokio"),
+                ("actor_smol", "baseline_async_channel_round_trip@smol"),
+                ("bridge", "baseline_thread_spawn_join@threads"),
+                ("bridge_tokio", "baseline_spawn_blocking@tokio"),
+                ("bridge_async_std", "baseline_spawn_blocking@async_std"),
             ],
         },
         flagged: super::flag(patterns::for_each_counter!(torn_style_names), ""),

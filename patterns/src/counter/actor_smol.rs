@@ -1,19 +1,25 @@
 //! **actor_smol**: the actor on smol, async-std's successor. smol brings no
-//! global runtime you must use: the owner task runs under `smol::block_on`
-//! on a thread this counter owns, and receives from a bounded
-//! `smol::channel` (the `async-channel` crate); each request carries a
-//! `bounded(1)` channel for the answer.
+//! global runtime you must use, so an application passes its executor to
+//! whoever spawns; here that is
+//! [`smol_home`](crate::primitives::smol_home): created under the smol
+//! driver, the owner is a task on the driver's executor, beside the
+//! clients, and a request and its answer are task wake-ups on the same
+//! threads. Created anywhere else, it runs under `smol::block_on` on a
+//! thread this counter owns, and every request wakes that thread. The
+//! owner receives from a bounded `smol::channel` (the `async-channel`
+//! crate); each request carries a `bounded(1)` channel for the answer.
 //!
 //! Full inbox: `send(...).await` suspends the client until there is room.
-//! Drop: the inbox is closed, the owner drains it and returns, its thread
-//! is joined.
+//! Drop: the inbox is closed, the owner drains it and returns; an owned
+//! thread is then joined.
 
 use smol::channel::{Receiver, Sender, bounded};
 
 use crate::ClientId;
 use crate::counter::Counter;
 use crate::primitives::INBOX_CAPACITY;
-use crate::sync::{JoinHandle, spawn};
+use crate::primitives::smol_home::spawn_owner;
+use crate::sync::JoinHandle;
 
 // ANCHOR: state
 pub struct SmolActorCounter {
@@ -49,11 +55,8 @@ impl Counter for SmolActorCounter {
 
     fn new(_clients: usize) -> Self {
         let (inbox, requests) = bounded(INBOX_CAPACITY);
-        let owner = spawn(move || smol::block_on(run_owner(requests)));
-        SmolActorCounter {
-            inbox,
-            owner: Some(owner),
-        }
+        let owner = spawn_owner(run_owner(requests));
+        SmolActorCounter { inbox, owner }
     }
 
     // ANCHOR: add

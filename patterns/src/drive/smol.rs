@@ -1,6 +1,8 @@
 //! The smol driver: each client is a task on an `async_executor::Executor`
 //! (smol's executor) run by one thread per core, which this driver owns and
-//! joins when dropped.
+//! joins when dropped. Its threads, and styles built in [`Driver::enter`],
+//! see the executor as their ambient one
+//! ([`smol_home`](crate::primitives::smol_home)).
 
 use std::future::Future;
 use std::sync::Arc as StdArc;
@@ -12,6 +14,7 @@ use smol::channel::{Sender, unbounded};
 
 use super::{AsyncDriver, Driver, pin_this_thread, run_spawned, worker_threads};
 use crate::ClientId;
+use crate::primitives::smol_home::with_ambient;
 
 pub struct Smol {
     executor: StdArc<Executor<'static>>,
@@ -30,8 +33,11 @@ impl Driver for Smol {
                 let (executor, stopped) = (StdArc::clone(&executor), stopped.clone());
                 std::thread::spawn(move || {
                     pin_this_thread(i);
-                    // Runs tasks until `stop` is closed.
-                    let _ = smol::block_on(executor.run(stopped.recv()));
+                    // Runs tasks until `stop` is closed; tasks find the
+                    // executor as their ambient one (see `smol_home`).
+                    with_ambient(&executor, || {
+                        let _ = smol::block_on(executor.run(stopped.recv()));
+                    });
                 })
             })
             .collect();
@@ -40,6 +46,12 @@ impl Driver for Smol {
             stop,
             workers,
         }
+    }
+
+    /// Builds a style with this driver's executor as the ambient one, so
+    /// that it can put its tasks beside the clients' (`smol_home`).
+    fn enter<R>(&self, make: impl FnOnce() -> R) -> R {
+        with_ambient(&self.executor, make)
     }
 
     fn run<F, Fut>(&self, clients: usize, client: F) -> Duration

@@ -1,17 +1,21 @@
 //! Machinery written once and shared by several styles: the bounded queue
-//! that actors and pools receive from, the per-thread reply queue they
+//! that actors and pools receive from (and the [`backoff`] it spins with
+//! before parking), the per-thread reply queue they
 //! answer on, the seed's `SpawnBlocking` future, the jobs' queue,
 //! completion and shutdown gate (all on the facade, so loom checks them),
-//! where tokio styles run ([`tokio_home`]), and the workbench's one random
+//! where tokio and smol styles run ([`tokio_home`], [`smol_home`]), and the workbench's one random
 //! number generator ([`rng`]).
 
 pub mod admission;
+pub mod backoff;
 pub mod bounded_queue;
 pub mod completion;
 pub mod gate;
 pub mod job_queue;
 pub mod reply;
 pub mod rng;
+#[cfg(not(workbench_loom))]
+pub mod smol_home;
 pub mod spawn_blocking;
 #[cfg(not(workbench_loom))]
 pub mod tokio_home;
