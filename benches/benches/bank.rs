@@ -108,6 +108,7 @@ fn main() {
         &SCENARIOS,
         &[Threads::NAME, Tokio::NAME],
         MEASURED_STYLES,
+        &[],
         |group, drivers, &scenario, clients| {
             measure_every_style(&mut StyleRun::new(group, drivers, Load(scenario), clients))
         },

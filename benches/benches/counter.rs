@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use benches::measured_styles;
-use benches::runner::{Either, Group, StyleBench, StyleRun, criterion_main, share};
+use benches::runner::{Either, Group, StyleBench, StyleRun, criterion_main, share, tick};
 use benches::settings::DRIVERS;
 use benches::workloads::counter::{CounterScenario, SCENARIOS, workload};
 use criterion::BenchmarkId;
@@ -61,7 +61,7 @@ impl<C: Counter, const MIXED: bool> StyleBench<C> for Load<MIXED> {
 
 patterns::for_each_counter!(measured_styles);
 
-// ANCHOR: baselines
+// ANCHOR: measure_baseline
 /// Measures one baseline: `client(id, ops)` is client `id`'s whole loop of
 /// `ops` operations, written against the raw primitive with no trait, no
 /// registry and no per-operation future, run by `driver` under the same
@@ -80,7 +80,10 @@ where
             driver.run(clients, move |id| client(id, share(iters, clients, id.0)))
         })
     });
+    tick();
 }
+
+// ANCHOR_END: measure_baseline
 
 /// The baselines on OS threads: the atomic, padded per-client atomics,
 /// std's and parking_lot's mutexes, a thread spawned and joined per
@@ -129,6 +132,7 @@ fn thread_baselines(
         },
     );
 
+    // ANCHOR: std_mutex
     let std_total = Arc::new(std::sync::Mutex::new(0u64));
     measure_baseline(group, threads, "std_mutex", clients, move |_, ops| {
         let total = Arc::clone(&std_total);
@@ -143,6 +147,7 @@ fn thread_baselines(
             }
         }
     });
+    // ANCHOR_END: std_mutex
 
     let pl_total = Arc::new(parking_lot::Mutex::new(0u64));
     measure_baseline(
@@ -451,14 +456,14 @@ fn async_std_baselines(
     });
 }
 
-// ANCHOR_END: baselines
-
 fn main() {
     criterion_main(
         &workload(),
         &SCENARIOS,
         &DRIVERS,
         MEASURED_STYLES,
+        // How many of the baselines below run under each driver.
+        &[("threads", 7), ("tokio", 3), ("async_std", 2), ("smol", 1)],
         |group, drivers, &scenario, clients| {
             // Each baseline runs on the driver of the rows it is compared with.
             if drivers.is_chosen::<Threads>() {

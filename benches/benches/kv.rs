@@ -151,6 +151,7 @@ fn main() {
         &scenarios(),
         &[Threads::NAME, Tokio::NAME],
         MEASURED_STYLES,
+        &[],
         |group, drivers, &scenario, clients| {
             measure_every_style(&mut StyleRun::new(group, drivers, Load(scenario), clients))
         },

@@ -193,9 +193,14 @@ impl<S, Sc: StyleBench<S>> PerDriver for Under<'_, '_, '_, S, Sc> {
         let id = BenchmarkId::new(format!("{}@{}", Sc::style(), D::NAME), clients);
         let client = self.run.scenario.client(driver, clients);
         measure_ops(self.run.group, id, driver, clients, client);
-        if let Some(progress) = PROGRESS.get() {
-            progress.tick();
-        }
+        tick();
+    }
+}
+
+/// One more benchmark done, for the progress lines.
+pub fn tick() {
+    if let Some(progress) = PROGRESS.get() {
+        progress.tick();
     }
 }
 
@@ -230,21 +235,28 @@ macro_rules! measured_styles {
 
 /// A criterion bench's `main`: the settings (clients, drivers, quick), a
 /// group per scenario, `measure(group, drivers, scenario, clients)` for
-/// each client count, progress lines (`styles`: how many styles each cell
-/// measures under each driver; baselines are not counted), and the report
-/// at the end.
+/// each client count, progress lines, and the report at the end. For the
+/// progress count: `styles` is how many styles each cell measures under
+/// each driver, `baselines` how many baselines it measures under each
+/// driver name (each one calls [`tick`]).
 pub fn criterion_main<Sc: Scenario>(
     workload: &Workload,
     scenarios: &[Sc],
     default_drivers: &[&'static str],
     styles: usize,
+    baselines: &[(&str, usize)],
     mut measure: impl FnMut(&mut Group<'_>, &Drivers, &Sc, usize),
 ) {
     let sweep = settings::or_exit(settings::client_sweep());
     let chosen = settings::or_exit(settings::driver_choice(default_drivers));
     let repeat = settings::or_exit(settings::repeat());
     if settings::measuring() {
-        let total = repeat * scenarios.len() * sweep.len() * styles * chosen.len();
+        let baselines: usize = baselines
+            .iter()
+            .filter(|(driver, _)| chosen.contains(driver))
+            .map(|(_, n)| n)
+            .sum();
+        let total = repeat * scenarios.len() * sweep.len() * (styles * chosen.len() + baselines);
         // Warm-up, measurement, and criterion's analysis.
         let per_benchmark =
             settings::scaled(Duration::from_millis(800)) + Duration::from_millis(60);

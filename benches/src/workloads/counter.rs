@@ -49,6 +49,7 @@ pub fn workload() -> Workload {
         name: "counter",
         source: Source::Criterion {
             scenarios: SCENARIOS.iter().map(Scenario::info).collect(),
+            // ANCHOR: baselines
             // The raw primitive each style is built on, on its own runtime.
             baselines: &[
                 ("atomic", "baseline_fetch_add@threads"),
@@ -71,6 +72,7 @@ pub fn workload() -> Workload {
                 ("bridge", "baseline_thread_spawn_join@threads"),
                 ("bridge_tokio", "baseline_spawn_blocking@tokio"),
                 ("bridge_async_std", "baseline_spawn_blocking@async_std"),
+                // ANCHOR_END: baselines
             ],
         },
         flagged: super::flag(patterns::for_each_counter!(torn_style_names), ""),

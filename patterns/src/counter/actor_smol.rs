@@ -53,11 +53,14 @@ async fn run_owner(inbox: Receiver<Request>) {
 impl Counter for SmolActorCounter {
     const STYLE: &'static str = "actor_smol";
 
+    // ANCHOR: new
     fn new(_clients: usize) -> Self {
         let (inbox, requests) = bounded(INBOX_CAPACITY);
+        // A task on the ambient executor, or a thread of its own.
         let owner = spawn_owner(run_owner(requests));
         SmolActorCounter { inbox, owner }
     }
+    // ANCHOR_END: new
 
     // ANCHOR: add
     async fn add(&self, _client: ClientId, n: u64) {

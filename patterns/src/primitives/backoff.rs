@@ -36,6 +36,7 @@ impl Backoff {
         Backoff { step: 0 }
     }
 
+    // ANCHOR: snooze
     /// Waits a little (longer at each call) and returns `true`, or returns
     /// `false` at once when the caller has spun and yielded long enough and
     /// should park instead.
@@ -54,6 +55,7 @@ impl Backoff {
         self.step += 1;
         true
     }
+    // ANCHOR_END: snooze
 }
 
 #[cfg(all(test, not(workbench_loom)))]

@@ -86,6 +86,7 @@ impl<T> BoundedQueue<T> {
         Ok(())
     }
 
+    // ANCHOR: pop
     /// Removes the oldest item, waiting while the queue is empty. Returns
     /// `None` once the queue is closed and drained.
     pub fn pop(&self) -> Option<T> {
@@ -110,6 +111,7 @@ impl<T> BoundedQueue<T> {
             state.waiting_receivers -= 1;
         }
     }
+    // ANCHOR_END: pop
 
     /// Refuses further pushes and wakes everyone waiting; items already
     /// queued are still delivered.

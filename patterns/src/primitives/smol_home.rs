@@ -35,6 +35,7 @@ pub fn with_ambient<R>(executor: &StdArc<Executor<'static>>, f: impl FnOnce() ->
     f()
 }
 
+// ANCHOR: spawn_owner
 /// Runs `owner`, an actor's loop that ends by itself once its inbox
 /// closes: on the ambient executor, detached (`None`), when there is one;
 /// otherwise under `smol::block_on` on a thread of its own, whose handle
@@ -51,3 +52,4 @@ where
         None => Some(spawn(move || smol::block_on(owner))),
     }
 }
+// ANCHOR_END: spawn_owner
