@@ -30,4 +30,8 @@ impl JobRunner for ActorRunner {
     fn shutdown(&self) {
         self.worker.shutdown();
     }
+
+    fn queued(&self) -> Option<usize> {
+        Some(self.worker.queued())
+    }
 }

@@ -50,7 +50,7 @@ impl JobRunner for TokioBridgeRunner {
         });
         // The job's panic was caught inside; the join fails only if the
         // runtime shut down before running it.
-        handle.await.unwrap_or(Err(JobError::ShutDown))
+        handle.await.unwrap_or(Err(JobError::Abandoned))
     }
     // ANCHOR_END: run
 

@@ -18,6 +18,12 @@
 //!   returns once the runner's own threads are joined. No accepted job is
 //!   silently lost.
 //! - Dropping the runner shuts it down.
+//! - A runner with a queue (the pools, the actor) holds at most
+//!   [`QUEUE_CAPACITY`] waiting jobs: a caller beyond that waits, as a task,
+//!   without blocking its thread ([`JobRunner::queued`] says how many wait).
+//!   The bridges and `inline` promise no bound: a runtime's blocking pool
+//!   queues without limit once its thread cap is reached, a thread per job
+//!   is bounded by nothing, and `inline` has no queue at all.
 
 use std::future::Future;
 use std::time::Duration;
@@ -89,6 +95,11 @@ pub enum JobError {
     Panicked(String),
     /// Submitted after `shutdown`: not accepted, not run.
     ShutDown,
+    /// Accepted, then dropped without an answer (its queue entry or task
+    /// was discarded). The contract forbids it; a runner reports it as
+    /// such instead of passing it off as a refusal, so the checks can tell
+    /// the two apart.
+    Abandoned,
 }
 
 // ANCHOR: run_job
@@ -148,6 +159,14 @@ pub trait JobRunner: Send + Sync + 'static {
     /// Refuses new jobs, finishes the accepted ones, joins the runner's
     /// threads. Blocks the calling thread until then; idempotent.
     fn shutdown(&self);
+
+    /// How many accepted jobs wait for a thread, for a runner that bounds
+    /// them to [`QUEUE_CAPACITY`] (backpressure: a caller beyond it waits,
+    /// as a task). `None` for a runner that makes no such promise; its
+    /// header says why, and the bounded-queue check skips it by name.
+    fn queued(&self) -> Option<usize> {
+        None
+    }
 }
 // ANCHOR_END: trait
 

@@ -83,7 +83,7 @@ impl JobRunner for PoolRunner {
         let result = self.submit(job).await?;
         // A worker always completes an accepted job; `None` would mean it
         // was dropped unrun, which only a closed queue could do.
-        result.await.unwrap_or(Err(JobError::ShutDown))
+        result.await.unwrap_or(Err(JobError::Abandoned))
     }
     // ANCHOR_END: run
 
@@ -93,6 +93,10 @@ impl JobRunner for PoolRunner {
         for worker in workers {
             let _ = worker.join();
         }
+    }
+
+    fn queued(&self) -> Option<usize> {
+        Some(PoolRunner::queued(self))
     }
 }
 

@@ -72,7 +72,7 @@ impl JobRunner for CrossbeamPoolRunner {
         })
         .await?;
         drop(queue);
-        result.await.unwrap_or(Err(JobError::ShutDown))
+        result.await.unwrap_or(Err(JobError::Abandoned))
     }
 
     fn shutdown(&self) {
@@ -83,6 +83,11 @@ impl JobRunner for CrossbeamPoolRunner {
         for worker in workers {
             let _ = worker.join();
         }
+    }
+
+    fn queued(&self) -> Option<usize> {
+        // After shutdown nothing can be queued any more.
+        Some(lock(&self.queue).as_ref().map_or(0, Sender::len))
     }
 }
 
