@@ -38,3 +38,25 @@ pub fn expect_deadlock_in_child(test: &str) {
         "{test} failed without loom's deadlock report; its stderr:\n{stderr}"
     );
 }
+
+/// Keeps the panic hook quiet about panics a model plans (their message
+/// contains `marker`): loom runs a model thousands of times, and a job
+/// that panics on purpose would print its message on every run. Every
+/// other panic (a failed assertion) is printed as usual.
+pub fn quiet_planned_panics(marker: &'static str) {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let message = info
+                .payload()
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| info.payload().downcast_ref::<&str>().copied())
+                .unwrap_or("");
+            if !message.contains(marker) {
+                default(info);
+            }
+        }));
+    });
+}

@@ -1,5 +1,6 @@
 //! loom models of the bank: two accounts, two opposite transfers and one
-//! audit, for every facade-based style in the registry. The transfers run on
+//! audit; and two transfers of the only unit of money, one of which must be
+//! refused; for every facade-based style in the registry. The transfers run on
 //! two spawned threads and main audits while they run, so each model has
 //! three client threads; the actor's owner makes four, within loom's five.
 //!
@@ -13,7 +14,7 @@
 use loom::future::block_on;
 use loom::sync::Arc;
 use loom::thread;
-use patterns::bank::{AccountId, Bank};
+use patterns::bank::{AccountId, Bank, BankError};
 
 const OPENING: [u64; 2] = [10, 10];
 
@@ -43,6 +44,36 @@ fn opposite_transfers_and_an_audit<B: Bank>() {
     });
 }
 
+/// One unit in account 0 and two transfers of it, to accounts 1 and 2, at
+/// once: they cannot both be covered, so exactly one succeeds and the other
+/// is refused with `InsufficientFunds`, and no balance goes negative or
+/// money appears (a balance check made outside the transfer's atomic step
+/// lets both through).
+fn only_one_of_two_uncoverable_transfers_succeeds<B: Bank>() {
+    loom::model(|| {
+        let bank = Arc::new(B::new(&[1, 0, 0]));
+        let other = {
+            let bank = Arc::clone(&bank);
+            thread::spawn(move || block_on(bank.transfer(AccountId(0), AccountId(2), 1)))
+        };
+        let mine = block_on(bank.transfer(AccountId(0), AccountId(1), 1));
+        let theirs = other.join().unwrap();
+        let refused =
+            |r: &Result<(), BankError>| matches!(r, Err(BankError::InsufficientFunds { .. }));
+        assert!(
+            (mine.is_ok() && refused(&theirs)) || (refused(&mine) && theirs.is_ok()),
+            "two transfers of the only unit answered {mine:?} and {theirs:?}"
+        );
+        let finals = [0, 1, 2].map(|a| block_on(bank.balance(AccountId(a))).unwrap());
+        assert_eq!(
+            finals.iter().sum::<u64>(),
+            1,
+            "money created or lost: {finals:?}"
+        );
+        assert_eq!(finals[0], 0, "the unit did not leave account 0: {finals:?}");
+    });
+}
+
 macro_rules! loom_models {
     (
         facade: [$($f:ident: $ft:ty,)*],
@@ -54,6 +85,11 @@ macro_rules! loom_models {
             #[test]
             fn opposite_transfers_and_an_audit() {
                 super::opposite_transfers_and_an_audit::<$ft>();
+            }
+
+            #[test]
+            fn only_one_of_two_uncoverable_transfers_succeeds() {
+                super::only_one_of_two_uncoverable_transfers_succeeds::<$ft>();
             }
         })*
         $(mod $t {

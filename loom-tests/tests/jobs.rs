@@ -1,5 +1,6 @@
 //! loom models of the jobs workload: every facade-based runner, two callers
-//! with one job each and a shutdown; the bridge's and the pool's wake-up
+//! with one job each and a shutdown, a submission racing a shutdown, a
+//! panicking job beside another; the bridge's and the pool's wake-up
 //! protocols are what is checked (a result published while its caller is
 //! between "not yet" and "wake me" must still wake it). The pool's two
 //! workers and the two callers make four threads; the bridge's two job
@@ -39,6 +40,58 @@ fn two_callers_then_shutdown<R: JobRunner>() {
     });
 }
 
+/// A submission racing a shutdown: the job is either run and answered or
+/// refused; never accepted and then dropped, never left waiting (loom
+/// reports a wait that nothing will end as a deadlock). One worker, one
+/// submitting thread, main shutting down.
+fn a_submission_racing_shutdown_is_answered_or_refused<R: JobRunner>() {
+    loom::model(|| {
+        let runner = Arc::new(R::new(1));
+        let job = Job::spin(3, 7);
+        let submitter = {
+            let runner = Arc::clone(&runner);
+            thread::spawn(move || block_on(runner.run(job)))
+        };
+        runner.shutdown();
+        let outcome = submitter.join().unwrap();
+        assert!(
+            outcome == Ok(run_job(job)) || outcome == Err(JobError::ShutDown),
+            "a submission racing shutdown ended {outcome:?}"
+        );
+    });
+}
+
+/// A panicking job beside a normal one: its caller gets `Panicked`, the
+/// other caller its result, and the runner still runs a third job. One
+/// worker (the jobs take turns on it) keeps the model within CI's time.
+fn a_panicking_job_beside_another<R: JobRunner>() {
+    loom_tests::quiet_planned_panics("panics on purpose");
+    loom::model(|| {
+        let runner = Arc::new(R::new(1));
+        let fine = Job::spin(3, 2);
+        let other = {
+            let runner = Arc::clone(&runner);
+            thread::spawn(move || block_on(runner.run(fine)))
+        };
+        let panicked = block_on(runner.run(Job::panicking(1)));
+        assert!(
+            matches!(&panicked, Err(JobError::Panicked(m)) if m.contains("job 1 panics on purpose")),
+            "a panicking job gave {panicked:?}"
+        );
+        assert_eq!(
+            other.join().unwrap(),
+            Ok(run_job(fine)),
+            "the job beside a panic"
+        );
+        let after = Job::spin(3, 3);
+        assert_eq!(
+            block_on(runner.run(after)),
+            Ok(run_job(after)),
+            "after a panic"
+        );
+    });
+}
+
 macro_rules! loom_models {
     (
         facade: [$($f:ident: $ft:ty,)*],
@@ -50,6 +103,16 @@ macro_rules! loom_models {
             #[test]
             fn two_callers_then_shutdown() {
                 super::two_callers_then_shutdown::<$ft>();
+            }
+
+            #[test]
+            fn a_submission_racing_shutdown_is_answered_or_refused() {
+                super::a_submission_racing_shutdown_is_answered_or_refused::<$ft>();
+            }
+
+            #[test]
+            fn a_panicking_job_beside_another() {
+                super::a_panicking_job_beside_another::<$ft>();
             }
         })*
         $(mod $b {

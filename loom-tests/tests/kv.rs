@@ -1,7 +1,8 @@
 //! loom models of the session store: two clients update the same session
-//! (by 1 and by 2) while one of them also inserts a second; every
-//! facade-based style from the registry. The sharded actor's two owners and
-//! the two clients make four threads, within loom's five.
+//! (by 1 and by 2) while one of them also inserts a second; an update
+//! racing a remove of one key; every facade-based style from the registry.
+//! The sharded actor's two owners and the two clients make four threads,
+//! within loom's five.
 
 #![cfg(workbench_loom)]
 
@@ -38,6 +39,29 @@ fn concurrent_updates_both_count<S: SessionStore>() {
     });
 }
 
+/// An update racing a remove of the same key: whichever goes first, the
+/// answers agree (the remove returns the session with or without the
+/// update's hit, and the update finds the session or nothing), and a
+/// removed session never comes back.
+fn an_update_racing_a_remove_does_not_resurrect<S: SessionStore>() {
+    loom::model(|| {
+        let store = Arc::new(S::new(2));
+        block_on(store.insert(A, Session::default()));
+        let other = {
+            let store = Arc::clone(&store);
+            thread::spawn(move || block_on(store.remove(A)))
+        };
+        let updated = block_on(store.update(A, 1)).map(|s| s.hits);
+        let removed = other.join().unwrap().map(|s| s.hits);
+        assert!(
+            matches!((updated, removed), (None, Some(0)) | (Some(1), Some(1))),
+            "update and remove of one key answered {updated:?} and {removed:?}"
+        );
+        let after = block_on(store.get(A));
+        assert_eq!(after, None, "a removed session came back: {after:?}");
+    });
+}
+
 macro_rules! loom_models {
     (
         facade: [$($f:ident: $ft:ty,)*],
@@ -50,12 +74,25 @@ macro_rules! loom_models {
             fn concurrent_updates_both_count() {
                 super::concurrent_updates_both_count::<$ft>();
             }
+
+            #[test]
+            fn an_update_racing_a_remove_does_not_resurrect() {
+                super::an_update_racing_a_remove_does_not_resurrect::<$ft>();
+            }
         })*
         $(mod $b {
             #[test]
             #[should_panic(expected = "lost write: updates of 1 and 2")]
             fn is_caught_losing_a_write() {
                 super::concurrent_updates_both_count::<$bt>();
+            }
+
+            // The same split read-modify-write writes back a session that
+            // a remove took out in between.
+            #[test]
+            #[should_panic(expected = "update and remove of one key answered Some(1) and Some(0)")]
+            fn is_caught_resurrecting_a_removed_session() {
+                super::an_update_racing_a_remove_does_not_resurrect::<$bt>();
             }
         })*
     };
