@@ -12,7 +12,7 @@ use patterns::ClientId;
 use patterns::counter::Counter;
 use patterns::drive::{Driver, Threads, block_on};
 
-use common::stress;
+use common::{Bounds, stress, stress_with};
 
 /// Operations per client. The bridge spawns a thread per operation, so the
 /// numbers stay modest; the racy test below shows they are plenty to catch
@@ -95,6 +95,16 @@ macro_rules! stress_per_driver {
             fn eight_clients() {
                 passes_stress::<$counter, $driver_type>(8);
             }
+
+            #[test]
+            fn two_clients_cross_client_bounds() {
+                let driver = <$driver_type>::new();
+                if let Err(violation) =
+                    stress_with::<$counter, $driver_type>(&driver, 2, OPS, 0xC205, Bounds::CrossClient)
+                {
+                    panic!("{} under {}: {violation}", <$counter>::STYLE, <$driver_type>::NAME);
+                }
+            }
         })*
     };
 }
@@ -133,4 +143,104 @@ fn the_racy_settings_pass_on_a_correct_counter() {
     for round in 0..5 {
         stress::<AtomicCounter, Threads>(&driver, 4, 20_000, round).unwrap();
     }
+}
+
+/// A plausible mistake the own-adds bounds cannot see: a write-behind
+/// counter. Each thread buffers its adds and publishes them every 64 adds,
+/// at its own `get` (so a client always reads its own writes) and when the
+/// thread ends (so the final total is right). Another client's completed
+/// adds may still sit in its buffer: a `get` misses them, which the
+/// contract forbids and only the cross-client floor notices.
+mod write_behind {
+    use std::cell::RefCell;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+
+    use patterns::ClientId;
+    use patterns::counter::Counter;
+
+    pub struct WriteBehindCounter {
+        total: Arc<AtomicU64>,
+    }
+
+    /// This thread's unpublished adds, and where to publish them.
+    struct Buffer {
+        pending: u64,
+        adds: u32,
+        total: Option<Arc<AtomicU64>>,
+    }
+
+    impl Buffer {
+        fn publish(&mut self) {
+            if let Some(total) = &self.total {
+                total.fetch_add(std::mem::take(&mut self.pending), SeqCst);
+            }
+            self.adds = 0;
+        }
+    }
+
+    impl Drop for Buffer {
+        fn drop(&mut self) {
+            self.publish();
+        }
+    }
+
+    thread_local! {
+        static BUFFER: RefCell<Buffer> = const { RefCell::new(Buffer { pending: 0, adds: 0, total: None }) };
+    }
+
+    impl Counter for WriteBehindCounter {
+        const STYLE: &'static str = "write_behind";
+
+        fn new(_clients: usize) -> Self {
+            WriteBehindCounter {
+                total: Arc::new(AtomicU64::new(0)),
+            }
+        }
+
+        async fn add(&self, _client: ClientId, n: u64) {
+            BUFFER.with_borrow_mut(|b| {
+                b.total.get_or_insert_with(|| Arc::clone(&self.total));
+                b.pending += n;
+                b.adds += 1;
+                if b.adds == 64 {
+                    b.publish();
+                }
+            });
+        }
+
+        async fn get(&self) -> u64 {
+            BUFFER.with_borrow_mut(Buffer::publish);
+            self.total.load(SeqCst)
+        }
+    }
+}
+
+/// The write-behind counter passes the own-adds bounds and is caught by the
+/// cross-client floor: the floor check can fail, and fails for the reason
+/// it exists.
+#[test]
+fn write_behind_is_caught_only_by_the_cross_client_floor() {
+    use write_behind::WriteBehindCounter;
+    let driver = Threads;
+    stress::<WriteBehindCounter, Threads>(&driver, 2, 20_000, 1)
+        .expect("the own-adds bounds cannot see a write-behind buffer");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let caught = (0..)
+        .take_while(|_| std::time::Instant::now() < deadline)
+        .find_map(|round| {
+            stress_with::<WriteBehindCounter, Threads>(
+                &driver,
+                2,
+                20_000,
+                round,
+                Bounds::CrossClient,
+            )
+            .err()
+        });
+    let report = caught.expect("the cross-client floor never noticed the unpublished adds");
+    assert!(
+        report.contains("missed adds completed before it began"),
+        "unexpected report: {report}"
+    );
 }

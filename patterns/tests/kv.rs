@@ -113,8 +113,11 @@ const HOT: u64 = 4;
 ///   answers must equal a sequential model's exactly.
 ///
 /// Afterwards every hot key's hits must equal the number of updates all
-/// clients made to it (a lost write shows here), and every private key must
-/// hold what its client's model says.
+/// clients made to it (a lost write shows here), the answers of a hot key's
+/// updates, from every client together, must be exactly 1, 2, ... up to
+/// that number, each once (each update saw all the earlier ones and none of
+/// the later: the updates of one key took turns), and every private key
+/// must hold what its client's model says.
 fn stress<S: SessionStore, D: Driver>(
     driver: &D,
     clients: usize,
@@ -126,15 +129,20 @@ fn stress<S: SessionStore, D: Driver>(
         block_on(store.insert(key, session(key)));
     }
     let updates = Arc::new(Mutex::new(vec![0u64; HOT as usize]));
+    // Every update's answer (its hits), per hot key, from every client.
+    let answers = Arc::new(Mutex::new(vec![Vec::<u64>::new(); HOT as usize]));
     let models = Arc::new(Mutex::new(HashMap::<usize, SequentialStore>::new()));
     let violations = Arc::new(Mutex::new(Vec::<String>::new()));
     driver.run(clients, {
         let (store, updates, models, violations) =
             (store.clone(), updates.clone(), models.clone(), violations.clone());
+        let answers = answers.clone();
         move |id: ClientId| {
             let (store, updates, models, violations) =
                 (store.clone(), updates.clone(), models.clone(), violations.clone());
+            let answers = answers.clone();
             async move {
+                let mut my_answers = vec![Vec::<u64>::new(); HOT as usize];
                 let mut rng = SplitMix64::new(seed ^ ((id.0 as u64 + 1) << 24));
                 let mut own = vec![0u64; HOT as usize];
                 let mut seen = vec![0u64; HOT as usize];
@@ -147,7 +155,11 @@ fn stress<S: SessionStore, D: Driver>(
                     if roll < 6 {
                         let answer = if roll < 4 {
                             own[hot] += 1;
-                            store.update(hot as u64, 1).await
+                            let answer = store.update(hot as u64, 1).await;
+                            if let Some(s) = answer {
+                                my_answers[hot].push(s.hits);
+                            }
+                            answer
                         } else {
                             store.get(hot as u64).await
                         };
@@ -178,6 +190,9 @@ fn stress<S: SessionStore, D: Driver>(
                 for (total, mine) in updates.lock().unwrap().iter_mut().zip(own) {
                     *total += mine;
                 }
+                for (all, mine) in answers.lock().unwrap().iter_mut().zip(my_answers) {
+                    all.extend(mine);
+                }
                 models.lock().unwrap().insert(id.0, model);
                 violations
                     .lock()
@@ -196,6 +211,20 @@ fn stress<S: SessionStore, D: Driver>(
         if hits != Some(*made) {
             violations.push(format!(
                 "lost write: hot key {key} has {hits:?} hits after {made} updates"
+            ));
+        }
+    }
+    for (key, answers) in answers.lock().unwrap().iter_mut().enumerate() {
+        answers.sort_unstable();
+        let expected = 1..=answers.len() as u64;
+        if let Some((got, want)) = answers
+            .iter()
+            .zip(expected)
+            .find(|(got, want)| **got != *want)
+        {
+            violations.push(format!(
+                "hot key {key}: the updates' answers are not 1..={} once each: found {got} where {want} belongs",
+                answers.len()
             ));
         }
     }

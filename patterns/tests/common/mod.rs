@@ -27,6 +27,21 @@ pub fn plan(client: usize, ops: usize, seed: u64) -> Vec<Option<u64>> {
         .collect()
 }
 
+/// Which bounds a stress run holds each `get` to.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Bounds {
+    /// At least the client's own completed adds, at most every planned add
+    /// of every client: no bookkeeping shared between clients, so nothing
+    /// but the counter itself orders them.
+    Own,
+    /// The contract's exact window: at least every add (of any client)
+    /// completed before the `get` began, at most every add begun before it
+    /// returned. Two shared atomics keep the books (a `SeqCst` add before
+    /// and after each add), which also orders the clients a little: hence
+    /// a variant beside `Own`, not a replacement.
+    CrossClient,
+}
+
 /// Runs `clients` clients, each performing its plan, against a fresh
 /// implementation under `driver`, and checks everything the contract lets
 /// us observe:
@@ -41,6 +56,20 @@ pub fn stress<C: Counter, D: Driver>(
     ops: usize,
     seed: u64,
 ) -> Result<(), String> {
+    stress_with::<C, D>(driver, clients, ops, seed, Bounds::Own)
+}
+
+/// [`stress`] with the chosen [`Bounds`] for each `get`.
+pub fn stress_with<C: Counter, D: Driver>(
+    driver: &D,
+    clients: usize,
+    ops: usize,
+    seed: u64,
+    bounds: Bounds,
+) -> Result<(), String> {
+    use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+    // Adds begun, and adds completed, by every client so far.
+    let books = Arc::new((AtomicU64::new(0), AtomicU64::new(0)));
     let plans: Arc<Vec<Vec<Option<u64>>>> =
         Arc::new((0..clients).map(|c| plan(c, ops, seed)).collect());
     let mut model = SequentialCounter::default();
@@ -51,21 +80,41 @@ pub fn stress<C: Counter, D: Driver>(
 
     let counter = Arc::new(driver.enter(|| C::new(clients)));
     let violations = Arc::new(Mutex::new(Vec::<String>::new()));
+    let cross = bounds == Bounds::CrossClient;
     driver.run(clients, {
         let (counter, plans, violations) = (counter.clone(), plans.clone(), violations.clone());
+        let books = books.clone();
         move |id: ClientId| {
             let (counter, plans, violations) = (counter.clone(), plans.clone(), violations.clone());
+            let books = books.clone();
             async move {
+                let (begun, completed) = (&books.0, &books.1);
                 let (mut own, mut last_seen) = (0u64, 0u64);
                 for op in &plans[id.0] {
                     match op {
                         Some(n) => {
+                            if cross {
+                                begun.fetch_add(*n, SeqCst);
+                            }
                             counter.add(id, *n).await;
+                            if cross {
+                                completed.fetch_add(*n, SeqCst);
+                            }
                             own += n;
                         }
                         None => {
+                            let floor = if cross { completed.load(SeqCst) } else { own };
                             let seen = counter.get().await;
-                            let problem = if seen < own {
+                            let ceiling = if cross { begun.load(SeqCst) } else { upper_bound };
+                            let problem = if cross && seen < floor {
+                                Some(format!(
+                                    "get {seen} missed adds completed before it began ({floor} in all)"
+                                ))
+                            } else if cross && seen > ceiling {
+                                Some(format!(
+                                    "get {seen} counts adds begun after it returned ({ceiling} begun)"
+                                ))
+                            } else if seen < own {
                                 Some(format!("get {seen} missed the client's own adds ({own})"))
                             } else if seen < last_seen {
                                 Some(format!("get went backwards: {last_seen} then {seen}"))
