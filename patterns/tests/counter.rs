@@ -31,6 +31,8 @@ fn adds_are_visible_to_the_next_get<C: Counter>() {
     // Any client id is valid, also one past the number of clients.
     block_on(counter.add(ClientId(7), 2));
     assert_eq!(block_on(counter.get()), 7);
+    block_on(counter.add(ClientId(usize::MAX), 1));
+    assert_eq!(block_on(counter.get()), 8);
 }
 
 fn wraps_on_overflow<C: Counter>() {
