@@ -16,6 +16,8 @@ use patterns::kv::{SequentialStore, Session, SessionId, SessionStore};
 
 use patterns::primitives::rng::SplitMix64;
 
+use common::linearizability::{self, Clock, Event, MAX_EVENTS, Model};
+
 fn session(user: u64) -> Session {
     Session {
         user,
@@ -124,6 +126,56 @@ fn stress<S: SessionStore, D: Driver>(
     ops: usize,
     seed: u64,
 ) -> Result<(), String> {
+    let violations = stress_report::<S, D>(driver, clients, ops, seed);
+    match violations.first() {
+        None => Ok(()),
+        Some(first) => Err(format!(
+            "{first} ({} violation(s) in all, {clients} clients under {})",
+            violations.len(),
+            D::NAME
+        )),
+    }
+}
+
+/// A hot key as the linearizability check sees it: its hits, which only
+/// updates change (hot keys are never inserted or removed during a run).
+struct HotKey;
+
+#[derive(Clone, Copy, Debug)]
+enum HotOp {
+    Update(u64),
+    Get,
+}
+
+impl Model for HotKey {
+    type State = u64;
+    type Op = HotOp;
+    type Ret = Option<u64>;
+
+    fn step(hits: &u64, op: &HotOp) -> (u64, Option<u64>) {
+        match op {
+            HotOp::Update(n) => (hits.wrapping_add(*n), Some(hits.wrapping_add(*n))),
+            HotOp::Get => (*hits, Some(*hits)),
+        }
+    }
+}
+
+/// Every violation [`stress`] finds, in the order found. Besides the
+/// checks listed there, each hot key's history (every update and read, from
+/// every client, with its call and return instants) must be linearizable
+/// against [`HotKey`], when it is no longer than the checker takes
+/// ([`MAX_EVENTS`] operations a key; longer runs skip that check).
+fn stress_report<S: SessionStore, D: Driver>(
+    driver: &D,
+    clients: usize,
+    ops: usize,
+    seed: u64,
+) -> Vec<String> {
+    let clock = Clock::start();
+    let histories = Arc::new(Mutex::new(vec![
+        Vec::<Event<HotOp, Option<u64>>>::new();
+        HOT as usize
+    ]));
     let store = Arc::new(driver.enter(|| S::new(1024)));
     for key in 0..HOT {
         block_on(store.insert(key, session(key)));
@@ -136,12 +188,13 @@ fn stress<S: SessionStore, D: Driver>(
     driver.run(clients, {
         let (store, updates, models, violations) =
             (store.clone(), updates.clone(), models.clone(), violations.clone());
-        let answers = answers.clone();
+        let (answers, histories) = (answers.clone(), histories.clone());
         move |id: ClientId| {
             let (store, updates, models, violations) =
                 (store.clone(), updates.clone(), models.clone(), violations.clone());
-            let answers = answers.clone();
+            let (answers, histories) = (answers.clone(), histories.clone());
             async move {
+                let mut my_history = vec![Vec::new(); HOT as usize];
                 let mut my_answers = vec![Vec::<u64>::new(); HOT as usize];
                 let mut rng = SplitMix64::new(seed ^ ((id.0 as u64 + 1) << 24));
                 let mut own = vec![0u64; HOT as usize];
@@ -153,16 +206,24 @@ fn stress<S: SessionStore, D: Driver>(
                     let roll = rng.next_u64() % 10;
                     let hot = (rng.next_u64() % HOT) as usize;
                     if roll < 6 {
-                        let answer = if roll < 4 {
+                        let call = clock.now();
+                        let (op, answer) = if roll < 4 {
                             own[hot] += 1;
                             let answer = store.update(hot as u64, 1).await;
                             if let Some(s) = answer {
                                 my_answers[hot].push(s.hits);
                             }
-                            answer
+                            (HotOp::Update(1), answer)
                         } else {
-                            store.get(hot as u64).await
+                            (HotOp::Get, store.get(hot as u64).await)
                         };
+                        my_history[hot].push(Event {
+                            client: id.0,
+                            call,
+                            ret: clock.now(),
+                            op,
+                            result: answer.map(|s| s.hits),
+                        });
                         match answer {
                             None => problems.push(format!("hot key {hot} vanished")),
                             Some(s) if s.hits < seen[hot] || s.hits < own[hot] => problems.push(format!(
@@ -191,6 +252,9 @@ fn stress<S: SessionStore, D: Driver>(
                     *total += mine;
                 }
                 for (all, mine) in answers.lock().unwrap().iter_mut().zip(my_answers) {
+                    all.extend(mine);
+                }
+                for (all, mine) in histories.lock().unwrap().iter_mut().zip(my_history) {
                     all.extend(mine);
                 }
                 models.lock().unwrap().insert(id.0, model);
@@ -239,14 +303,14 @@ fn stress<S: SessionStore, D: Driver>(
             }
         }
     }
-    match violations.first() {
-        None => Ok(()),
-        Some(first) => Err(format!(
-            "{first} ({} violation(s) in all, {clients} clients under {})",
-            violations.len(),
-            D::NAME
-        )),
+    for (key, history) in histories.lock().unwrap().iter().enumerate() {
+        if history.len() <= MAX_EVENTS
+            && let Err(report) = linearizability::check::<HotKey>(0, history)
+        {
+            violations.push(format!("hot key {key}: {report}"));
+        }
     }
+    violations
 }
 
 fn passes_stress<S: SessionStore, D: Driver>(clients: usize) {
@@ -342,4 +406,66 @@ fn the_racy_settings_pass_on_rwlock() {
     for round in 0..3 {
         stress::<RwLockStore, Threads>(&Threads, 4, 20_000, round).unwrap();
     }
+}
+
+/// The checker itself, on hand-made histories of one hot key: overlapping
+/// updates may be ordered either way; two updates that both answer 1 (one
+/// lost) cannot be ordered; a read that sees an update not yet called
+/// cannot either. The report names the operations that could not come next.
+#[test]
+fn the_linearizability_check_accepts_and_refuses_what_it_should() {
+    let event = |client, call, ret, op, hits| Event {
+        client,
+        call,
+        ret,
+        op,
+        result: Some(hits),
+    };
+    // Two overlapping updates answer 2 and 1: the second called went first.
+    let overlapping = [
+        event(0, 0, 10, HotOp::Update(1), 2),
+        event(1, 5, 8, HotOp::Update(1), 1),
+        event(0, 11, 12, HotOp::Get, 2),
+    ];
+    assert_eq!(linearizability::check::<HotKey>(0, &overlapping), Ok(()));
+    // A lost update: both answer 1.
+    let lost = [
+        event(0, 0, 10, HotOp::Update(1), 1),
+        event(1, 5, 8, HotOp::Update(1), 1),
+    ];
+    let report = linearizability::check::<HotKey>(0, &lost).unwrap_err();
+    assert!(
+        report.contains("at best 1 of 2")
+            && report.contains("Update(1) called at")
+            && report.contains("with Some(1) (the model would answer Some(2))"),
+        "{report}"
+    );
+    // A read from the future: it returned before the update was called.
+    let future = [
+        event(0, 0, 1, HotOp::Get, 1),
+        event(1, 2, 3, HotOp::Update(1), 1),
+    ];
+    let report = linearizability::check::<HotKey>(0, &future).unwrap_err();
+    assert!(report.contains("at best 0 of 2"), "{report}");
+}
+
+/// `racy`'s lost writes make its hot keys' histories impossible to order:
+/// the linearizability check reports them too, with the operations where
+/// the search got stuck.
+#[test]
+fn racy_is_caught_by_the_linearizability_check() {
+    use patterns::kv::racy::RacyStore;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let caught = (0..)
+        .take_while(|_| std::time::Instant::now() < deadline)
+        .find_map(|round| {
+            stress_report::<RacyStore, Threads>(&Threads, 4, 1_000, round)
+                .into_iter()
+                .find(|v| v.contains("not linearizable"))
+        });
+    let report = caught.expect("the linearizability check never noticed racy's lost writes");
+    assert!(
+        report.contains("none of the operations that could come next"),
+        "{report}"
+    );
 }

@@ -5,6 +5,8 @@
 // Every test binary compiles this module and uses a different part of it.
 #![allow(dead_code)]
 
+pub mod linearizability;
+
 use std::sync::{Arc, Mutex};
 
 use patterns::ClientId;
@@ -38,8 +40,35 @@ pub enum Bounds {
     /// completed before the `get` began, at most every add begun before it
     /// returned. Two shared atomics keep the books (a `SeqCst` add before
     /// and after each add), which also orders the clients a little: hence
-    /// a variant beside `Own`, not a replacement.
+    /// a variant beside `Own`, not a replacement. The run's history (every
+    /// operation with its call and return instants) must also be
+    /// linearizable, except for the styles whose contract is the weaker
+    /// window ([`WEAKER_THAN_LINEARIZABLE`]).
     CrossClient,
+}
+
+/// Counter styles whose `get` sums several cells one by one (the contract
+/// allows it): a `get` may count an add that a later `get` of another client
+/// misses, so their histories need not be linearizable. They get the
+/// cross-client window instead.
+pub const WEAKER_THAN_LINEARIZABLE: [&str; 2] = ["sharded", "pool"];
+
+/// The counter as the linearizability check sees it.
+struct CounterModel;
+
+impl linearizability::Model for CounterModel {
+    type State = u64;
+    /// `Some(n)`: add n; `None`: get.
+    type Op = Option<u64>;
+    /// An add answers nothing, a get its total.
+    type Ret = Option<u64>;
+
+    fn step(total: &u64, op: &Option<u64>) -> (u64, Option<u64>) {
+        match op {
+            Some(n) => (total.wrapping_add(*n), None),
+            None => (*total, Some(*total)),
+        }
+    }
 }
 
 /// Runs `clients` clients, each performing its plan, against a fresh
@@ -81,16 +110,20 @@ pub fn stress_with<C: Counter, D: Driver>(
     let counter = Arc::new(driver.enter(|| C::new(clients)));
     let violations = Arc::new(Mutex::new(Vec::<String>::new()));
     let cross = bounds == Bounds::CrossClient;
+    let clock = linearizability::Clock::start();
+    let history = Arc::new(Mutex::new(Vec::new()));
     driver.run(clients, {
         let (counter, plans, violations) = (counter.clone(), plans.clone(), violations.clone());
-        let books = books.clone();
+        let (books, history) = (books.clone(), history.clone());
         move |id: ClientId| {
             let (counter, plans, violations) = (counter.clone(), plans.clone(), violations.clone());
-            let books = books.clone();
+            let (books, history) = (books.clone(), history.clone());
             async move {
                 let (begun, completed) = (&books.0, &books.1);
                 let (mut own, mut last_seen) = (0u64, 0u64);
+                let mut events = Vec::new();
                 for op in &plans[id.0] {
+                    let call = clock.now();
                     match op {
                         Some(n) => {
                             if cross {
@@ -99,12 +132,28 @@ pub fn stress_with<C: Counter, D: Driver>(
                             counter.add(id, *n).await;
                             if cross {
                                 completed.fetch_add(*n, SeqCst);
+                                events.push(linearizability::Event {
+                                    client: id.0,
+                                    call,
+                                    ret: clock.now(),
+                                    op: *op,
+                                    result: None,
+                                });
                             }
                             own += n;
                         }
                         None => {
                             let floor = if cross { completed.load(SeqCst) } else { own };
                             let seen = counter.get().await;
+                            if cross {
+                                events.push(linearizability::Event {
+                                    client: id.0,
+                                    call,
+                                    ret: clock.now(),
+                                    op: None,
+                                    result: Some(seen),
+                                });
+                            }
                             let ceiling = if cross { begun.load(SeqCst) } else { upper_bound };
                             let problem = if cross && seen < floor {
                                 Some(format!(
@@ -133,6 +182,7 @@ pub fn stress_with<C: Counter, D: Driver>(
                         }
                     }
                 }
+                history.lock().unwrap().extend(events);
             }
         }
     });
@@ -141,6 +191,17 @@ pub fn stress_with<C: Counter, D: Driver>(
         .expect("clients are done")
         .into_inner()
         .unwrap();
+    let history = history.lock().unwrap();
+    if cross && !WEAKER_THAN_LINEARIZABLE.contains(&C::STYLE) {
+        if history.len() > linearizability::MAX_EVENTS {
+            violations.push(format!(
+                "{} operations recorded: more than the linearizability check takes",
+                history.len()
+            ));
+        } else if let Err(report) = linearizability::check::<CounterModel>(0, &history) {
+            violations.push(report);
+        }
+    }
     let total = block_on(counter.get());
     if total != model.get() {
         violations.push(format!(

@@ -1,0 +1,153 @@
+//! A linearizability checker for recorded histories (Wing and Gong's
+//! search, with the memo of Lowe's refinement, as porcupine and Lincheck
+//! do): is there an order of the operations, consistent with real time
+//! (an operation that returned before another was called comes first),
+//! in which the sequential model gives every recorded result?
+//!
+//! Stress tests record each operation's call and return instants and its
+//! result; a history is checked per independent part (one key of a map),
+//! which keeps each search small. A failure names the point where the
+//! search got stuck: the model's state and the operations that were
+//! candidates to come next, none of which the model agrees with.
+
+use std::collections::HashSet;
+use std::fmt::Debug;
+use std::hash::Hash;
+use std::time::Instant;
+
+/// One completed operation, as a client saw it.
+#[derive(Clone, Debug)]
+pub struct Event<Op, Ret> {
+    pub client: usize,
+    /// Nanoseconds since the history's start, just before the call...
+    pub call: u64,
+    /// ...and just after the result came back.
+    pub ret: u64,
+    pub op: Op,
+    pub result: Ret,
+}
+
+/// The sequential specification: a state and what each operation does to
+/// it and answers.
+pub trait Model {
+    type State: Clone + Eq + Hash + Debug;
+    type Op: Clone + Debug;
+    type Ret: PartialEq + Clone + Debug;
+
+    fn step(state: &Self::State, op: &Self::Op) -> (Self::State, Self::Ret);
+}
+
+/// A clock for recording: nanoseconds since it was made.
+#[derive(Clone, Copy)]
+pub struct Clock(Instant);
+
+impl Clock {
+    pub fn start() -> Clock {
+        Clock(Instant::now())
+    }
+
+    pub fn now(&self) -> u64 {
+        self.0.elapsed().as_nanos() as u64
+    }
+}
+
+/// The most operations one search takes (a part of a history): beyond it
+/// the check says so rather than search for minutes.
+pub const MAX_EVENTS: usize = 4_096;
+
+/// Checks `history` against `M` from `initial`. `Ok(())` if linearizable;
+/// otherwise a report of where every order fails.
+pub fn check<M: Model>(initial: M::State, history: &[Event<M::Op, M::Ret>]) -> Result<(), String> {
+    if history.len() > MAX_EVENTS {
+        return Err(format!(
+            "{} operations: more than the checker takes at once ({MAX_EVENTS})",
+            history.len()
+        ));
+    }
+    let mut events: Vec<&Event<M::Op, M::Ret>> = history.iter().collect();
+    events.sort_by_key(|e| (e.call, e.ret));
+    let n = events.len();
+    let mut done = vec![false; n];
+    // (which operations are linearized, the state then): seen before, and
+    // it led nowhere.
+    let mut dead_ends: HashSet<(Vec<u64>, M::State)> = HashSet::new();
+    if n == 0 {
+        return Ok(());
+    }
+    let candidates = |done: &[bool]| -> Vec<usize> {
+        // Every pending operation called before the earliest return among
+        // the pending ones may come next.
+        let earliest_return = (0..n).filter(|&i| !done[i]).map(|i| events[i].ret).min();
+        match earliest_return {
+            None => Vec::new(),
+            Some(limit) => (0..n)
+                .filter(|&i| !done[i] && events[i].call <= limit)
+                .collect(),
+        }
+    };
+    // The longest prefix found, for the report: its length, the state
+    // after it, and the operations that could have come next.
+    let mut deepest = (0usize, initial.clone(), candidates(&done));
+    // An explicit stack, a frame per linearized prefix: the state after
+    // it, the operations that may come next, the next one to try.
+    let mut stack: Vec<(M::State, Vec<usize>, usize)> = vec![(initial, candidates(&done), 0)];
+    let mut linearized = 0;
+    while let Some((state, options, next)) = stack.last_mut() {
+        if *next == options.len() {
+            // Every option failed from here: remember it, step back and
+            // undo the choice that led here.
+            dead_ends.insert((bits(&done), state.clone()));
+            stack.pop();
+            if let Some((_, options, next)) = stack.last() {
+                done[options[*next - 1]] = false;
+                linearized -= 1;
+            }
+            continue;
+        }
+        let choice = options[*next];
+        *next += 1;
+        let (after, answer) = M::step(state, &events[choice].op);
+        if answer != events[choice].result {
+            continue;
+        }
+        done[choice] = true;
+        linearized += 1;
+        if linearized == n {
+            return Ok(());
+        }
+        if dead_ends.contains(&(bits(&done), after.clone())) {
+            done[choice] = false;
+            linearized -= 1;
+            continue;
+        }
+        let next_options = candidates(&done);
+        if linearized > deepest.0 {
+            deepest = (linearized, after.clone(), next_options.clone());
+        }
+        stack.push((after, next_options, 0));
+    }
+    let (count, stuck_state, stuck) = deepest;
+    let mut report = format!(
+        "not linearizable: at best {count} of {n} operations can be ordered; then the state is \
+         {stuck_state:?} and none of the operations that could come next gives its recorded result:"
+    );
+    for i in stuck {
+        let e = events[i];
+        let (_, model_says) = M::step(&stuck_state, &e.op);
+        report.push_str(&format!(
+            "\n  client {} {:?} called at {} ns, returned at {} ns with {:?} (the model would answer {:?})",
+            e.client, e.op, e.call, e.ret, e.result, model_says
+        ));
+    }
+    Err(report)
+}
+
+fn bits(done: &[bool]) -> Vec<u64> {
+    let mut words = vec![0u64; done.len().div_ceil(64)];
+    for (i, d) in done.iter().enumerate() {
+        if *d {
+            words[i / 64] |= 1 << (i % 64);
+        }
+    }
+    words
+}
