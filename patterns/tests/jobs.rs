@@ -134,12 +134,16 @@ fn shutdown_finishes_accepted_jobs_and_refuses_new_ones<R: JobRunner>() {
 /// answer that will never come (the watchdog around the test turns that
 /// into a failure), and none started after `shutdown()` returned accepted.
 fn shutdown_racing_submissions_answers_or_refuses_each<R: JobRunner>() {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
     use std::time::{Duration, Instant};
     const CLIENTS: u64 = 4;
     let runner = Arc::new(R::new(2));
+    // Jobs answered so far: the shutdown waits for a few, so that it
+    // surely races running submitters, however slowly threads start.
+    let answered_so_far = Arc::new(AtomicUsize::new(0));
     let submitters: Vec<_> = (0..CLIENTS)
         .map(|client| {
-            let runner = Arc::clone(&runner);
+            let (runner, answered_so_far) = (Arc::clone(&runner), Arc::clone(&answered_so_far));
             std::thread::spawn(move || {
                 let mut outcomes = Vec::new();
                 for n in 0.. {
@@ -151,6 +155,9 @@ fn shutdown_racing_submissions_answers_or_refuses_each<R: JobRunner>() {
                     let started = Instant::now();
                     let result = block_on(runner.run(job));
                     let refused = result == Err(JobError::ShutDown);
+                    if result.is_ok() {
+                        answered_so_far.fetch_add(1, Relaxed);
+                    }
                     outcomes.push((job, started, result));
                     if refused {
                         return outcomes;
@@ -160,7 +167,12 @@ fn shutdown_racing_submissions_answers_or_refuses_each<R: JobRunner>() {
             })
         })
         .collect();
-    std::thread::sleep(Duration::from_millis(30));
+    let waited = Instant::now();
+    while answered_so_far.load(Relaxed) < 2 * CLIENTS as usize
+        && waited.elapsed() < Duration::from_secs(5)
+    {
+        std::thread::sleep(Duration::from_millis(1));
+    }
     runner.shutdown();
     let shut = Instant::now();
     let mut answered = 0;

@@ -451,7 +451,9 @@ fn the_linearizability_check_accepts_and_refuses_what_it_should() {
 
 /// `racy`'s lost writes make its hot keys' histories impossible to order:
 /// the linearizability check reports them too, with the operations where
-/// the search got stuck.
+/// the search got stuck. The settings are the lost-write test's: rounds
+/// long enough to be preempted (on one core, clients interleave only then),
+/// each key's history (about 12,000 operations) within the search's limit.
 #[test]
 fn racy_is_caught_by_the_linearizability_check() {
     use patterns::kv::racy::RacyStore;
@@ -459,7 +461,7 @@ fn racy_is_caught_by_the_linearizability_check() {
     let caught = (0..)
         .take_while(|_| std::time::Instant::now() < deadline)
         .find_map(|round| {
-            stress_report::<RacyStore, Threads>(&Threads, 4, 1_000, round)
+            stress_report::<RacyStore, Threads>(&Threads, 4, 20_000, round)
                 .into_iter()
                 .find(|v| v.contains("not linearizable"))
         });

@@ -53,7 +53,7 @@ impl Clock {
 
 /// The most operations one search takes (a part of a history): beyond it
 /// the check says so rather than search for minutes.
-pub const MAX_EVENTS: usize = 4_096;
+pub const MAX_EVENTS: usize = 65_536;
 
 /// Checks `history` against `M` from `initial`. `Ok(())` if linearizable;
 /// otherwise a report of where every order fails.
@@ -68,38 +68,55 @@ pub fn check<M: Model>(initial: M::State, history: &[Event<M::Op, M::Ret>]) -> R
     events.sort_by_key(|e| (e.call, e.ret));
     let n = events.len();
     let mut done = vec![false; n];
+    // The same set as bits, kept in step with `done`: the memo's key.
+    let mut done_bits = vec![0u64; n.div_ceil(64)];
+    let flip = |bits: &mut Vec<u64>, i: usize| bits[i / 64] ^= 1 << (i % 64);
     // (which operations are linearized, the state then): seen before, and
     // it led nowhere.
     let mut dead_ends: HashSet<(Vec<u64>, M::State)> = HashSet::new();
     if n == 0 {
         return Ok(());
     }
-    let candidates = |done: &[bool]| -> Vec<usize> {
-        // Every pending operation called before the earliest return among
-        // the pending ones may come next.
-        let earliest_return = (0..n).filter(|&i| !done[i]).map(|i| events[i].ret).min();
-        match earliest_return {
-            None => Vec::new(),
-            Some(limit) => (0..n)
-                .filter(|&i| !done[i] && events[i].call <= limit)
-                .collect(),
+    // The operations that may come next after a prefix: every pending one
+    // called before the earliest return among the pending ones. Events are
+    // sorted by call, so the scan starts at the first pending one and stops
+    // at the first call after that earliest return: a window about as wide
+    // as the number of clients, not the whole history. Returns the window's
+    // start too, from which the next prefix's scan starts.
+    let candidates = |done: &[bool], from: usize| -> (Vec<usize>, usize) {
+        let first = (from..n).find(|&i| !done[i]).unwrap_or(n);
+        let mut earliest_return = u64::MAX;
+        let mut options = Vec::new();
+        for i in first..n {
+            if events[i].call > earliest_return {
+                break;
+            }
+            if !done[i] {
+                earliest_return = earliest_return.min(events[i].ret);
+                options.push(i);
+            }
         }
+        (options, first)
     };
     // The longest prefix found, for the report: its length, the state
     // after it, and the operations that could have come next.
-    let mut deepest = (0usize, initial.clone(), candidates(&done));
+    let (options, first) = candidates(&done, 0);
+    let mut deepest = (0usize, initial.clone(), options.clone());
     // An explicit stack, a frame per linearized prefix: the state after
-    // it, the operations that may come next, the next one to try.
-    let mut stack: Vec<(M::State, Vec<usize>, usize)> = vec![(initial, candidates(&done), 0)];
+    // it, the operations that may come next, the next one to try, and
+    // where its window starts.
+    let mut stack: Vec<(M::State, Vec<usize>, usize, usize)> = vec![(initial, options, 0, first)];
     let mut linearized = 0;
-    while let Some((state, options, next)) = stack.last_mut() {
+    while let Some((state, options, next, first)) = stack.last_mut() {
         if *next == options.len() {
             // Every option failed from here: remember it, step back and
             // undo the choice that led here.
-            dead_ends.insert((bits(&done), state.clone()));
+            dead_ends.insert((done_bits.clone(), state.clone()));
             stack.pop();
-            if let Some((_, options, next)) = stack.last() {
-                done[options[*next - 1]] = false;
+            if let Some((_, options, next, _)) = stack.last() {
+                let undo = options[*next - 1];
+                done[undo] = false;
+                flip(&mut done_bits, undo);
                 linearized -= 1;
             }
             continue;
@@ -111,20 +128,22 @@ pub fn check<M: Model>(initial: M::State, history: &[Event<M::Op, M::Ret>]) -> R
             continue;
         }
         done[choice] = true;
+        flip(&mut done_bits, choice);
         linearized += 1;
         if linearized == n {
             return Ok(());
         }
-        if dead_ends.contains(&(bits(&done), after.clone())) {
+        if dead_ends.contains(&(done_bits.clone(), after.clone())) {
             done[choice] = false;
+            flip(&mut done_bits, choice);
             linearized -= 1;
             continue;
         }
-        let next_options = candidates(&done);
+        let (next_options, next_first) = candidates(&done, *first);
         if linearized > deepest.0 {
             deepest = (linearized, after.clone(), next_options.clone());
         }
-        stack.push((after, next_options, 0));
+        stack.push((after, next_options, 0, next_first));
     }
     let (count, stuck_state, stuck) = deepest;
     let mut report = format!(
@@ -140,14 +159,4 @@ pub fn check<M: Model>(initial: M::State, history: &[Event<M::Op, M::Ret>]) -> R
         ));
     }
     Err(report)
-}
-
-fn bits(done: &[bool]) -> Vec<u64> {
-    let mut words = vec![0u64; done.len().div_ceil(64)];
-    for (i, d) in done.iter().enumerate() {
-        if *d {
-            words[i / 64] |= 1 << (i % 64);
-        }
-    }
-    words
 }
