@@ -456,6 +456,29 @@ fn async_std_baselines(
     });
 }
 
+/// smol's baselines: the channel round trip on the driver's executor,
+/// and `smol::unblock` per operation (the `blocking` crate's pool, which
+/// async-std's `spawn_blocking` also uses).
+fn smol_baselines(group: &mut Group, driver: &Smol, scenario: CounterScenario, clients: usize) {
+    async_channel_round_trip(
+        group,
+        driver,
+        |server| driver.enter(|| drop(patterns::primitives::smol_home::spawn_owner(server))),
+        scenario,
+        clients,
+    );
+    let total = Arc::new(AtomicU64::new(0));
+    measure_baseline(group, driver, "spawn_blocking", clients, move |_, ops| {
+        let total = Arc::clone(&total);
+        async move {
+            for op in 0..ops {
+                let (total, n) = (Arc::clone(&total), u64::from(!scenario.is_get(op)));
+                black_box(smol::unblock(move || total.fetch_add(n, Relaxed)).await);
+            }
+        }
+    });
+}
+
 fn main() {
     criterion_main(
         &workload(),
@@ -463,7 +486,7 @@ fn main() {
         &DRIVERS,
         MEASURED_STYLES,
         // How many of the baselines below run under each driver.
-        &[("threads", 7), ("tokio", 3), ("async_std", 2), ("smol", 1)],
+        &[("threads", 7), ("tokio", 3), ("async_std", 2), ("smol", 2)],
         |group, drivers, &scenario, clients| {
             // Each baseline runs on the driver of the rows it is compared with.
             if drivers.is_chosen::<Threads>() {
@@ -476,16 +499,7 @@ fn main() {
                 async_std_baselines(group, &drivers.async_std, scenario, clients);
             }
             if drivers.is_chosen::<Smol>() {
-                let smol = &drivers.smol;
-                async_channel_round_trip(
-                    group,
-                    smol,
-                    |server| {
-                        smol.enter(|| drop(patterns::primitives::smol_home::spawn_owner(server)))
-                    },
-                    scenario,
-                    clients,
-                );
+                smol_baselines(group, &drivers.smol, scenario, clients);
             }
             match scenario {
                 CounterScenario::Add => {

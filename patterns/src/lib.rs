@@ -13,7 +13,7 @@
 //! | `sharded` | shared, split into cells or locked shards | nothing, or only clients of the same shard |
 //! | `actor`, `actor_crossbeam`, `actor_tokio`, `actor_async_std`, `actor_smol` | one owner thread or task | clients wait for its reply |
 //! | `pool` | N workers, each owning a shard | clients wait for a worker's reply |
-//! | `bridge`, `bridge_tokio`, `bridge_async_std` | shared; each operation runs on a blocking thread | the async caller awaits that thread |
+//! | `bridge`, `bridge_tokio`, `bridge_async_std`, `bridge_smol` | shared; each operation runs on a blocking thread | the async caller awaits that thread |
 //! | `racy`, `naive` (broken), `atomic` in the bank (torn) | shared, without the synchronisation the invariant needs | nothing, and loses updates, deadlocks or tears audits |
 //!
 //! # Layout

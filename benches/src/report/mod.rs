@@ -227,6 +227,9 @@ pub fn update_book(workload: &Workload, out_dir: &Path, book: &Path) -> Result<(
             })
     };
     copy(&format!("{}.md", workload.name))?;
+    // The CSV too: the book's figure checker reads the prose's numbers
+    // against it (benches/tests/book.rs).
+    copy(&format!("{}.csv", workload.name))?;
     let entries = std::fs::read_dir(out_dir).map_err(|e| ReportError::Unreadable {
         path: out_dir.to_path_buf(),
         reason: e.to_string(),

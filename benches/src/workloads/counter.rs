@@ -72,6 +72,7 @@ pub fn workload() -> Workload {
                 ("bridge", "baseline_thread_spawn_join@threads"),
                 ("bridge_tokio", "baseline_spawn_blocking@tokio"),
                 ("bridge_async_std", "baseline_spawn_blocking@async_std"),
+                ("bridge_smol", "baseline_spawn_blocking@smol"),
                 // ANCHOR_END: baselines
             ],
         },

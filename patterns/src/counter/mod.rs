@@ -50,6 +50,8 @@ pub mod actor_tokio;
 #[cfg(not(workbench_loom))]
 pub mod bridge_async_std;
 #[cfg(not(workbench_loom))]
+pub mod bridge_smol;
+#[cfg(not(workbench_loom))]
 pub mod bridge_tokio;
 #[cfg(not(workbench_loom))]
 pub mod mutex_parking_lot;
@@ -128,6 +130,7 @@ macro_rules! for_each_counter {
                 actor_smol: $crate::counter::actor_smol::SmolActorCounter,
                 bridge_tokio: $crate::counter::bridge_tokio::TokioBridgeCounter,
                 bridge_async_std: $crate::counter::bridge_async_std::AsyncStdBridgeCounter,
+                bridge_smol: $crate::counter::bridge_smol::SmolBridgeCounter,
             ],
             torn: [],
             broken: [

@@ -40,6 +40,8 @@ pub mod actor_async_std;
 #[cfg(not(workbench_loom))]
 pub mod actor_crossbeam;
 #[cfg(not(workbench_loom))]
+pub mod actor_smol;
+#[cfg(not(workbench_loom))]
 pub mod actor_tokio;
 #[cfg(not(workbench_loom))]
 pub mod dashmap;
@@ -189,6 +191,7 @@ macro_rules! for_each_store {
                 actor_crossbeam: $crate::kv::actor_crossbeam::CrossbeamActorStore,
                 actor_tokio: $crate::kv::actor_tokio::TokioActorStore,
                 actor_async_std: $crate::kv::actor_async_std::AsyncStdActorStore,
+                actor_smol: $crate::kv::actor_smol::SmolActorStore,
             ],
             torn: [],
             broken: [
