@@ -335,6 +335,16 @@ fn render(
     let mut csv = String::from(
         "executor,kind,cost_us,runner,callers,jobs_per_sec,job_p50_ns,job_p99_ns,heartbeat_p50_ns,heartbeat_p99_ns,heartbeat_max_ns\n",
     );
+    // The heartbeat alone, its floor: no runner, no callers, no jobs.
+    for (executor, h) in idle {
+        let _ = writeln!(
+            csv,
+            "{executor},idle,0,none,0,,,,{},{},{}",
+            h.value_at_quantile(0.5),
+            h.value_at_quantile(0.99),
+            h.max()
+        );
+    }
     let mut sections: Vec<(&str, Kind, u32)> = Vec::new();
     for cell in cells {
         let key = (cell.executor, cell.kind, cell.cost_us);

@@ -8,7 +8,9 @@
 //! | [`progress`] | progress lines and time left during the long run |
 //! | [`workloads`] | one description per workload, shared by its bench and the report |
 //! | [`report`] | the side-by-side report: tables, charts, the run's environment, the book's snapshot |
+//! | [`book`] | the book's checks: prose figures against the snapshot, one run, every style shown |
 
+pub mod book;
 pub mod harness;
 pub mod progress;
 pub mod report;

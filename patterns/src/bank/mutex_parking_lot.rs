@@ -28,6 +28,7 @@ impl Bank for ParkingLotMutexBank {
         }
     }
 
+    // ANCHOR: transfer
     async fn transfer(&self, from: AccountId, to: AccountId, amount: u64) -> Result<(), BankError> {
         check_transfer(self.accounts, from, to, amount)?;
         let mut balances = self.balances.lock();
@@ -36,6 +37,7 @@ impl Bank for ParkingLotMutexBank {
             .expect("checked: two different known accounts");
         move_money(from, f, t, amount)
     }
+    // ANCHOR_END: transfer
 
     async fn balance(&self, account: AccountId) -> Result<u64, BankError> {
         check_account(self.accounts, account)?;

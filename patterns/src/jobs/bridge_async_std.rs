@@ -21,6 +21,7 @@ impl JobRunner for AsyncStdBridgeRunner {
         AsyncStdBridgeRunner { gate: Gate::new() }
     }
 
+    // ANCHOR: run
     async fn run(&self, job: Job) -> Result<u64, JobError> {
         let pass = Gate::enter(&self.gate).ok_or(JobError::ShutDown)?;
         task::spawn_blocking(move || {
@@ -30,6 +31,7 @@ impl JobRunner for AsyncStdBridgeRunner {
         })
         .await
     }
+    // ANCHOR_END: run
 
     fn shutdown(&self) {
         self.gate.close_and_wait();

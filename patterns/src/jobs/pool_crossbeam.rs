@@ -54,6 +54,7 @@ impl JobRunner for CrossbeamPoolRunner {
         }
     }
 
+    // ANCHOR: run
     async fn run(&self, job: Job) -> Result<u64, JobError> {
         let Some(queue) = lock(&self.queue).clone() else {
             return Err(JobError::ShutDown);
@@ -74,6 +75,7 @@ impl JobRunner for CrossbeamPoolRunner {
         drop(queue);
         result.await.unwrap_or(Err(JobError::Abandoned))
     }
+    // ANCHOR_END: run
 
     fn shutdown(&self) {
         // Dropping the last sender disconnects the channel once callers

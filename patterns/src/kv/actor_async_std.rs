@@ -20,12 +20,14 @@ pub struct AsyncStdActorStore {
     owner: Option<task::JoinHandle<()>>,
 }
 
+// ANCHOR: owner
 async fn run_owner(mut map: Map, inbox: Receiver<Request>) {
     while let Ok((op, reply)) = inbox.recv().await {
         // Never waits: each reply channel has room for its one answer.
         let _ = reply.try_send(serve(&mut map, op));
     }
 }
+// ANCHOR_END: owner
 
 impl AsyncStdActorStore {
     async fn ask(&self, op: Op) -> Option<Session> {

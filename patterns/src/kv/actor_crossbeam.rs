@@ -22,11 +22,13 @@ thread_local! {
     static REPLY: (Sender<Option<Session>>, Receiver<Option<Session>>) = bounded(1);
 }
 
+// ANCHOR: owner
 fn run_owner(mut map: Map, inbox: Receiver<(Op, Sender<Option<Session>>)>) {
     for (op, reply) in inbox {
         let _ = reply.send(serve(&mut map, op));
     }
 }
+// ANCHOR_END: owner
 
 impl CrossbeamActorStore {
     fn ask(&self, op: Op) -> Option<Session> {

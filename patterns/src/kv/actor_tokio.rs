@@ -21,11 +21,13 @@ pub struct TokioActorStore {
     owner: Option<JoinHandle<()>>,
 }
 
+// ANCHOR: owner
 async fn run_owner(mut map: Map, mut inbox: mpsc::Receiver<Request>) {
     while let Some((op, reply)) = inbox.recv().await {
         let _ = reply.send(serve(&mut map, op)); // the client may have gone
     }
 }
+// ANCHOR_END: owner
 
 impl TokioActorStore {
     async fn ask(&self, op: Op) -> Option<Session> {

@@ -17,6 +17,7 @@ impl SessionStore for ParkingLotMutexStore {
         }
     }
 
+    // ANCHOR: ops
     async fn get(&self, id: SessionId) -> Option<Session> {
         self.map.lock().get(&id).copied()
     }
@@ -32,4 +33,5 @@ impl SessionStore for ParkingLotMutexStore {
     async fn update(&self, id: SessionId, hits: u64) -> Option<Session> {
         self.map.lock().get_mut(&id).map(|s| apply_update(s, hits))
     }
+    // ANCHOR_END: ops
 }

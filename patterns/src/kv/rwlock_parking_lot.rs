@@ -19,6 +19,7 @@ impl SessionStore for ParkingLotRwLockStore {
         }
     }
 
+    // ANCHOR: ops
     async fn get(&self, id: SessionId) -> Option<Session> {
         self.map.read().get(&id).copied()
     }
@@ -34,4 +35,5 @@ impl SessionStore for ParkingLotRwLockStore {
     async fn update(&self, id: SessionId, hits: u64) -> Option<Session> {
         self.map.write().get_mut(&id).map(|s| apply_update(s, hits))
     }
+    // ANCHOR_END: ops
 }

@@ -1,0 +1,691 @@
+//! Checks that keep the book's prose tied to its snapshot
+//! (`book/src/results/`): every figure the prose quotes sits in a marked
+//! span naming the CSV cell it comes from, and is verified against it; the
+//! snapshot comes from one run; every registered style appears in its
+//! chapter and in the guide's summary. `benches/tests/book.rs` runs them
+//! on the real book; the tests below run them on hand-made inputs, each
+//! check shown failing on a planted mistake.
+//!
+//! A figure is written in the Markdown as
+//!
+//! ```text
+//! <span class="fig" data-fig="counter[scenario=counter-add,style=atomic,driver=threads,clients=1].ops_per_sec">480 M</span>
+//! ```
+//!
+//! (rendered as plain "480 M"), or as a ratio of two cells,
+//! `data-fig="SEL / SEL"`, shown as `0.84×` or `0.84 times`. A selector
+//! is `workload[column=value,...].column`: the filters must pick exactly
+//! one row of `results/<workload>.csv`.
+//!
+//! The shown number must round to the cell: it may differ from it by half
+//! a unit of its last significant digit (`2.2 M` covers 2.15 M to 2.25 M;
+//! trailing zeros of a whole number are not significant, so `29,000`
+//! covers 28,500 to 29,500). Units: `k`, `M`, `G` multiply; `ns`, `µs`,
+//! `ms`, `s` are converted to the cell's time unit (a column named `…ns…`
+//! or `…_us`, or the row's `unit` column), `B`, `KiB`, `MiB`, `GiB` to
+//! bytes.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+/// One results CSV: its header and rows.
+#[derive(Debug, Clone)]
+pub struct Csv {
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl Csv {
+    pub fn parse(text: &str) -> Csv {
+        let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+        let header = lines.next().map(split_csv_line).unwrap_or_default();
+        let rows = lines.map(split_csv_line).collect();
+        Csv { header, rows }
+    }
+
+    fn column(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+}
+
+/// Splits one CSV line; a field may be quoted (`"a,b"`, `""` for a quote).
+fn split_csv_line(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(std::mem::take(&mut field)),
+            _ => field.push(c),
+        }
+    }
+    fields.push(field);
+    fields
+}
+
+/// The snapshot: every workload's CSV, by workload name.
+pub type Snapshot = BTreeMap<String, Csv>;
+
+/// Reads every `<workload>.csv` in `dir`.
+pub fn read_snapshot(dir: &Path) -> Result<Snapshot, String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let mut snapshot = Snapshot::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "csv") {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            snapshot.insert(name, Csv::parse(&text));
+        }
+    }
+    Ok(snapshot)
+}
+
+/// `workload[col=val,...].column`
+#[derive(Debug, Clone, PartialEq)]
+pub struct Selector {
+    pub workload: String,
+    pub filters: Vec<(String, String)>,
+    pub column: String,
+}
+
+impl Selector {
+    pub fn parse(text: &str) -> Result<Selector, String> {
+        let text = text.trim();
+        let bad = || format!("`{text}` is not of the form workload[column=value,...].column");
+        let (workload, rest) = text.split_once('[').ok_or_else(bad)?;
+        let (filters, column) = rest.rsplit_once("].").ok_or_else(bad)?;
+        let filters = filters
+            .split(',')
+            .map(|f| {
+                f.split_once('=')
+                    .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                    .ok_or_else(bad)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Selector {
+            workload: workload.trim().to_string(),
+            filters,
+            column: column.trim().to_string(),
+        })
+    }
+
+    /// The cell's value and its unit (see [`Unit`]).
+    pub fn value(&self, snapshot: &Snapshot) -> Result<(f64, Unit), String> {
+        let csv = snapshot
+            .get(&self.workload)
+            .ok_or_else(|| format!("the snapshot has no {}.csv", self.workload))?;
+        let mut filters = Vec::new();
+        for (k, v) in &self.filters {
+            let i = csv
+                .column(k)
+                .ok_or_else(|| format!("{}.csv has no column `{k}`", self.workload))?;
+            filters.push((i, v));
+        }
+        let column = csv
+            .column(&self.column)
+            .ok_or_else(|| format!("{}.csv has no column `{}`", self.workload, self.column))?;
+        let rows: Vec<&Vec<String>> = csv
+            .rows
+            .iter()
+            .filter(|row| filters.iter().all(|(i, v)| row.get(*i) == Some(*v)))
+            .collect();
+        let row = match rows.as_slice() {
+            [row] => *row,
+            [] => return Err(format!("no row of {}.csv matches", self.workload)),
+            more => {
+                return Err(format!(
+                    "{} rows of {}.csv match: add a filter",
+                    more.len(),
+                    self.workload
+                ));
+            }
+        };
+        let cell = row.get(column).map(String::as_str).unwrap_or("");
+        let value: f64 = cell
+            .parse()
+            .map_err(|_| format!("the cell is `{cell}`, not a number"))?;
+        let unit_column = csv.column("unit").and_then(|i| row.get(i));
+        Ok((
+            value,
+            Unit::of_column(&self.column, unit_column.map(String::as_str)),
+        ))
+    }
+}
+
+/// What a CSV cell or a shown figure measures, with its scale.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Unit {
+    /// A count or rate; the factor a shown `k`, `M`, `G` multiplies by.
+    Plain,
+    /// A duration, in nanoseconds per unit of the cell.
+    Time(f64),
+    /// Memory, in bytes per unit of the cell.
+    Bytes(f64),
+}
+
+impl Unit {
+    fn of_column(column: &str, unit_cell: Option<&str>) -> Unit {
+        if let Some(unit) = unit_cell.and_then(Unit::of_suffix) {
+            return unit;
+        }
+        if column.contains("ns") {
+            Unit::Time(1.0)
+        } else if column.ends_with("_us") {
+            Unit::Time(1e3)
+        } else if column.contains("bytes") {
+            Unit::Bytes(1.0)
+        } else {
+            Unit::Plain
+        }
+    }
+
+    /// A shown unit: its kind and what one of it is worth.
+    fn of_suffix(suffix: &str) -> Option<Unit> {
+        Some(match suffix {
+            "ns" => Unit::Time(1.0),
+            "µs" | "us" => Unit::Time(1e3),
+            "ms" => Unit::Time(1e6),
+            "s" => Unit::Time(1e9),
+            "B" | "bytes" => Unit::Bytes(1.0),
+            "KiB" => Unit::Bytes(1024.0),
+            "MiB" => Unit::Bytes(1024.0 * 1024.0),
+            "GiB" => Unit::Bytes(1024.0 * 1024.0 * 1024.0),
+            _ => return None,
+        })
+    }
+}
+
+/// A figure as the prose shows it: its value and how far it may be from
+/// the cell, both in the cell's units once [`Shown::in_units_of`] has run.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Shown {
+    pub value: f64,
+    pub tolerance: f64,
+    unit: Option<Unit>,
+    multiplier: f64,
+}
+
+impl Shown {
+    /// Parses `480 M`, `2.215 M`, `29,000`, `0.84×`, `1.5 times`, `64 ns`,
+    /// `13.7 KiB`: the first number, and the unit right after it.
+    pub fn parse(text: &str) -> Result<Shown, String> {
+        let text = text.trim().trim_start_matches(['~', '±']);
+        let end = text
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+            .unwrap_or(text.len());
+        let number = &text[..end];
+        if number.is_empty() || !number.starts_with(|c: char| c.is_ascii_digit()) {
+            return Err(format!("`{text}` does not start with a number"));
+        }
+        let digits = number.replace(',', "");
+        let value: f64 = digits
+            .parse()
+            .map_err(|_| format!("`{number}` is not a number"))?;
+        // Half a unit of the last significant digit.
+        let step = match digits.split_once('.') {
+            Some((_, decimals)) => 10f64.powi(-(decimals.len() as i32)),
+            None => {
+                let zeros = digits.len() - digits.trim_end_matches('0').len();
+                // "0" and "100" keep at least one significant digit.
+                10f64.powi(zeros.min(digits.len() - 1) as i32)
+            }
+        };
+        let suffix = text[end..]
+            .trim_start()
+            .split(|c: char| c.is_whitespace() || c == '/' || c == ')')
+            .next()
+            .unwrap_or("");
+        // A percentage may be glued to its number ("27%").
+        let suffix = if text[end..].starts_with('%') {
+            "%"
+        } else {
+            suffix
+        };
+        let (multiplier, unit) = match suffix {
+            "%" => (0.01, Some(Unit::Plain)),
+            "k" => (1e3, Some(Unit::Plain)),
+            "M" => (1e6, Some(Unit::Plain)),
+            "G" => (1e9, Some(Unit::Plain)),
+            other => match Unit::of_suffix(other) {
+                Some(unit) => (1.0, Some(unit)),
+                None => (1.0, None),
+            },
+        };
+        Ok(Shown {
+            value: value * multiplier,
+            tolerance: step / 2.0 * multiplier,
+            unit,
+            multiplier,
+        })
+    }
+
+    /// This figure in the cell's units; `Err` if the units cannot agree
+    /// (a time shown for a rate, say).
+    fn in_units_of(self, cell: Unit) -> Result<Shown, String> {
+        let factor = match (self.unit, cell) {
+            (None | Some(Unit::Plain), Unit::Plain) => 1.0,
+            (Some(Unit::Time(shown)), Unit::Time(stored)) => shown / stored,
+            (Some(Unit::Bytes(shown)), Unit::Bytes(stored)) => shown / stored,
+            // A bare number for a time or memory cell: in the cell's unit.
+            (None, _) => 1.0,
+            (Some(shown), stored) => {
+                return Err(format!("shown as {shown:?} but the cell is {stored:?}"));
+            }
+        };
+        Ok(Shown {
+            value: self.value * factor,
+            tolerance: self.tolerance * factor,
+            ..self
+        })
+    }
+}
+
+/// A figure's source: one cell, or the ratio of two.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Source {
+    Cell(Selector),
+    Ratio(Selector, Selector),
+}
+
+impl Source {
+    pub fn parse(text: &str) -> Result<Source, String> {
+        match text.split_once(" / ") {
+            Some((a, b)) => Ok(Source::Ratio(Selector::parse(a)?, Selector::parse(b)?)),
+            None => Ok(Source::Cell(Selector::parse(text)?)),
+        }
+    }
+}
+
+/// One marked figure of the prose.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    pub file: String,
+    pub line: usize,
+    pub source: String,
+    pub shown: String,
+}
+
+impl fmt::Display for Figure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: \"{}\" ({})",
+            self.file, self.line, self.shown, self.source
+        )
+    }
+}
+
+const FIG_OPEN: &str = "<span class=\"fig\" data-fig=\"";
+
+/// Every marked figure in `text`.
+pub fn figures(file: &str, text: &str) -> Vec<Figure> {
+    let mut found = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut rest = line;
+        while let Some(start) = rest.find(FIG_OPEN) {
+            let after = &rest[start + FIG_OPEN.len()..];
+            let Some((source, after)) = after.split_once("\">") else {
+                break;
+            };
+            let Some((shown, after)) = after.split_once("</span>") else {
+                break;
+            };
+            found.push(Figure {
+                file: file.to_string(),
+                line: i + 1,
+                source: source.to_string(),
+                shown: shown.to_string(),
+            });
+            rest = after;
+        }
+    }
+    found
+}
+
+/// Checks one figure against the snapshot; `Err` says what is wrong.
+pub fn check_figure(figure: &Figure, snapshot: &Snapshot) -> Result<(), String> {
+    let shown = Shown::parse(&figure.shown)?;
+    let (actual, unit) = match Source::parse(&figure.source)? {
+        Source::Cell(cell) => cell.value(snapshot)?,
+        Source::Ratio(a, b) => {
+            let ((a, _), (b, _)) = (a.value(snapshot)?, b.value(snapshot)?);
+            if b == 0.0 {
+                return Err("the ratio's denominator is zero".into());
+            }
+            (a / b, Unit::Plain)
+        }
+    };
+    let shown = shown.in_units_of(unit)?;
+    // A little slack for the float arithmetic of the ratio and the units.
+    let slack = shown.tolerance * 1.0001 + f64::EPSILON * actual.abs();
+    if (shown.value - actual).abs() <= slack {
+        Ok(())
+    } else {
+        Err(format!(
+            "the snapshot says {} (shown: {} ± {})",
+            display(actual / shown.multiplier),
+            display(shown.value / shown.multiplier),
+            display(shown.tolerance / shown.multiplier),
+        ))
+    }
+}
+
+fn display(x: f64) -> String {
+    if x.abs() >= 100.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.4}")
+    }
+}
+
+/// Figures that look measured but carry no marked source. Throughput and
+/// ratios are the figures the prose quotes most and that drift first:
+/// a number followed by `k`, `M`, `G`, `million`, `thousand`, `a second`,
+/// `times` or `×`, outside code, outside marked spans, and outside
+/// `<span class="run">…</span>` (a figure from another, named run, quoted
+/// as history) and `<span class="param">…</span>` (a parameter, not a
+/// measurement).
+pub fn unmarked_figures(file: &str, text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut in_code = false;
+    for (i, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+            continue;
+        }
+        if in_code || line.trim_start().starts_with("{{#") {
+            continue;
+        }
+        let prose = strip_spans(&strip_inline_code(line));
+        for figure in measured_looking(&prose) {
+            found.push(format!("{file}:{}: \"{figure}\"", i + 1));
+        }
+    }
+    found
+}
+
+fn strip_inline_code(line: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in line.split('`').enumerate() {
+        if i % 2 == 0 {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// Removes every `<span ...>...</span>` (marked figures, runs, params).
+fn strip_spans(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(start) = rest.find("<span ") {
+        out.push_str(&rest[..start]);
+        match rest[start..].find("</span>") {
+            Some(end) => rest = &rest[start + end + "</span>".len()..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Words that, after a number, make it a measured throughput or ratio
+/// ("a second" is matched on its own).
+const MEASURED_UNITS: &[&str] = &["k", "M", "G", "million", "thousand", "times", "×"];
+
+/// Numbers in `prose` followed by a unit of throughput or a ratio word.
+fn measured_looking(prose: &str) -> Vec<String> {
+    let words: Vec<&str> = prose.split_whitespace().collect();
+    let mut found = Vec::new();
+    for (i, word) in words.iter().enumerate() {
+        let trimmed = word.trim_start_matches(['(', '~', '[']);
+        let Some(first) = trimmed.chars().next() else {
+            continue;
+        };
+        if !first.is_ascii_digit() {
+            continue;
+        }
+        let number_end = trimmed
+            .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+            .unwrap_or(trimmed.len());
+        let glued = trimmed[number_end..].trim_end_matches(['.', ',', ';', ':', ')']);
+        let next = words
+            .get(i + 1)
+            .map(|w| w.trim_end_matches(['.', ',', ';', ':', ')']));
+        let hit = match glued {
+            "×" | "k" | "M" | "G" => true,
+            "" => match next {
+                Some("a") => words.get(i + 2).is_some_and(|w| w.starts_with("second")),
+                Some(unit) => MEASURED_UNITS.contains(&unit),
+                None => false,
+            },
+            _ => false,
+        };
+        if hit {
+            let shown: Vec<&str> = words[i..(i + 2).min(words.len())].to_vec();
+            found.push(shown.join(" "));
+        }
+    }
+    found
+}
+
+/// The commit a results page says it was measured at.
+pub fn snapshot_commit(md: &str) -> Option<String> {
+    md.lines()
+        .find_map(|l| l.strip_prefix("| commit | "))
+        .map(|rest| {
+            rest.trim_end_matches('|')
+                .trim()
+                .trim_matches('`')
+                .to_string()
+        })
+}
+
+/// Lines of `text` between `<!-- summary: NAME -->` and the next summary
+/// marker or heading of the same or higher level.
+pub fn summary_section<'a>(text: &'a str, name: &str) -> Option<&'a str> {
+    let marker = format!("<!-- summary: {name} -->");
+    let start = text.find(&marker)? + marker.len();
+    let rest = &text[start..];
+    let end = rest
+        .find("<!-- summary:")
+        .into_iter()
+        .chain(rest.find("\n## "))
+        .min()
+        .unwrap_or(rest.len());
+    Some(&rest[..end])
+}
+
+/// The cells of the summary row for `style` (a line starting
+/// ``| `style` |``), without the style cell itself.
+pub fn summary_row(section: &str, style: &str) -> Option<Vec<String>> {
+    let start = format!("| `{style}` |");
+    section.lines().find(|l| l.starts_with(&start)).map(|l| {
+        l[start.len()..]
+            .trim_end()
+            .trim_end_matches('|')
+            .split(" | ")
+            .map(|c| c.trim().to_string())
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot() -> Snapshot {
+        let mut s = Snapshot::new();
+        s.insert(
+            "counter".into(),
+            Csv::parse(
+                "scenario,style,driver,clients,ops_per_sec,median_ns_per_op\n\
+                 counter-add,atomic,threads,1,480529000,2.08\n\
+                 counter-add,atomic,threads,2,220473000,4.5\n\
+                 counter-add,mutex,threads,1,229000,4366.8\n",
+            ),
+        );
+        s.insert(
+            "runtime".into(),
+            Csv::parse(
+                "kind,runtime,n,value,unit\nmemory,tokio,1000,538.2,B\nspawn,tokio,1,231.4,ns\n",
+            ),
+        );
+        s
+    }
+
+    fn fig(source: &str, shown: &str) -> Figure {
+        Figure {
+            file: "t.md".into(),
+            line: 1,
+            source: source.into(),
+            shown: shown.into(),
+        }
+    }
+
+    const ONE: &str =
+        "counter[scenario=counter-add,style=atomic,driver=threads,clients=1].ops_per_sec";
+    const TWO: &str =
+        "counter[scenario=counter-add,style=atomic,driver=threads,clients=2].ops_per_sec";
+
+    #[test]
+    fn a_figure_that_rounds_to_its_cell_passes_and_one_that_does_not_fails() {
+        let s = snapshot();
+        for ok in ["480 M", "481 M", "480.5 M", "0.48 G", "480,529 k", "500 M"] {
+            assert_eq!(check_figure(&fig(ONE, ok), &s), Ok(()), "{ok}");
+        }
+        for wrong in ["470 M", "482 M", "480.6 M", "2.2 M"] {
+            let err = check_figure(&fig(ONE, wrong), &s).expect_err(wrong);
+            assert!(err.contains("the snapshot says 480.5"), "{wrong}: {err}");
+        }
+    }
+
+    #[test]
+    fn trailing_zeros_of_a_whole_number_are_not_significant() {
+        let s = snapshot();
+        let mutex =
+            "counter[scenario=counter-add,style=mutex,driver=threads,clients=1].ops_per_sec";
+        assert_eq!(check_figure(&fig(mutex, "229,000"), &s), Ok(()));
+        assert_eq!(check_figure(&fig(mutex, "230,000"), &s), Ok(()));
+        assert!(check_figure(&fig(mutex, "231,000"), &s).is_err());
+        assert!(check_figure(&fig(mutex, "229,500 operations"), &s).is_err());
+    }
+
+    #[test]
+    fn ratios_times_and_bytes() {
+        let s = snapshot();
+        let ratio = format!("{TWO} / {ONE}");
+        for ok in ["0.46×", "0.46 times", "0.459"] {
+            assert_eq!(check_figure(&fig(&ratio, ok), &s), Ok(()), "{ok}");
+        }
+        assert!(check_figure(&fig(&ratio, "0.50×"), &s).is_err());
+        let ns =
+            "counter[scenario=counter-add,style=mutex,driver=threads,clients=1].median_ns_per_op";
+        assert_eq!(check_figure(&fig(ns, "4.4 µs"), &s), Ok(()));
+        assert_eq!(check_figure(&fig(ns, "4,367 ns"), &s), Ok(()));
+        assert!(
+            check_figure(&fig(ns, "4.4 M"), &s).is_err(),
+            "a rate shown for a time"
+        );
+        let memory = "runtime[kind=memory,runtime=tokio,n=1000].value";
+        assert_eq!(check_figure(&fig(memory, "538 B"), &s), Ok(()));
+        assert_eq!(check_figure(&fig(memory, "0.53 KiB"), &s), Ok(()));
+        assert!(check_figure(&fig(memory, "600 B"), &s).is_err());
+        let spawn = "runtime[kind=spawn,runtime=tokio,n=1].value";
+        assert_eq!(check_figure(&fig(spawn, "231 ns"), &s), Ok(()));
+        let spread = "counter[scenario=counter-add,style=mutex,driver=threads,clients=1].spread";
+        let mut with_spread = snapshot();
+        with_spread.insert(
+            "counter".into(),
+            Csv::parse("scenario,style,driver,clients,spread\ncounter-add,mutex,threads,1,0.27\n"),
+        );
+        assert_eq!(check_figure(&fig(spread, "±27%"), &with_spread), Ok(()));
+        assert!(check_figure(&fig(spread, "±36%"), &with_spread).is_err());
+    }
+
+    #[test]
+    fn a_selector_must_name_exactly_one_row() {
+        let s = snapshot();
+        let two_rows = "counter[scenario=counter-add,style=atomic].ops_per_sec";
+        assert!(
+            check_figure(&fig(two_rows, "1 M"), &s)
+                .unwrap_err()
+                .contains("2 rows")
+        );
+        let none = "counter[scenario=counter-add,style=pool,driver=threads,clients=1].ops_per_sec";
+        assert!(
+            check_figure(&fig(none, "1 M"), &s)
+                .unwrap_err()
+                .contains("no row")
+        );
+        let column = "counter[scenario=counter-add,styl=atomic].ops_per_sec";
+        assert!(
+            check_figure(&fig(column, "1 M"), &s)
+                .unwrap_err()
+                .contains("no column")
+        );
+        assert!(
+            check_figure(&fig("bank[a=b].x", "1"), &s)
+                .unwrap_err()
+                .contains("no bank.csv")
+        );
+        assert!(Selector::parse("counter.ops_per_sec").is_err());
+    }
+
+    #[test]
+    fn figures_are_found_in_spans_and_unmarked_ones_are_reported() {
+        let text = format!(
+            "One client: <span class=\"fig\" data-fig=\"{ONE}\">480 M</span> a second, \
+             two: <span class=\"fig\" data-fig=\"{TWO}\">220 M</span>.\n\
+             ```\nlet x = 5 M;\n```\n\
+             An unmarked 3.5 M and 20,000 a second, 0.9 times, 2×, a `10 k` in code,\n\
+             <span class=\"run\">an older run: 12 k</span>, <span class=\"param\">1 M sessions</span>, 16 shards.\n"
+        );
+        let found = figures("t.md", &text);
+        assert_eq!(found.len(), 2);
+        assert_eq!((found[1].line, found[1].shown.as_str()), (1, "220 M"));
+        let unmarked = unmarked_figures("t.md", &text);
+        assert_eq!(
+            unmarked,
+            [
+                "t.md:5: \"3.5 M\"",
+                "t.md:5: \"20,000 a\"",
+                "t.md:5: \"0.9 times,\"",
+                "t.md:5: \"2×, a\""
+            ]
+        );
+    }
+
+    #[test]
+    fn summary_rows_are_found_per_section() {
+        let guide = "## Summary\n<!-- summary: counter -->\n| style | fits |\n|---|---|\n| `atomic` | counters | x |\n\
+                     <!-- summary: bank -->\n| `mutex` | small | y |\n## Next\n| `ordered` | z |\n";
+        let counter = summary_section(guide, "counter").unwrap();
+        assert_eq!(summary_row(counter, "atomic").unwrap(), ["counters", "x"]);
+        assert!(summary_row(counter, "mutex").is_none());
+        let bank = summary_section(guide, "bank").unwrap();
+        assert!(summary_row(bank, "mutex").is_some());
+        assert!(
+            summary_row(bank, "ordered").is_none(),
+            "past the next heading"
+        );
+    }
+
+    #[test]
+    fn the_commit_line_is_read() {
+        let md = "| | |\n|---|---|\n| commit | `abc123def456` |\n";
+        assert_eq!(snapshot_commit(md).as_deref(), Some("abc123def456"));
+    }
+}
