@@ -178,7 +178,9 @@ impl Unit {
         if let Some(unit) = unit_cell.and_then(Unit::of_suffix) {
             return unit;
         }
-        if column.contains("ns") {
+        // `…_ns`, `ns_…`, `…_ns_…` (not `answered`, which contains "ns").
+        let words: Vec<&str> = column.split('_').collect();
+        if words.contains(&"ns") {
             Unit::Time(1.0)
         } else if column.ends_with("_us") {
             Unit::Time(1e3)
@@ -330,7 +332,15 @@ const FIG_OPEN: &str = "<span class=\"fig\" data-fig=\"";
 /// Every marked figure in `text`.
 pub fn figures(file: &str, text: &str) -> Vec<Figure> {
     let mut found = Vec::new();
+    let mut in_code = false;
     for (i, line) in text.lines().enumerate() {
+        // A span shown inside a code block is an example, not a figure.
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+        }
+        if in_code {
+            continue;
+        }
         let mut rest = line;
         while let Some(start) = rest.find(FIG_OPEN) {
             let after = &rest[start + FIG_OPEN.len()..];
@@ -603,6 +613,15 @@ mod tests {
         assert_eq!(check_figure(&fig(memory, "538 B"), &s), Ok(()));
         assert_eq!(check_figure(&fig(memory, "0.53 KiB"), &s), Ok(()));
         assert!(check_figure(&fig(memory, "600 B"), &s).is_err());
+        let mut served = snapshot();
+        served.insert(
+            "server".into(),
+            Csv::parse("kind,style,answered,p99_ns\nload,x,8840,1500000\n"),
+        );
+        let answered = "server[kind=load,style=x].answered";
+        assert_eq!(check_figure(&fig(answered, "8,840"), &served), Ok(()), "a count, not a time");
+        let p99 = "server[kind=load,style=x].p99_ns";
+        assert_eq!(check_figure(&fig(p99, "1.5 ms"), &served), Ok(()));
         let spawn = "runtime[kind=spawn,runtime=tokio,n=1].value";
         assert_eq!(check_figure(&fig(spawn, "231 ns"), &s), Ok(()));
         let spread = "counter[scenario=counter-add,style=mutex,driver=threads,clients=1].spread";

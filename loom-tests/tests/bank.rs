@@ -1,6 +1,8 @@
 //! loom models of the bank: two accounts, two opposite transfers and one
-//! audit; and two transfers of the only unit of money, one of which must be
-//! refused; for every facade-based style in the registry. The transfers run on
+//! audit; two transfers of the only unit of money, one of which must be
+//! refused; and opposite transfers between accounts in each structural
+//! relation (same shard, shards in and against the accounts' order); for
+//! every facade-based style in the registry. The transfers run on
 //! two spawned threads and main audits while they run, so each model has
 //! three client threads; the actor's owner makes four, within loom's five.
 //!
@@ -74,6 +76,33 @@ fn only_one_of_two_uncoverable_transfers_succeeds<B: Bank>() {
     });
 }
 
+/// Opposite transfers between two accounts of 32, for each way two
+/// accounts can relate in a structured style: with sixteen shards
+/// (`sharded`), accounts 0 and 16 share a shard; 1 and 16 sit in shards
+/// whose order (1, 0) is the reverse of the accounts' order; 2 and 3 in
+/// shards in the accounts' order. A lock order that holds for one relation
+/// and not another (by shard for one, by account for the other) is caught
+/// in the relation it breaks.
+fn opposite_transfers_in_every_layout<B: Bank>() {
+    for (a, b) in [(0, 16), (1, 16), (2, 3)] {
+        loom::model(move || {
+            let bank = Arc::new(B::new(&[10; 32]));
+            let there = {
+                let bank = Arc::clone(&bank);
+                thread::spawn(move || block_on(bank.transfer(AccountId(a), AccountId(b), 3)))
+            };
+            let back = block_on(bank.transfer(AccountId(b), AccountId(a), 5));
+            let there = there.join().unwrap();
+            assert!(
+                there.is_ok() && back.is_ok(),
+                "accounts {a} and {b}: {there:?}, {back:?}"
+            );
+            let finals = [a, b].map(|x| block_on(bank.balance(AccountId(x))).unwrap());
+            assert_eq!(finals, [12, 8], "accounts {a} and {b}: money moved wrongly");
+        });
+    }
+}
+
 macro_rules! loom_models {
     (
         facade: [$($f:ident: $ft:ty,)*],
@@ -90,6 +119,11 @@ macro_rules! loom_models {
             #[test]
             fn only_one_of_two_uncoverable_transfers_succeeds() {
                 super::only_one_of_two_uncoverable_transfers_succeeds::<$ft>();
+            }
+
+            #[test]
+            fn opposite_transfers_in_every_layout() {
+                super::opposite_transfers_in_every_layout::<$ft>();
             }
         })*
         $(mod $t {

@@ -1,6 +1,7 @@
 //! loom models of the session store: two clients update the same session
 //! (by 1 and by 2) while one of them also inserts a second; an update
-//! racing a remove of one key; every facade-based style from the registry.
+//! racing a remove of one key; two inserts of one key; every facade-based
+//! style from the registry.
 //! The sharded actor's two owners and the two clients make four threads,
 //! within loom's five.
 
@@ -62,6 +63,35 @@ fn an_update_racing_a_remove_does_not_resurrect<S: SessionStore>() {
     });
 }
 
+/// Two inserts into one empty key at once: each answers what it replaced,
+/// so exactly one of them answers `None` and the other the first one's
+/// session, and the store keeps the second. An insert that looks for the
+/// old session and stores the new one in two steps (check-then-act) lets
+/// both answer `None`.
+fn two_inserts_of_one_key_see_each_other<S: SessionStore>() {
+    let session = |user| Session {
+        user,
+        ..Session::default()
+    };
+    loom::model(move || {
+        let store = Arc::new(S::new(2));
+        let other = {
+            let store = Arc::clone(&store);
+            thread::spawn(move || block_on(store.insert(A, session(1))))
+        };
+        let mine = block_on(store.insert(A, session(2))).map(|s| s.user);
+        let theirs = other.join().unwrap().map(|s| s.user);
+        let last = block_on(store.get(A)).map(|s| s.user);
+        assert!(
+            matches!(
+                (theirs, mine, last),
+                (None, Some(1), Some(2)) | (Some(2), None, Some(1))
+            ),
+            "two inserts of one key answered {theirs:?} and {mine:?}, leaving {last:?}"
+        );
+    });
+}
+
 macro_rules! loom_models {
     (
         facade: [$($f:ident: $ft:ty,)*],
@@ -78,6 +108,11 @@ macro_rules! loom_models {
             #[test]
             fn an_update_racing_a_remove_does_not_resurrect() {
                 super::an_update_racing_a_remove_does_not_resurrect::<$ft>();
+            }
+
+            #[test]
+            fn two_inserts_of_one_key_see_each_other() {
+                super::two_inserts_of_one_key_see_each_other::<$ft>();
             }
         })*
         $(mod $b {

@@ -165,6 +165,9 @@ struct Load {
     clients: usize,
     ops: usize,
     accounts: usize,
+    /// How many of the accounts transfers move money between, drawn at
+    /// random per seed from all of them (every account if equal).
+    hot: usize,
     /// Percent of operations that audit; as many again read a balance.
     audit_percent: u64,
     seed: u64,
@@ -229,6 +232,7 @@ fn stress_run<B: Bank, D: Driver>(load: Load, progress: Arc<AtomicU64>) -> Resul
     let bank = Arc::new(driver.enter(|| B::new(&opening)));
     let net = Arc::new(Mutex::new(vec![0i64; load.accounts]));
     let violations = Arc::new(Mutex::new(Vec::<String>::new()));
+    let hot = Arc::new(hot_accounts(load));
     driver.run(load.clients, {
         let (bank, net, violations) = (bank.clone(), net.clone(), violations.clone());
         move |id: ClientId| {
@@ -238,19 +242,22 @@ fn stress_run<B: Bank, D: Driver>(load: Load, progress: Arc<AtomicU64>) -> Resul
                 violations.clone(),
                 progress.clone(),
             );
+            let hot = hot.clone();
             async move {
                 let mut rng = SplitMix64::new(load.seed ^ (id.0 as u64 + 1) << 20);
                 let mut own_net = vec![0i64; load.accounts];
                 let mut problems = Vec::new();
                 for _ in 0..load.ops {
                     let roll = rng.next_u64() % 100;
-                    let from = (rng.next_u64() % load.accounts as u64) as usize;
+                    let from = hot[(rng.next_u64() % hot.len() as u64) as usize];
                     if roll < load.audit_percent {
                         let seen = bank.audit().await;
                         if seen != total {
                             problems.push(format!("torn audit: saw {seen}, the total is {total}"));
                         }
                     } else if roll < 2 * load.audit_percent {
+                        // Any account, hot or not.
+                        let from = (rng.next_u64() % load.accounts as u64) as usize;
                         let seen = bank.balance(AccountId(from)).await;
                         if !matches!(seen, Ok(b) if b <= total) {
                             problems.push(format!(
@@ -258,8 +265,9 @@ fn stress_run<B: Bank, D: Driver>(load: Load, progress: Arc<AtomicU64>) -> Resul
                             ));
                         }
                     } else {
-                        let step = 1 + rng.next_u64() % (load.accounts as u64 - 1);
-                        let to = (from + step as usize) % load.accounts;
+                        let at = hot.iter().position(|&a| a == from).unwrap();
+                        let step = 1 + rng.next_u64() % (hot.len() as u64 - 1);
+                        let to = hot[(at + step as usize) % hot.len()];
                         let amount = 1 + rng.next_u64() % 60;
                         match bank.transfer(AccountId(from), AccountId(to), amount).await {
                             Ok(()) => {
@@ -322,18 +330,42 @@ fn stress_run<B: Bank, D: Driver>(load: Load, progress: Arc<AtomicU64>) -> Resul
     }
 }
 
-/// Four hot accounts: transfers between them go both ways all the time, and
-/// a tenth of operations audit or read a balance.
+/// The hot accounts of a run: `load.hot` of the `load.accounts`, drawn per
+/// seed. Over the seeds of a run, two hot accounts share a shard (or a
+/// lock stripe) in some runs and not in others, and pairs whose shard
+/// order differs from their account order come up both ways.
+fn hot_accounts(load: Load) -> Vec<usize> {
+    if load.hot >= load.accounts {
+        return (0..load.accounts).collect();
+    }
+    let mut rng = SplitMix64::new(load.seed ^ 0x4A77);
+    common::distinct(load.hot, || rng.next_u64() % load.accounts as u64)
+        .into_iter()
+        .map(|a| a as usize)
+        .collect()
+}
+
+/// Eight hot accounts of 64, drawn per seed: transfers between them go
+/// both ways all the time, and a tenth of operations audit or read a
+/// balance (of any account).
 fn passes_stress<B: Bank, D: Driver + 'static>(clients: usize) {
-    let load = Load {
-        clients,
-        ops: 1_000,
-        accounts: 4,
-        audit_percent: 5,
-        seed: 0xBA4C,
-    };
-    if let Err(violation) = stress::<B, D>(load) {
-        panic!("{} under {}: {violation}", B::STYLE, D::NAME);
+    for seed in common::stress_seeds(0xBA4C) {
+        let load = Load {
+            clients,
+            ops: 1_000,
+            accounts: 64,
+            hot: 8,
+            audit_percent: 5,
+            seed,
+        };
+        if let Err(violation) = stress::<B, D>(load) {
+            panic!(
+                "{} under {}, seed {seed} (WORKBENCH_SEED={seed} replays it), hot accounts {:?}: {violation}",
+                B::STYLE,
+                D::NAME,
+                hot_accounts(load)
+            );
+        }
     }
 }
 
@@ -444,6 +476,7 @@ fn deadlock_load() -> Load {
         clients: 2,
         ops: 2_000_000,
         accounts: 2,
+        hot: 2,
         audit_percent: 0,
         seed: 1,
     }
@@ -485,6 +518,7 @@ fn torn_load(round: u64) -> Load {
         clients: 4,
         ops: 50_000,
         accounts: 2,
+        hot: 2,
         audit_percent: 30,
         seed: round,
     }

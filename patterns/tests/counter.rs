@@ -8,6 +8,16 @@
 
 mod common;
 
+/// How long one check may take before its watchdog calls it a hang.
+const CHECK_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Runs `check` under a watchdog, so that a style that loses a wake-up or
+/// deadlocks fails its test with a message naming it instead of hanging
+/// the run.
+fn guarded(what: String, check: impl FnOnce() + Send + 'static) {
+    common::watchdog(&what, CHECK_LIMIT, check)
+}
+
 use patterns::ClientId;
 use patterns::counter::Counter;
 use patterns::drive::{Driver, Threads, block_on};
@@ -65,17 +75,17 @@ macro_rules! contract_tests {
 
             #[test]
             fn starts_at_zero() {
-                super::starts_at_zero::<$counter>();
+                crate::guarded(format!("{}: starts_at_zero", stringify!($module)), super::starts_at_zero::<$counter>);
             }
 
             #[test]
             fn adds_are_visible_to_the_next_get() {
-                super::adds_are_visible_to_the_next_get::<$counter>();
+                crate::guarded(format!("{}: adds_are_visible_to_the_next_get", stringify!($module)), super::adds_are_visible_to_the_next_get::<$counter>);
             }
 
             #[test]
             fn wraps_on_overflow() {
-                super::wraps_on_overflow::<$counter>();
+                crate::guarded(format!("{}: wraps_on_overflow", stringify!($module)), super::wraps_on_overflow::<$counter>);
             }
 
             patterns::for_each_driver!(stress_per_driver, $counter);
@@ -90,22 +100,26 @@ macro_rules! stress_per_driver {
 
             #[test]
             fn two_clients() {
-                passes_stress::<$counter, $driver_type>(2);
+                crate::guarded(format!("{} under {}, 2 clients", <$counter as patterns::counter::Counter>::STYLE, <$driver_type as patterns::drive::Driver>::NAME),
+                    || passes_stress::<$counter, $driver_type>(2));
             }
 
             #[test]
             fn eight_clients() {
-                passes_stress::<$counter, $driver_type>(8);
+                crate::guarded(format!("{} under {}, 8 clients", <$counter as patterns::counter::Counter>::STYLE, <$driver_type as patterns::drive::Driver>::NAME),
+                    || passes_stress::<$counter, $driver_type>(8));
             }
 
             #[test]
             fn two_clients_cross_client_bounds() {
-                let driver = <$driver_type>::new();
-                if let Err(violation) =
-                    stress_with::<$counter, $driver_type>(&driver, 2, OPS, 0xC205, Bounds::CrossClient)
-                {
-                    panic!("{} under {}: {violation}", <$counter>::STYLE, <$driver_type>::NAME);
-                }
+                crate::guarded(format!("{} under {}, cross-client bounds", <$counter as patterns::counter::Counter>::STYLE, <$driver_type as patterns::drive::Driver>::NAME), || {
+                    let driver = <$driver_type>::new();
+                    if let Err(violation) =
+                        stress_with::<$counter, $driver_type>(&driver, 2, OPS, 0xC205, Bounds::CrossClient)
+                    {
+                        panic!("{} under {}: {violation}", <$counter>::STYLE, <$driver_type>::NAME);
+                    }
+                });
             }
         })*
     };

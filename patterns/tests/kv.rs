@@ -7,6 +7,16 @@
 
 mod common;
 
+/// How long one check may take before its watchdog calls it a hang.
+const CHECK_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Runs `check` under a watchdog, so that a style that loses a wake-up or
+/// deadlocks fails its test with a message naming it instead of hanging
+/// the run.
+fn guarded(what: String, check: impl FnOnce() + Send + 'static) {
+    common::watchdog(&what, CHECK_LIMIT, check)
+}
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -103,8 +113,27 @@ fn matches_the_model<S: SessionStore>() {
 
 // ---- stress ----
 
-/// Hot keys every client updates and reads; never removed.
+/// How many hot keys every client updates and reads; never removed.
 const HOT: u64 = 4;
+
+/// The hot keys of a run: drawn from the whole key space (but the small
+/// range the private keys use), a different set per seed, so that over the
+/// seeds of a run hot keys share a shard or an owner in some runs and not
+/// in others, whatever the style's hash does with them.
+fn hot_keys(seed: u64) -> Vec<SessionId> {
+    let mut rng = SplitMix64::new(seed ^ 0x4057);
+    common::distinct(HOT as usize, || {
+        loop {
+            let key = rng.next_u64();
+            if key >= PRIVATE_KEYS_END {
+                break key;
+            }
+        }
+    })
+}
+
+/// Private keys are `1_000 + client * 100 + k`, below this.
+const PRIVATE_KEYS_END: u64 = 1_000_000;
 
 /// Runs `clients` clients under `driver`, each doing `ops` operations:
 ///
@@ -177,8 +206,9 @@ fn stress_report<S: SessionStore, D: Driver>(
         HOT as usize
     ]));
     let store = Arc::new(driver.enter(|| S::new(1024)));
-    for key in 0..HOT {
-        block_on(store.insert(key, session(key)));
+    let keys = Arc::new(hot_keys(seed));
+    for (i, &key) in keys.iter().enumerate() {
+        block_on(store.insert(key, session(i as u64)));
     }
     let updates = Arc::new(Mutex::new(vec![0u64; HOT as usize]));
     // Every update's answer (its hits), per hot key, from every client.
@@ -186,13 +216,21 @@ fn stress_report<S: SessionStore, D: Driver>(
     let models = Arc::new(Mutex::new(HashMap::<usize, SequentialStore>::new()));
     let violations = Arc::new(Mutex::new(Vec::<String>::new()));
     driver.run(clients, {
-        let (store, updates, models, violations) =
-            (store.clone(), updates.clone(), models.clone(), violations.clone());
-        let (answers, histories) = (answers.clone(), histories.clone());
+        let (store, updates, models, violations) = (
+            store.clone(),
+            updates.clone(),
+            models.clone(),
+            violations.clone(),
+        );
+        let (answers, histories, keys) = (answers.clone(), histories.clone(), keys.clone());
         move |id: ClientId| {
-            let (store, updates, models, violations) =
-                (store.clone(), updates.clone(), models.clone(), violations.clone());
-            let (answers, histories) = (answers.clone(), histories.clone());
+            let (store, updates, models, violations) = (
+                store.clone(),
+                updates.clone(),
+                models.clone(),
+                violations.clone(),
+            );
+            let (answers, histories, keys) = (answers.clone(), histories.clone(), keys.clone());
             async move {
                 let mut my_history = vec![Vec::new(); HOT as usize];
                 let mut my_answers = vec![Vec::<u64>::new(); HOT as usize];
@@ -209,13 +247,13 @@ fn stress_report<S: SessionStore, D: Driver>(
                         let call = clock.now();
                         let (op, answer) = if roll < 4 {
                             own[hot] += 1;
-                            let answer = store.update(hot as u64, 1).await;
+                            let answer = store.update(keys[hot], 1).await;
                             if let Some(s) = answer {
                                 my_answers[hot].push(s.hits);
                             }
                             (HotOp::Update(1), answer)
                         } else {
-                            (HotOp::Get, store.get(hot as u64).await)
+                            (HotOp::Get, store.get(keys[hot]).await)
                         };
                         my_history[hot].push(Event {
                             client: id.0,
@@ -225,11 +263,13 @@ fn stress_report<S: SessionStore, D: Driver>(
                             result: answer.map(|s| s.hits),
                         });
                         match answer {
-                            None => problems.push(format!("hot key {hot} vanished")),
-                            Some(s) if s.hits < seen[hot] || s.hits < own[hot] => problems.push(format!(
-                                "lost write: key {hot} showed {} hits after {} (own updates {})",
-                                s.hits, seen[hot], own[hot]
-                            )),
+                            None => problems.push(format!("hot key {} vanished", keys[hot])),
+                            Some(s) if s.hits < seen[hot] || s.hits < own[hot] => {
+                                problems.push(format!(
+                                    "lost write: key {} showed {} hits after {} (own updates {})",
+                                    keys[hot], s.hits, seen[hot], own[hot]
+                                ))
+                            }
                             Some(s) => seen[hot] = s.hits,
                         }
                     } else {
@@ -244,7 +284,8 @@ fn stress_report<S: SessionStore, D: Driver>(
                             _ => (store.update(key, 1).await, model.update(key, 1)),
                         };
                         if got != want {
-                            problems.push(format!("key {key}: got {got:?}, the model says {want:?}"));
+                            problems
+                                .push(format!("key {key}: got {got:?}, the model says {want:?}"));
                         }
                     }
                 }
@@ -258,10 +299,11 @@ fn stress_report<S: SessionStore, D: Driver>(
                     all.extend(mine);
                 }
                 models.lock().unwrap().insert(id.0, model);
-                violations
-                    .lock()
-                    .unwrap()
-                    .extend(problems.into_iter().map(|p| format!("client {}: {p}", id.0)));
+                violations.lock().unwrap().extend(
+                    problems
+                        .into_iter()
+                        .map(|p| format!("client {}: {p}", id.0)),
+                );
             }
         }
     });
@@ -270,15 +312,15 @@ fn stress_report<S: SessionStore, D: Driver>(
         .expect("clients are done")
         .into_inner()
         .unwrap();
-    for (key, made) in updates.lock().unwrap().iter().enumerate() {
-        let hits = block_on(store.get(key as u64)).map(|s| s.hits);
+    for (&key, made) in keys.iter().zip(updates.lock().unwrap().iter()) {
+        let hits = block_on(store.get(key)).map(|s| s.hits);
         if hits != Some(*made) {
             violations.push(format!(
                 "lost write: hot key {key} has {hits:?} hits after {made} updates"
             ));
         }
     }
-    for (key, answers) in answers.lock().unwrap().iter_mut().enumerate() {
+    for (key, answers) in keys.iter().zip(answers.lock().unwrap().iter_mut()) {
         answers.sort_unstable();
         let expected = 1..=answers.len() as u64;
         if let Some((got, want)) = answers
@@ -303,7 +345,7 @@ fn stress_report<S: SessionStore, D: Driver>(
             }
         }
     }
-    for (key, history) in histories.lock().unwrap().iter().enumerate() {
+    for (key, history) in keys.iter().zip(histories.lock().unwrap().iter()) {
         if history.len() <= MAX_EVENTS
             && let Err(report) = linearizability::check::<HotKey>(0, history)
         {
@@ -315,8 +357,14 @@ fn stress_report<S: SessionStore, D: Driver>(
 
 fn passes_stress<S: SessionStore, D: Driver>(clients: usize) {
     let driver = D::new();
-    if let Err(violation) = stress::<S, D>(&driver, clients, 1_000, 0x5E55) {
-        panic!("{} under {}: {violation}", S::STYLE, D::NAME);
+    for seed in common::stress_seeds(0x5E55) {
+        if let Err(violation) = stress::<S, D>(&driver, clients, 1_000, seed) {
+            panic!(
+                "{} under {}, seed {seed} (WORKBENCH_SEED={seed} replays it): {violation}",
+                S::STYLE,
+                D::NAME
+            );
+        }
     }
 }
 
@@ -334,22 +382,22 @@ macro_rules! contract_tests {
         mod $module {
             #[test]
             fn operations_do_what_a_map_does() {
-                super::operations_do_what_a_map_does::<$store>();
+                crate::guarded(format!("{}: operations_do_what_a_map_does", stringify!($module)), super::operations_do_what_a_map_does::<$store>);
             }
 
             #[test]
             fn starts_with_the_initial_sessions() {
-                super::starts_with_the_initial_sessions::<$store>();
+                crate::guarded(format!("{}: starts_with_the_initial_sessions", stringify!($module)), super::starts_with_the_initial_sessions::<$store>);
             }
 
             #[test]
             fn update_wraps() {
-                super::update_wraps::<$store>();
+                crate::guarded(format!("{}: update_wraps", stringify!($module)), super::update_wraps::<$store>);
             }
 
             #[test]
             fn matches_the_model() {
-                super::matches_the_model::<$store>();
+                crate::guarded(format!("{}: matches_the_model", stringify!($module)), super::matches_the_model::<$store>);
             }
 
             patterns::for_each_driver!(stress_per_driver, $store);
@@ -362,12 +410,14 @@ macro_rules! stress_per_driver {
         $(mod $driver {
             #[test]
             fn two_clients() {
-                crate::passes_stress::<$store, $driver_type>(2);
+                crate::guarded(format!("{} under {}, 2 clients", <$store as patterns::kv::SessionStore>::STYLE, <$driver_type as patterns::drive::Driver>::NAME),
+                    || crate::passes_stress::<$store, $driver_type>(2));
             }
 
             #[test]
             fn eight_clients() {
-                crate::passes_stress::<$store, $driver_type>(8);
+                crate::guarded(format!("{} under {}, 8 clients", <$store as patterns::kv::SessionStore>::STYLE, <$driver_type as patterns::drive::Driver>::NAME),
+                    || crate::passes_stress::<$store, $driver_type>(8));
             }
         })*
     };

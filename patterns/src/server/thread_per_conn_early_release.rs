@@ -7,4 +7,6 @@
 //! The limit test (limit 8: the ninth client must get no answer until one
 //! of the eight closes) must catch it, and asserts that it does.
 
+// ANCHOR: alias
 pub type EarlyReleaseServer = crate::server::thread_per_conn::ThreadPerConn<true>;
+// ANCHOR_END: alias

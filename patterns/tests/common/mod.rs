@@ -240,3 +240,34 @@ pub fn watchdog<T: Send + 'static>(
         Err(_) => panic!("watchdog: {what} did not finish within {limit:?}"),
     }
 }
+
+/// The seeds a stress test runs under: `base`, a second fixed one derived
+/// from it, and one drawn from the clock, so that each run also tries a
+/// layout no earlier run tried (which keys are hot, which accounts share a
+/// shard). A failure names its seed; `WORKBENCH_SEED=<n>` replays that one
+/// alone.
+pub fn stress_seeds(base: u64) -> Vec<u64> {
+    if let Ok(seed) = std::env::var("WORKBENCH_SEED") {
+        let seed = seed
+            .parse()
+            .unwrap_or_else(|_| panic!("WORKBENCH_SEED must be a whole number, not {seed:?}"));
+        return vec![seed];
+    }
+    let clock = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64);
+    vec![base, base.rotate_left(29) ^ 0x9E37_79B9_7F4A_7C15, clock]
+}
+
+/// `n` distinct values drawn by `draw` (which must be able to produce at
+/// least `n` different values).
+pub fn distinct(n: usize, mut draw: impl FnMut() -> u64) -> Vec<u64> {
+    let mut values = Vec::with_capacity(n);
+    while values.len() < n {
+        let value = draw();
+        if !values.contains(&value) {
+            values.push(value);
+        }
+    }
+    values
+}

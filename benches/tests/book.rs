@@ -1,0 +1,189 @@
+//! The book against the code and the snapshot (see `benches::book`):
+//!
+//! - every figure the prose marks is what the snapshot's CSV says;
+//! - no throughput or ratio is quoted unmarked;
+//! - every results page comes from one commit, with no uncommitted changes;
+//! - every registered style shows its code in its chapter and has a row in
+//!   the guide's summary ("when it fits", figures, checks, verdict).
+
+use std::path::{Path, PathBuf};
+
+use benches::book::{
+    check_figure, figures, read_snapshot, snapshot_commit, summary_row, summary_section,
+    unmarked_figures,
+};
+
+fn book_src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../book/src")
+}
+
+/// Every chapter (results pages are generated, not prose).
+fn chapters() -> Vec<(String, String)> {
+    let mut chapters: Vec<(String, String)> = std::fs::read_dir(book_src())
+        .expect("book/src")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().into_owned();
+            (name, std::fs::read_to_string(&p).unwrap())
+        })
+        .collect();
+    chapters.sort();
+    chapters
+}
+
+#[test]
+fn every_marked_figure_is_what_the_snapshot_says() {
+    let snapshot = read_snapshot(&book_src().join("results")).unwrap();
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for (name, text) in chapters() {
+        for figure in figures(&name, &text) {
+            checked += 1;
+            if let Err(why) = check_figure(&figure, &snapshot) {
+                wrong.push(format!("{figure}: {why}"));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked} figures in the book disagree with book/src/results/*.csv:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    // The guide alone quotes more than this; fewer means the marks were lost.
+    assert!(checked >= 100, "only {checked} marked figures found");
+}
+
+#[test]
+fn no_throughput_or_ratio_is_quoted_unmarked() {
+    let unmarked: Vec<String> = chapters()
+        .iter()
+        .flat_map(|(name, text)| unmarked_figures(name, text))
+        .collect();
+    assert!(
+        unmarked.is_empty(),
+        "figures without a source: mark each with <span class=\"fig\" data-fig=\"…\">, \
+         or as <span class=\"run\"> (another run's, named) or <span class=\"param\"> (not \
+         a measurement):\n{}",
+        unmarked.join("\n")
+    );
+}
+
+#[test]
+fn the_snapshot_is_one_run_of_one_commit() {
+    let dir = book_src().join("results");
+    let mut commits = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "md") {
+            let md = std::fs::read_to_string(&path).unwrap();
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            let commit =
+                snapshot_commit(&md).unwrap_or_else(|| panic!("{name}.md names no commit"));
+            assert!(
+                path.with_extension("csv").exists(),
+                "{name}.md has no {name}.csv beside it (report --book copies both)"
+            );
+            commits.push((name, commit));
+        }
+    }
+    assert!(commits.len() >= 7, "results pages: {commits:?}");
+    let (first, commit) = &commits[0];
+    for (name, other) in &commits {
+        assert_eq!(
+            other, commit,
+            "{name} was measured at {other}, {first} at {commit}"
+        );
+    }
+    assert!(
+        !commit.contains("uncommitted"),
+        "the snapshot was measured with uncommitted changes: {commit}"
+    );
+}
+
+macro_rules! style_names {
+    (
+        facade: [$($f:ident: $ft:ty,)*],
+        library: [$($l:ident: $lt:ty,)*],
+        torn: [$($t:ident: $tt:ty,)*],
+        broken: [$($b:ident: $bt:ty,)*],
+    ) => {
+        (
+            vec![$(stringify!($f),)* $(stringify!($l),)* $(stringify!($t),)*],
+            vec![$(stringify!($b),)*],
+        )
+    };
+}
+
+/// (workload folder, chapter, measured styles, broken styles)
+fn registries() -> Vec<(
+    &'static str,
+    &'static str,
+    Vec<&'static str>,
+    Vec<&'static str>,
+)> {
+    let (counter, counter_broken) = patterns::for_each_counter!(style_names);
+    let (bank, bank_broken) = patterns::for_each_bank!(style_names);
+    let (kv, kv_broken) = patterns::for_each_store!(style_names);
+    let (jobs, jobs_broken) = patterns::for_each_runner!(style_names);
+    let (server, server_broken) = patterns::for_each_server!(style_names);
+    let (context, context_broken) = patterns::for_each_context!(style_names);
+    vec![
+        ("counter", "counter.md", counter, counter_broken),
+        ("bank", "bank.md", bank, bank_broken),
+        ("kv", "kv.md", kv, kv_broken),
+        ("jobs", "jobs.md", jobs, jobs_broken),
+        ("server", "server.md", server, server_broken),
+        ("context", "context.md", context, context_broken),
+    ]
+}
+
+#[test]
+fn every_registered_style_is_shown_and_summarised() {
+    let chapters = chapters();
+    let text = |name: &str| {
+        chapters
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.as_str())
+            .unwrap_or_else(|| panic!("the book has no {name}"))
+    };
+    let guide = text("guide.md");
+    let mut missing = Vec::new();
+    for (workload, chapter, measured, broken) in registries() {
+        let Some(section) = summary_section(guide, workload) else {
+            missing.push(format!(
+                "guide.md has no `<!-- summary: {workload} -->` table"
+            ));
+            continue;
+        };
+        for style in measured.iter().chain(&broken) {
+            let include = format!("src/{workload}/{style}.rs:");
+            if !text(chapter).contains(&include) {
+                missing.push(format!("{chapter} includes no code of {workload}/{style}"));
+            }
+            match summary_row(section, style) {
+                None => missing.push(format!(
+                    "the guide's {workload} summary has no `{style}` row"
+                )),
+                Some(cells) => {
+                    // style | when it fits | figures | checks | broken twin | verdict
+                    if cells.len() < 5 || cells.iter().any(|c| c.is_empty()) {
+                        missing.push(format!(
+                            "the guide's `{workload}/{style}` row has an empty or missing cell: {cells:?}"
+                        ));
+                    }
+                    let row = cells.join(" | ");
+                    if !broken.contains(style) && !row.contains("data-fig=") {
+                        missing.push(format!(
+                            "the guide's `{workload}/{style}` row quotes no figure"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
