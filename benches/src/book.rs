@@ -619,7 +619,11 @@ mod tests {
             Csv::parse("kind,style,answered,p99_ns\nload,x,8840,1500000\n"),
         );
         let answered = "server[kind=load,style=x].answered";
-        assert_eq!(check_figure(&fig(answered, "8,840"), &served), Ok(()), "a count, not a time");
+        assert_eq!(
+            check_figure(&fig(answered, "8,840"), &served),
+            Ok(()),
+            "a count, not a time"
+        );
         let p99 = "server[kind=load,style=x].p99_ns";
         assert_eq!(check_figure(&fig(p99, "1.5 ms"), &served), Ok(()));
         let spawn = "runtime[kind=spawn,runtime=tokio,n=1].value";
