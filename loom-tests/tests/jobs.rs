@@ -170,3 +170,37 @@ fn a_full_job_queue_wakes_its_waiting_submitter() {
         assert_eq!(got, [1, 2], "an item was lost or duplicated");
     });
 }
+
+/// The bridges' shutdown gate: `close_and_wait` returns only once every
+/// admitted job has let go of its pass, and refuses new ones. Two jobs on
+/// their own threads each record that they finished, then drop their
+/// pass; once `close_and_wait` returns, both must have. (A gate that
+/// stops waiting one job early abandons that job to run after shutdown.)
+#[test]
+fn the_gate_waits_for_every_admitted_job() {
+    use loom::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    use patterns::primitives::gate::Gate;
+    loom::model(|| {
+        let gate = Gate::new();
+        let finished = Arc::new([AtomicBool::new(false), AtomicBool::new(false)]);
+        let jobs: Vec<_> = (0..2)
+            .map(|i| {
+                let pass = Gate::enter(&gate).expect("open");
+                let finished = Arc::clone(&finished);
+                thread::spawn(move || {
+                    finished[i].store(true, SeqCst);
+                    drop(pass);
+                })
+            })
+            .collect();
+        gate.close_and_wait();
+        assert!(
+            finished.iter().all(|f| f.load(SeqCst)),
+            "shutdown returned while an admitted job was still running"
+        );
+        assert!(Gate::enter(&gate).is_none(), "a closed gate admitted a job");
+        for job in jobs {
+            job.join().unwrap();
+        }
+    });
+}
