@@ -208,7 +208,7 @@ impl Unit {
 }
 
 /// A figure as the prose shows it: its value and how far it may be from
-/// the cell, both in the cell's units once [`Shown::in_units_of`] has run.
+/// the cell, both in the cell's units once `Shown::in_units_of` has run.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Shown {
     pub value: f64,
