@@ -159,9 +159,10 @@ fn stress<S: SessionStore, D: Driver>(
     match violations.first() {
         None => Ok(()),
         Some(first) => Err(format!(
-            "{first} ({} violation(s) in all, {clients} clients under {})",
+            "{first} ({} violation(s) in all, {clients} clients under {}){}",
             violations.len(),
-            D::NAME
+            D::NAME,
+            common::also_not_linearizable(&violations)
         )),
     }
 }
