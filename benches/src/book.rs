@@ -329,18 +329,23 @@ impl fmt::Display for Figure {
 
 const FIG_OPEN: &str = "<span class=\"fig\" data-fig=\"";
 
+/// The lines of `text` outside fenced code blocks, with their index: a
+/// span or a number shown in a code block is an example, not a figure.
+fn prose_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut in_code = false;
+    text.lines().enumerate().filter(move |(_, line)| {
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+            return false;
+        }
+        !in_code
+    })
+}
+
 /// Every marked figure in `text`.
 pub fn figures(file: &str, text: &str) -> Vec<Figure> {
     let mut found = Vec::new();
-    let mut in_code = false;
-    for (i, line) in text.lines().enumerate() {
-        // A span shown inside a code block is an example, not a figure.
-        if line.trim_start().starts_with("```") {
-            in_code = !in_code;
-        }
-        if in_code {
-            continue;
-        }
+    for (i, line) in prose_lines(text) {
         let mut rest = line;
         while let Some(start) = rest.find(FIG_OPEN) {
             let after = &rest[start + FIG_OPEN.len()..];
@@ -407,13 +412,8 @@ fn display(x: f64) -> String {
 /// measurement).
 pub fn unmarked_figures(file: &str, text: &str) -> Vec<String> {
     let mut found = Vec::new();
-    let mut in_code = false;
-    for (i, line) in text.lines().enumerate() {
-        if line.trim_start().starts_with("```") {
-            in_code = !in_code;
-            continue;
-        }
-        if in_code || line.trim_start().starts_with("{{#") {
+    for (i, line) in prose_lines(text) {
+        if line.trim_start().starts_with("{{#") {
             continue;
         }
         let prose = strip_spans(&strip_inline_code(line));
