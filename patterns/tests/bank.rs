@@ -13,6 +13,7 @@ use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
 use patterns::ClientId;
+use common::linearizability::{self, Clock, Event, MAX_EVENTS, Model};
 use patterns::bank::{AccountId, Bank, BankError, SequentialBank};
 use patterns::drive::{Driver, Threads, block_on};
 
@@ -188,7 +189,16 @@ const STALL: Duration = Duration::from_secs(3);
 /// - afterwards every balance is its opening balance plus what the
 ///   successful transfers moved in minus what they moved out (the model's
 ///   answer for those transfers, in whatever order they ran), and the audit
-///   is the opening total.
+///   is the opening total;
+/// - the whole recorded history (every transfer, read and audit of every
+///   client, with its call and return instants and its answer, refusals
+///   with the balance they reported) is linearizable against
+///   [`SequentialBank`] ([`BankHistory`]), when it is no longer than the
+///   checker takes ([`MAX_EVENTS`]; the long deadlock and torn-audit loads
+///   skip this). Unlike the session store's, a bank history cannot be cut
+///   into independent parts (a transfer touches two accounts, an audit all
+///   of them), so it is searched whole; with a few clients the search
+///   stays close to linear.
 ///
 /// A watchdog thread gives up when no operation completes for [`STALL`] and
 /// reports a deadlock; the stuck clients are left behind (they can never
@@ -205,7 +215,7 @@ fn stress<B: Bank, D: Driver + 'static>(load: Load) -> Result<(), String> {
     let mut last = 0;
     loop {
         match outcome.recv_timeout(STALL) {
-            Ok(result) => return result,
+            Ok((violations, history)) => return verdict::<D>(load, violations, history),
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 return Err("the stress run panicked".to_string());
             }
@@ -225,15 +235,24 @@ fn stress<B: Bank, D: Driver + 'static>(load: Load) -> Result<(), String> {
     }
 }
 
-fn stress_run<B: Bank, D: Driver>(load: Load, progress: Arc<AtomicU64>) -> Result<(), String> {
-    let opening: Vec<u64> = (0..load.accounts as u64).map(|a| 100 + a).collect();
+/// The clients' part of [`stress`], watched by its watchdog: the
+/// violations found while running and after, and the recorded history
+/// when it is short enough to check.
+type Run = (Vec<String>, Option<Vec<Event<BankOp, Answer>>>);
+
+fn stress_run<B: Bank, D: Driver>(load: Load, progress: Arc<AtomicU64>) -> Run {
+    let opening = opening_balances(load);
     let total: u64 = opening.iter().sum();
     let driver = D::new();
     let bank = Arc::new(driver.enter(|| B::new(&opening)));
     let net = Arc::new(Mutex::new(vec![0i64; load.accounts]));
     let violations = Arc::new(Mutex::new(Vec::<String>::new()));
     let hot = Arc::new(hot_accounts(load));
+    let record = load.clients * load.ops <= MAX_EVENTS;
+    let history = Arc::new(Mutex::new(Vec::<Event<BankOp, Answer>>::new()));
+    let clock = Clock::start();
     driver.run(load.clients, {
+        let history = history.clone();
         let (bank, net, violations) = (bank.clone(), net.clone(), violations.clone());
         move |id: ClientId| {
             let (bank, net, violations, progress) = (
@@ -242,19 +261,22 @@ fn stress_run<B: Bank, D: Driver>(load: Load, progress: Arc<AtomicU64>) -> Resul
                 violations.clone(),
                 progress.clone(),
             );
-            let hot = hot.clone();
+            let (hot, history) = (hot.clone(), history.clone());
             async move {
                 let mut rng = SplitMix64::new(load.seed ^ (id.0 as u64 + 1) << 20);
                 let mut own_net = vec![0i64; load.accounts];
                 let mut problems = Vec::new();
+                let mut my_history = Vec::new();
                 for _ in 0..load.ops {
                     let roll = rng.next_u64() % 100;
                     let from = hot[(rng.next_u64() % hot.len() as u64) as usize];
-                    if roll < load.audit_percent {
+                    let call = clock.now();
+                    let (op, answer) = if roll < load.audit_percent {
                         let seen = bank.audit().await;
                         if seen != total {
                             problems.push(format!("torn audit: saw {seen}, the total is {total}"));
                         }
+                        (BankOp::Audit, Answer::Sum(seen))
                     } else if roll < 2 * load.audit_percent {
                         // Any account, hot or not.
                         let from = (rng.next_u64() % load.accounts as u64) as usize;
@@ -264,12 +286,14 @@ fn stress_run<B: Bank, D: Driver>(load: Load, progress: Arc<AtomicU64>) -> Resul
                                 "balance({from}) gave {seen:?}, the total is {total}"
                             ));
                         }
+                        (BankOp::Balance(from), Answer::Balance(seen))
                     } else {
                         let at = hot.iter().position(|&a| a == from).unwrap();
                         let step = 1 + rng.next_u64() % (hot.len() as u64 - 1);
                         let to = hot[(at + step as usize) % hot.len()];
                         let amount = 1 + rng.next_u64() % 60;
-                        match bank.transfer(AccountId(from), AccountId(to), amount).await {
+                        let outcome = bank.transfer(AccountId(from), AccountId(to), amount).await;
+                        match outcome {
                             Ok(()) => {
                                 own_net[from] -= amount as i64;
                                 own_net[to] += amount as i64;
@@ -282,9 +306,20 @@ fn stress_run<B: Bank, D: Driver>(load: Load, progress: Arc<AtomicU64>) -> Resul
                             Err(other) => problems
                                 .push(format!("transfer({from}, {to}, {amount}) refused: {other}")),
                         }
+                        (BankOp::Transfer { from, to, amount }, Answer::Transfer(outcome))
+                    };
+                    if record {
+                        my_history.push(Event {
+                            client: id.0,
+                            call,
+                            ret: clock.now(),
+                            op,
+                            result: answer,
+                        });
                     }
                     progress.fetch_add(1, Relaxed);
                 }
+                history.lock().unwrap().extend(my_history);
                 for (sum, own) in net.lock().unwrap().iter_mut().zip(own_net) {
                     *sum += own;
                 }
@@ -319,14 +354,80 @@ fn stress_run<B: Bank, D: Driver>(load: Load, progress: Arc<AtomicU64>) -> Resul
         violations.push(format!("final audit {audit}, the total is {total}"));
     }
     drop(bank);
+    let history = Arc::try_unwrap(history)
+        .expect("clients are done")
+        .into_inner()
+        .unwrap();
+    (violations, record.then_some(history))
+}
+
+/// The history check (outside the watchdog: a search is not a stall) and
+/// the report: the first violation found, how many there were, and whether
+/// the history was also not linearizable.
+fn verdict<D: Driver>(
+    load: Load,
+    mut violations: Vec<String>,
+    history: Option<Vec<Event<BankOp, Answer>>>,
+) -> Result<(), String> {
+    let opening = opening_balances(load);
+    if let Some(history) = history
+        && let Err(report) =
+            linearizability::check::<BankHistory>(SequentialBank::new(&opening), &history)
+    {
+        violations.push(format!("the bank's history: {report}"));
+    }
     match violations.first() {
         None => Ok(()),
         Some(first) => Err(format!(
-            "{first} ({} violation(s) in all, {} clients under {})",
+            "{first} ({} violation(s) in all, {} clients under {}){}",
             violations.len(),
             load.clients,
-            D::NAME
+            D::NAME,
+            common::also_not_linearizable(&violations)
         )),
+    }
+}
+
+fn opening_balances(load: Load) -> Vec<u64> {
+    (0..load.accounts as u64).map(|a| 100 + a).collect()
+}
+
+/// The whole bank as the linearizability check sees it: every balance
+/// (the state), stepped by [`SequentialBank`] itself, so the check's
+/// specification is the one the contract tests use.
+struct BankHistory;
+
+#[derive(Clone, Copy, Debug)]
+enum BankOp {
+    Transfer { from: usize, to: usize, amount: u64 },
+    Balance(usize),
+    Audit,
+}
+
+/// What a client saw: a transfer's outcome (a refusal carries the balance
+/// it reported), a balance, an audit's sum.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Answer {
+    Transfer(Result<(), BankError>),
+    Balance(Result<u64, BankError>),
+    Sum(u64),
+}
+
+impl Model for BankHistory {
+    type State = SequentialBank;
+    type Op = BankOp;
+    type Ret = Answer;
+
+    fn step(bank: &SequentialBank, op: &BankOp) -> (SequentialBank, Answer) {
+        let mut bank = bank.clone();
+        let answer = match *op {
+            BankOp::Transfer { from, to, amount } => {
+                Answer::Transfer(bank.transfer(AccountId(from), AccountId(to), amount))
+            }
+            BankOp::Balance(account) => Answer::Balance(bank.balance(AccountId(account))),
+            BankOp::Audit => Answer::Sum(bank.audit()),
+        };
+        (bank, answer)
     }
 }
 
@@ -522,4 +623,64 @@ fn torn_load(round: u64) -> Load {
         audit_percent: 30,
         seed: round,
     }
+}
+
+/// The bank's history check on hand-made histories of two accounts opening
+/// with 10 and 0: it accepts an order the real-time constraints allow and
+/// refuses a read or a refusal no order explains.
+#[test]
+fn the_history_check_accepts_and_refuses_what_it_should() {
+    let event = |client, call, ret, op, result| Event {
+        client,
+        call,
+        ret,
+        op,
+        result,
+    };
+    let opening = || SequentialBank::new(&[10, 0]);
+    let move_6 = BankOp::Transfer {
+        from: 0,
+        to: 1,
+        amount: 6,
+    };
+    let short = |available| {
+        Answer::Transfer(Err(BankError::InsufficientFunds {
+            account: AccountId(0),
+            available,
+            requested: 6,
+        }))
+    };
+    // Two overlapping transfers of 6 from 10: one moves, one is refused
+    // with 4 left, and a read overlapping both sees 6 arrived.
+    let overlapping = [
+        event(0, 0, 10, move_6, short(4)),
+        event(1, 2, 8, move_6, Answer::Transfer(Ok(()))),
+        event(2, 1, 9, BankOp::Balance(1), Answer::Balance(Ok(6))),
+        event(2, 11, 12, BankOp::Audit, Answer::Sum(10)),
+    ];
+    assert_eq!(
+        linearizability::check::<BankHistory>(opening(), &overlapping),
+        Ok(())
+    );
+    // Both moved: an overdraft no order explains (the second must be
+    // refused, whichever goes first).
+    let both = [
+        event(0, 0, 10, move_6, Answer::Transfer(Ok(()))),
+        event(1, 2, 8, move_6, Answer::Transfer(Ok(()))),
+    ];
+    let report = linearizability::check::<BankHistory>(opening(), &both).unwrap_err();
+    assert!(report.contains("at best 1 of 2"), "{report}");
+    // A torn transfer, seen by one client's reads in turn: the money had
+    // left account 0 but not reached account 1. Each read alone is a state
+    // the bank has had; the two together, in that order, are not.
+    let torn = [
+        event(0, 0, 100, move_6, Answer::Transfer(Ok(()))),
+        event(1, 10, 20, BankOp::Balance(0), Answer::Balance(Ok(4))),
+        event(1, 30, 40, BankOp::Balance(1), Answer::Balance(Ok(0))),
+    ];
+    let report = linearizability::check::<BankHistory>(opening(), &torn).unwrap_err();
+    assert!(
+        report.contains("not linearizable") && report.contains("Balance(1) called at 30 ns"),
+        "{report}"
+    );
 }

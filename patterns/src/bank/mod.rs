@@ -186,7 +186,7 @@ pub fn sum(balances: impl IntoIterator<Item = u64>) -> u64 {
 }
 
 /// The specification: a bank with one client and no concurrency.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct SequentialBank {
     balances: Vec<u64>,
 }

@@ -10,7 +10,7 @@
 //! search got stuck: the model's state and the operations that were
 //! candidates to come next, none of which the model agrees with.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Debug;
 use std::hash::Hash;
 use std::time::Instant;
@@ -51,6 +51,10 @@ impl Clock {
     }
 }
 
+/// A linearized set of operations: the first pending one, and which of
+/// those after it are done (see `check`).
+type Memo = (usize, Vec<u64>);
+
 /// The most operations one search takes (a part of a history): beyond it
 /// the check says so rather than search for minutes.
 pub const MAX_EVENTS: usize = 65_536;
@@ -67,16 +71,13 @@ pub fn check<M: Model>(initial: M::State, history: &[Event<M::Op, M::Ret>]) -> R
     let mut events: Vec<&Event<M::Op, M::Ret>> = history.iter().collect();
     events.sort_by_key(|e| (e.call, e.ret));
     let n = events.len();
-    let mut done = vec![false; n];
-    // The same set as bits, kept in step with `done`: the memo's key.
-    let mut done_bits = vec![0u64; n.div_ceil(64)];
-    let flip = |bits: &mut Vec<u64>, i: usize| bits[i / 64] ^= 1 << (i % 64);
-    // (which operations are linearized, the state then): seen before, and
-    // it led nowhere.
-    let mut dead_ends: HashSet<(Vec<u64>, M::State)> = HashSet::new();
     if n == 0 {
         return Ok(());
     }
+    let mut done = vec![false; n];
+    // (which operations are linearized, the state then): seen before, and
+    // it led nowhere.
+    let mut dead_ends: HashMap<Memo, HashSet<M::State>> = HashMap::new();
     // The operations that may come next after a prefix: every pending one
     // called before the earliest return among the pending ones. Events are
     // sorted by call, so the scan starts at the first pending one and stops
@@ -96,7 +97,34 @@ pub fn check<M: Model>(initial: M::State, history: &[Event<M::Op, M::Ret>]) -> R
                 options.push(i);
             }
         }
+        // The one that returned first is tried first: it is the most
+        // constrained (everything called after its return must follow it),
+        // and an operation that stayed pending for long (a client that
+        // waited for a lock, or was preempted, with eight clients on two
+        // cores) usually took effect late in its span, not at its call.
+        options.sort_by_key(|&i| events[i].ret);
         (options, first)
+    };
+    // Which operations a prefix has linearized, in little space: all of
+    // them before the first pending one, and a bit for each after it up to
+    // the last call before that one's return (an operation linearized while
+    // the first pending one was pending must have been called before that
+    // one returned). So a key is about as long as the window, not the
+    // history, and the memo stays cheap on long histories.
+    let memo = |done: &[bool], from: usize| -> Memo {
+        let first = (from..n).find(|&i| !done[i]).unwrap_or(n);
+        let mut bits = Vec::new();
+        let mut i = first;
+        while i < n && events[i].call <= events[first].ret {
+            if (i - first) % 64 == 0 {
+                bits.push(0u64);
+            }
+            if done[i] {
+                *bits.last_mut().unwrap() |= 1 << ((i - first) % 64);
+            }
+            i += 1;
+        }
+        (first, bits)
     };
     // The longest prefix found, for the report: its length, the state
     // after it, and the operations that could have come next.
@@ -111,12 +139,13 @@ pub fn check<M: Model>(initial: M::State, history: &[Event<M::Op, M::Ret>]) -> R
         if *next == options.len() {
             // Every option failed from here: remember it, step back and
             // undo the choice that led here.
-            dead_ends.insert((done_bits.clone(), state.clone()));
+            dead_ends
+                .entry(memo(&done, *first))
+                .or_default()
+                .insert(state.clone());
             stack.pop();
             if let Some((_, options, next, _)) = stack.last() {
-                let undo = options[*next - 1];
-                done[undo] = false;
-                flip(&mut done_bits, undo);
+                done[options[*next - 1]] = false;
                 linearized -= 1;
             }
             continue;
@@ -128,14 +157,15 @@ pub fn check<M: Model>(initial: M::State, history: &[Event<M::Op, M::Ret>]) -> R
             continue;
         }
         done[choice] = true;
-        flip(&mut done_bits, choice);
         linearized += 1;
         if linearized == n {
             return Ok(());
         }
-        if dead_ends.contains(&(done_bits.clone(), after.clone())) {
+        if dead_ends
+            .get(&memo(&done, *first))
+            .is_some_and(|states| states.contains(&after))
+        {
             done[choice] = false;
-            flip(&mut done_bits, choice);
             linearized -= 1;
             continue;
         }
