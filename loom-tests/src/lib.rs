@@ -1,12 +1,38 @@
-//! loom model checks of every facade-based implementation. The models live
-//! in `tests/`; they compile only under the project's loom switch:
+//! Model checks. loom checks every facade-based implementation under every
+//! interleaving of small models; shuttle samples schedules (random and PCT)
+//! of larger ones, over the facade styles and the library styles it has
+//! stand-ins for. The models live in `tests/`; each compiles only under its
+//! project switch, in a target directory of its own:
 //!
 //! ```sh
 //! RUSTFLAGS="--cfg workbench_loom" LOOM_MAX_PREEMPTIONS=2 \
 //!     cargo test -p loom-tests --release --target-dir target-loom
+//! RUSTFLAGS="--cfg workbench_shuttle" \
+//!     cargo test -p loom-tests --release --target-dir target-shuttle --test shuttle
 //! ```
 //!
-//! Without the switch this crate is empty, so ordinary `cargo test` skips it.
+//! Without a switch this crate is empty, so ordinary `cargo test` skips it.
+
+/// Runs `model` under shuttle's random scheduler and then its PCT
+/// scheduler (depth 3: up to two priority changes, which finds bugs that
+/// need two badly timed preemptions with a known probability per run),
+/// `WORKBENCH_SHUTTLE_ITERATIONS` schedules each (10,000 by default; the
+/// whole suite then takes about 20 s here). A failing schedule panics with
+/// the model's own message, after shuttle has printed the schedule (replay
+/// it with `shuttle::replay`).
+#[cfg(workbench_shuttle)]
+pub fn explore(model: impl Fn() + Send + Sync + 'static) {
+    let iterations = match std::env::var("WORKBENCH_SHUTTLE_ITERATIONS") {
+        Ok(n) => n.parse().unwrap_or_else(|_| {
+            panic!("WORKBENCH_SHUTTLE_ITERATIONS must be a whole number, not {n:?}")
+        }),
+        Err(_) => 10_000,
+    };
+    let model = std::sync::Arc::new(model);
+    let random = std::sync::Arc::clone(&model);
+    shuttle::check_random(move || random(), iterations);
+    shuttle::check_pct(move || model(), iterations, 3);
+}
 
 /// loom reports a deadlock (or a future that is never woken, which
 /// `loom::future::block_on` sees as one) by panicking with "deadlock;
@@ -59,4 +85,19 @@ pub fn quiet_planned_panics(marker: &'static str) {
             }
         }));
     });
+}
+
+/// What a model that must fail reported: the message of the panic that
+/// ended it (shuttle passes the failing schedule's panic on). Panics if the
+/// model passed, that is if shuttle found no failing schedule.
+#[cfg(workbench_shuttle)]
+pub fn failure_of(model: impl FnOnce()) -> String {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(model)) {
+        Ok(()) => panic!("the model passed: shuttle found no failing schedule"),
+        Err(payload) => payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default(),
+    }
 }

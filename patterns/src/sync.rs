@@ -7,6 +7,15 @@
 //! build it re-exports loom's checked doubles, so the very same source is
 //! model-checked.
 //!
+//! A third build, under `workbench_shuttle`, re-exports shuttle's doubles
+//! instead, and with them shuttle's stand-ins for parking_lot, dashmap and
+//! tokio ([`parking_lot`], [`dashmap`], [`tokio`] below): the styles built
+//! on those libraries import them from here, so shuttle's scheduler also
+//! controls every lock and channel inside them. shuttle explores schedules
+//! at random (or by PCT) rather than exhaustively, so its models can be
+//! larger than loom's. Styles on crossbeam, async-std, smol or mio have no
+//! stand-in: their threads and parking would run outside the scheduler.
+//!
 //! The switch is the project's own cfg, `workbench_loom`, not the bare
 //! `loom` cfg. RUSTFLAGS reach every crate in the dependency graph, and tokio
 //! and the smol family (concurrent-queue, event-listener, async-lock...) read
@@ -15,7 +24,7 @@
 //! switches only our code. Loom builds use their own target directory
 //! (`target-loom/`) so flipping RUSTFLAGS does not rebuild the normal one.
 
-#[cfg(not(workbench_loom))]
+#[cfg(not(any(workbench_loom, workbench_shuttle)))]
 mod world {
     pub use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
     pub use std::sync::{
@@ -46,7 +55,33 @@ mod world {
     }
 }
 
+#[cfg(workbench_shuttle)]
+mod world {
+    pub use shuttle::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+    pub use shuttle::sync::{
+        Arc, Condvar, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard,
+    };
+    pub use shuttle::thread::{JoinHandle, Thread, current, park, spawn, yield_now};
+    pub use shuttle::thread_local;
+
+    /// As under loom: the models decide how many threads run, and two
+    /// cores keeps pools small enough for a model.
+    pub fn cores() -> usize {
+        2
+    }
+}
+
 pub use world::*;
+
+/// The libraries shuttle has stand-ins for: the real crates in an ordinary
+/// build, shuttle's wrappers (the same API on shuttle's primitives) under
+/// `workbench_shuttle`. The library styles name them through here.
+#[cfg(not(workbench_shuttle))]
+pub use ::{dashmap, parking_lot, tokio};
+#[cfg(workbench_shuttle)]
+pub use ::{
+    shuttle_dashmap as dashmap, shuttle_parking_lot as parking_lot, shuttle_tokio as tokio,
+};
 
 /// Locks `mutex`, ignoring poisoning. Every critical section in this crate
 /// leaves its data consistent at each step (a panic cannot interrupt a

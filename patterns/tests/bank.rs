@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
-use patterns::ClientId;
 use common::linearizability::{self, Clock, Event, MAX_EVENTS, Model};
+use patterns::ClientId;
 use patterns::bank::{AccountId, Bank, BankError, SequentialBank};
 use patterns::drive::{Driver, Threads, block_on};
 
@@ -306,7 +306,10 @@ fn stress_run<B: Bank, D: Driver>(load: Load, progress: Arc<AtomicU64>) -> Run {
                             Err(other) => problems
                                 .push(format!("transfer({from}, {to}, {amount}) refused: {other}")),
                         }
-                        (BankOp::Transfer { from, to, amount }, Answer::Transfer(outcome))
+                        (
+                            BankOp::Transfer { from, to, amount },
+                            Answer::Transfer(outcome),
+                        )
                     };
                     if record {
                         my_history.push(Event {

@@ -14,7 +14,9 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use common::linearizability::{self, Clock, Event, Model};
 use common::watchdog;
+use patterns::primitives::rng::SplitMix64;
 
 use patterns::server::protocol::MAX_LINE;
 use patterns::server::{Config, Served, Server};
@@ -191,6 +193,94 @@ fn concurrent_clients_get_their_own_answers<S: Server>() {
         "{}",
         S::STYLE
     );
+}
+
+/// One shared key as the linearizability check sees it: its value.
+struct SharedKey;
+
+#[derive(Clone, Copy, Debug)]
+enum KeyOp {
+    Get,
+    Set(u64),
+    Incr(u64),
+}
+
+impl Model for SharedKey {
+    type State = u64;
+    type Op = KeyOp;
+    type Ret = String;
+
+    fn step(value: &u64, op: &KeyOp) -> (u64, String) {
+        match *op {
+            KeyOp::Get => (*value, value.to_string()),
+            KeyOp::Set(v) => (v, "OK".to_string()),
+            KeyOp::Incr(n) => (value + n, (value + n).to_string()),
+        }
+    }
+}
+
+/// Eight clients share two keys, one request at a time each (so every
+/// request has its own call and return instants): increments, reads and
+/// now and then a SET. Each key's recorded history must be linearizable
+/// against [`SharedKey`]: whatever the connection model, the store
+/// behind it must behave as one value per key, each request taking effect
+/// at one instant between its send and its reply.
+fn shared_keys_are_linearizable<S: Server>() {
+    const CLIENTS: u64 = 8;
+    const REQUESTS: usize = 150;
+    let server = S::start(config(64)).expect("start");
+    let address = server.local_addr();
+    let mut setup = Client::connect(address);
+    for key in 1..=2 {
+        assert_eq!(setup.ask(&format!("SET {key} 0")), "OK", "{}", S::STYLE);
+    }
+    let clock = Clock::start();
+    let clients: Vec<_> = (0..CLIENTS)
+        .map(|id| {
+            std::thread::spawn(move || {
+                let mut c = Client::connect(address);
+                let mut rng = SplitMix64::new(0x5E4 ^ (id + 1) << 16);
+                let mut history = [Vec::new(), Vec::new()];
+                for _ in 0..REQUESTS {
+                    let key = (rng.next_u64() % 2) as usize;
+                    let op = match rng.next_u64() % 10 {
+                        0 => KeyOp::Set(rng.next_u64() % 100),
+                        1..=5 => KeyOp::Incr(1 + rng.next_u64() % 3),
+                        _ => KeyOp::Get,
+                    };
+                    let request = match op {
+                        KeyOp::Get => format!("GET {}", key + 1),
+                        KeyOp::Set(v) => format!("SET {} {v}", key + 1),
+                        KeyOp::Incr(n) => format!("INCR {} {n}", key + 1),
+                    };
+                    let call = clock.now();
+                    let reply = c.ask(&request);
+                    let ret = clock.now();
+                    history[key].push(Event {
+                        client: id as usize,
+                        call,
+                        ret,
+                        op,
+                        result: reply,
+                    });
+                }
+                history
+            })
+        })
+        .collect();
+    let mut histories = [Vec::new(), Vec::new()];
+    for client in clients {
+        for (all, mine) in histories.iter_mut().zip(client.join().unwrap()) {
+            all.extend(mine);
+        }
+    }
+    drop(setup);
+    server.shutdown();
+    for (key, history) in histories.iter().enumerate() {
+        if let Err(report) = linearizability::check::<SharedKey>(0, history) {
+            panic!("{}: key {}: {report}", S::STYLE, key + 1);
+        }
+    }
 }
 
 /// Garbage, a 1 MiB line, a client gone mid-request, a half-closed one:
@@ -433,6 +523,11 @@ macro_rules! server_tests {
             #[test]
             fn concurrent_clients_get_their_own_answers() {
                 guarded("concurrent clients", super::concurrent_clients_get_their_own_answers::<$lt>);
+            }
+
+            #[test]
+            fn shared_keys_are_linearizable() {
+                guarded("shared keys", super::shared_keys_are_linearizable::<$lt>);
             }
 
             #[test]

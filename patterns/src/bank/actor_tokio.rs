@@ -11,7 +11,7 @@
 //! Drop: the inbox sender is dropped, the task's `recv` returns `None` once
 //! drained; an owned runtime's thread then returns and is joined.
 
-use tokio::sync::{mpsc, oneshot};
+use crate::sync::tokio::sync::{mpsc, oneshot};
 
 use crate::bank::{
     AccountId, Bank, BankError, Op, check_account, check_transfer, opening_total, serve,

@@ -4,7 +4,7 @@
 //! queues rather than a futex per lock; uncontended it costs what std's does.
 //! Same semantics, so the difference in the table is the lock alone.
 
-use parking_lot::Mutex;
+use crate::sync::parking_lot::Mutex;
 
 use crate::bank::{
     AccountId, Bank, BankError, check_account, check_transfer, move_money, opening_total, sum,

@@ -9,7 +9,7 @@
 //! owns a runtime for its pool, so it works under any driver; dropping the
 //! counter then drops that runtime, which waits for the pool's threads.
 
-use tokio::runtime::{Handle, Runtime};
+use crate::sync::tokio::runtime::{Handle, Runtime};
 
 use crate::ClientId;
 use crate::counter::Counter;

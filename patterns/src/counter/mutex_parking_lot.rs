@@ -4,7 +4,7 @@
 //! hash table of parked threads instead of in a futex word, and it hands
 //! the lock over fairly now and then ("eventual fairness").
 
-use parking_lot::Mutex;
+use crate::sync::parking_lot::Mutex;
 
 use crate::ClientId;
 use crate::counter::Counter;

@@ -7,7 +7,7 @@
 //! parking_lot mutex unless the guard must be held across an `.await`; a
 //! one-addition critical section never is.
 
-use tokio::sync::Mutex;
+use crate::sync::tokio::sync::Mutex;
 
 use crate::ClientId;
 use crate::counter::Counter;

@@ -10,7 +10,7 @@
 //! anywhere else it brings a runtime of its own (only for its pool).
 //! Shutdown: a [`Gate`] refuses new jobs and waits for the admitted ones.
 
-use tokio::runtime::{Handle, Runtime};
+use crate::sync::tokio::runtime::{Handle, Runtime};
 
 use crate::jobs::{Job, JobError, JobRunner, run_caught};
 use crate::primitives::gate::Gate;

@@ -68,14 +68,15 @@ pub struct Session {
 /// hashbrown's default, seeded per process. std's default (SipHash 1-3) is
 /// built to resist hash flooding and costs several times more per key; a
 /// map benchmark that uses it mostly measures SipHash.
-#[cfg(not(workbench_loom))]
+#[cfg(not(any(workbench_loom, workbench_shuttle)))]
 pub type Hasher = foldhash::fast::RandomState;
 
 /// Under loom every replay of a model must make the same choices, and a
 /// randomly seeded hasher would route a key to a different shard or owner
 /// on each replay (loom then reports impossible schedules, even deadlocks):
-/// the loom build hashes with a fixed seed.
-#[cfg(workbench_loom)]
+/// the loom build hashes with a fixed seed. So does the shuttle build, so
+/// that a failing schedule replays.
+#[cfg(any(workbench_loom, workbench_shuttle))]
 pub type Hasher = foldhash::fast::FixedState;
 
 /// The map inside the lock-based styles and actors.

@@ -1,6 +1,6 @@
 //! **mutex_parking_lot**: the `mutex` style with `parking_lot::Mutex`.
 
-use parking_lot::Mutex;
+use crate::sync::parking_lot::Mutex;
 
 use crate::kv::{Map, Session, SessionId, SessionStore, apply_update, filled_map};
 

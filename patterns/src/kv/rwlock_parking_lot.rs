@@ -2,7 +2,7 @@
 //! which is task-fair (readers queue behind a waiting writer, so writers
 //! are not starved) and one word in size.
 
-use parking_lot::RwLock;
+use crate::sync::parking_lot::RwLock;
 
 use crate::kv::{Map, Session, SessionId, SessionStore, apply_update, filled_map};
 

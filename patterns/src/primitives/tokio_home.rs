@@ -6,7 +6,7 @@
 
 use std::future::Future;
 
-use tokio::runtime::{Builder, Handle, Runtime};
+use crate::sync::tokio::runtime::{Builder, Handle, Runtime};
 
 use crate::sync::{JoinHandle, spawn};
 
