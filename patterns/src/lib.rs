@@ -18,8 +18,10 @@
 //!
 //! # Layout
 //!
-//! - [`sync`]: the facade, the only module naming `std::sync`/`std::thread`
-//!   or loom. Facade-based styles are model-checked by loom as they are.
+//! - [`sync`]: the facade, the only module naming `std::sync`/`std::thread`,
+//!   loom or shuttle. Facade-based styles are model-checked by loom and
+//!   shuttle as they are; the library styles on parking_lot, dashmap and
+//!   tokio take those crates from it too, so shuttle checks them.
 //! - [`primitives`]: machinery shared by several styles (a bounded queue,
 //!   per-thread replies, the seed's `SpawnBlocking`).
 //! - [`counter`]: the counter workload: one number, the bare cost of each style.

@@ -38,7 +38,8 @@ pub mod racy;
 pub mod sharded;
 
 // Library-backed styles: loom cannot model their internals, so they are left
-// out of loom builds (see `crate::sync`) and covered by stress tests.
+// out of loom builds (see `crate::sync`); those on parking_lot and tokio run
+// under shuttle, every one under the stress tests.
 #[cfg(not(workbench_loom))]
 pub mod actor_async_std;
 #[cfg(not(workbench_loom))]
@@ -103,7 +104,8 @@ impl SequentialCounter {
 ///
 /// - `facade`: written on `crate::sync`, so loom checks them;
 /// - `library`: built on tokio, async-std, smol, crossbeam or parking_lot;
-///   loom cannot see inside them, stress tests cover them;
+///   loom cannot see inside them; shuttle checks those on parking_lot,
+///   dashmap and tokio, stress tests cover them all;
 /// - `torn`: fast but breaking part of the contract; measured and flagged
 ///   (the bank's `atomic`; none here);
 /// - `broken`: kept to prove the checkers catch their bug; never benchmarked.
