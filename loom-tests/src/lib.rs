@@ -18,10 +18,15 @@
 /// need two badly timed preemptions with a known probability per run),
 /// `WORKBENCH_SHUTTLE_ITERATIONS` schedules each (10,000 by default; the
 /// whole suite then takes about 20 s here). A failing schedule panics with
-/// the model's own message, after shuttle has printed the schedule (replay
-/// it with `shuttle::replay`).
+/// the model's own message, after shuttle has printed the schedule: run
+/// that one test again with `WORKBENCH_SHUTTLE_REPLAY=<the schedule>` and
+/// only that schedule runs, the same way every time.
 #[cfg(workbench_shuttle)]
 pub fn explore(model: impl Fn() + Send + Sync + 'static) {
+    if let Ok(schedule) = std::env::var("WORKBENCH_SHUTTLE_REPLAY") {
+        shuttle::replay(model, schedule.trim());
+        return;
+    }
     let iterations = match std::env::var("WORKBENCH_SHUTTLE_ITERATIONS") {
         Ok(n) => n.parse().unwrap_or_else(|_| {
             panic!("WORKBENCH_SHUTTLE_ITERATIONS must be a whole number, not {n:?}")

@@ -1,5 +1,5 @@
 //! The synchronisation facade: the only module in `patterns` that names
-//! `std::sync`, `std::thread` or loom.
+//! `std::sync`, `std::thread`, loom or shuttle.
 //!
 //! Implementations written from first principles import their primitives from
 //! here (`use crate::sync::{Arc, Mutex}`), the way tokio's code imports from
@@ -21,8 +21,9 @@
 //! and the smol family (concurrent-queue, event-listener, async-lock...) read
 //! `cfg(loom)` themselves: under it they swap their internals for loom types,
 //! or stop compiling, outside any `loom::model`. A name nobody else reads
-//! switches only our code. Loom builds use their own target directory
-//! (`target-loom/`) so flipping RUSTFLAGS does not rebuild the normal one.
+//! switches only our code. Loom and shuttle builds use their own target
+//! directories (`target-loom/`, `target-shuttle/`) so flipping RUSTFLAGS
+//! does not rebuild the normal one.
 
 #[cfg(not(any(workbench_loom, workbench_shuttle)))]
 mod world {

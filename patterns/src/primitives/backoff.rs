@@ -17,7 +17,10 @@
 //!
 //! Under loom the spin is off: a spin loop is a loop of atomic loads that
 //! loom would explore interleaving by interleaving, and the models check
-//! the parking path, which is where a lost wake-up would hide.
+//! the parking path, which is where a lost wake-up would hide. Under
+//! shuttle it stays on: shuttle samples schedules instead of enumerating
+//! them, so the spin costs it steps, not an explosion, and the paths where
+//! an answer arrives mid-spin are checked too.
 
 /// Up to `2^SPIN_LIMIT` pause instructions per step while spinning.
 const SPIN_LIMIT: u32 = 6;
