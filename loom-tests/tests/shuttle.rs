@@ -13,7 +13,7 @@
 //!
 //! Every library style of every registry is named below, either hosted or
 //! with the reason it cannot be: a new library style fails to compile here
-//! until someone decides which (the `hosted!` macros have no catch-all).
+//! until someone decides which (`library!` has no catch-all).
 
 #![cfg(workbench_shuttle)]
 
@@ -63,6 +63,26 @@ macro_rules! cannot_host {
     (smol) => {
         "smol's executor (and blocking's pool) are OS threads outside shuttle's scheduler"
     };
+}
+
+/// Whether shuttle hosts a library style, decided once per style name for
+/// every workload: the styles on parking_lot, dashmap and tokio get a
+/// module of `models` (see `host!`); the others name their reason. No
+/// catch-all: a new library style does not compile here until it is
+/// given a line.
+macro_rules! library {
+    ([$($m:ident),+] mutex_parking_lot: $t:ty) => { host!(mutex_parking_lot: $t => $($m),+); };
+    ([$($m:ident),+] rwlock_parking_lot: $t:ty) => { host!(rwlock_parking_lot: $t => $($m),+); };
+    ([$($m:ident),+] dashmap: $t:ty) => { host!(dashmap: $t => $($m),+); };
+    ([$($m:ident),+] mutex_tokio: $t:ty) => { host!(mutex_tokio: $t => $($m),+); };
+    ([$($m:ident),+] actor_tokio: $t:ty) => { host!(actor_tokio: $t => $($m),+); };
+    ([$($m:ident),+] bridge_tokio: $t:ty) => { host!(bridge_tokio: $t => $($m),+); };
+    ($m:tt actor_crossbeam: $t:ty) => { const _: &str = cannot_host!(crossbeam); };
+    ($m:tt pool_crossbeam: $t:ty) => { const _: &str = cannot_host!(crossbeam); };
+    ($m:tt actor_async_std: $t:ty) => { const _: &str = cannot_host!(async_std); };
+    ($m:tt bridge_async_std: $t:ty) => { const _: &str = cannot_host!(async_std); };
+    ($m:tt actor_smol: $t:ty) => { const _: &str = cannot_host!(smol); };
+    ($m:tt bridge_smol: $t:ty) => { const _: &str = cannot_host!(smol); };
 }
 
 mod counter {
@@ -127,8 +147,8 @@ mod counter {
             torn: [],
             broken: [$($b:ident: $bt:ty,)*],
         ) => {
-            $(hosted!(@host $f: $ft);)*
-            $(hosted!(@library $l: $lt);)*
+            $(host!($f: $ft => adds_and_reads);)*
+            $(library!([adds_and_reads] $l: $lt);)*
             // A lost update shows as a total short of 14, a read short of
             // the reader's own adds, or a read below an earlier one (an
             // add that overwrote a larger total), whichever the failing
@@ -142,18 +162,6 @@ mod counter {
                 );
             })*
         };
-        (@host $style:ident: $t:ty) => {
-            host!($style: $t => adds_and_reads);
-        };
-        (@library mutex_parking_lot: $t:ty) => { hosted!(@host mutex_parking_lot: $t); };
-        (@library mutex_tokio: $t:ty) => { hosted!(@host mutex_tokio: $t); };
-        (@library actor_tokio: $t:ty) => { hosted!(@host actor_tokio: $t); };
-        (@library bridge_tokio: $t:ty) => { hosted!(@host bridge_tokio: $t); };
-        (@library actor_crossbeam: $t:ty) => { const _: &str = cannot_host!(crossbeam); };
-        (@library actor_async_std: $t:ty) => { const _: &str = cannot_host!(async_std); };
-        (@library bridge_async_std: $t:ty) => { const _: &str = cannot_host!(async_std); };
-        (@library actor_smol: $t:ty) => { const _: &str = cannot_host!(smol); };
-        (@library bridge_smol: $t:ty) => { const _: &str = cannot_host!(smol); };
     }
 
     patterns::for_each_counter!(hosted);
@@ -242,8 +250,8 @@ mod bank {
             torn: [$($t:ident: $tt:ty,)*],
             broken: [$($b:ident: $bt:ty,)*],
         ) => {
-            $(hosted!(@host $f: $ft);)*
-            $(hosted!(@library $l: $lt);)*
+            $(host!($f: $ft => ring_with_audits, one_of_three_overdrafts_is_refused);)*
+            $(library!([ring_with_audits, one_of_three_overdrafts_is_refused] $l: $lt);)*
             $(#[test]
             #[should_panic(expected = "torn audit")]
             fn $t() {
@@ -255,12 +263,6 @@ mod bank {
                 ring_with_audits::<$bt>();
             })*
         };
-        (@host $style:ident: $t:ty) => {
-            host!($style: $t => ring_with_audits, one_of_three_overdrafts_is_refused);
-        };
-        (@library mutex_parking_lot: $t:ty) => { hosted!(@host mutex_parking_lot: $t); };
-        (@library actor_tokio: $t:ty) => { hosted!(@host actor_tokio: $t); };
-        (@library actor_crossbeam: $t:ty) => { const _: &str = cannot_host!(crossbeam); };
     }
 
     patterns::for_each_bank!(hosted);
@@ -333,24 +335,14 @@ mod kv {
             torn: [],
             broken: [$($b:ident: $bt:ty,)*],
         ) => {
-            $(hosted!(@host $f: $ft);)*
-            $(hosted!(@library $l: $lt);)*
+            $(host!($f: $ft => updates_and_inserts);)*
+            $(library!([updates_and_inserts] $l: $lt);)*
             $(#[test]
             #[should_panic(expected = "lost write")]
             fn $b() {
                 updates_and_inserts::<$bt>();
             })*
         };
-        (@host $style:ident: $t:ty) => {
-            host!($style: $t => updates_and_inserts);
-        };
-        (@library mutex_parking_lot: $t:ty) => { hosted!(@host mutex_parking_lot: $t); };
-        (@library rwlock_parking_lot: $t:ty) => { hosted!(@host rwlock_parking_lot: $t); };
-        (@library dashmap: $t:ty) => { hosted!(@host dashmap: $t); };
-        (@library actor_tokio: $t:ty) => { hosted!(@host actor_tokio: $t); };
-        (@library actor_crossbeam: $t:ty) => { const _: &str = cannot_host!(crossbeam); };
-        (@library actor_async_std: $t:ty) => { const _: &str = cannot_host!(async_std); };
-        (@library actor_smol: $t:ty) => { const _: &str = cannot_host!(smol); };
     }
 
     patterns::for_each_store!(hosted);
@@ -425,21 +417,14 @@ mod jobs {
             torn: [],
             broken: [$($b:ident: $bt:ty,)*],
         ) => {
-            $(hosted!(@host $f: $ft);)*
-            $(hosted!(@library $l: $lt);)*
+            $(host!($f: $ft => callers_racing_a_shutdown, three_callers_one_worker);)*
+            $(library!([callers_racing_a_shutdown, three_callers_one_worker] $l: $lt);)*
             $(#[test]
             #[should_panic(expected = "deadlock")]
             fn $b() {
                 three_callers_one_worker::<$bt>();
             })*
         };
-        (@host $style:ident: $t:ty) => {
-            host!($style: $t => callers_racing_a_shutdown, three_callers_one_worker);
-        };
-        (@library bridge_tokio: $t:ty) => { hosted!(@host bridge_tokio: $t); };
-        (@library pool_crossbeam: $t:ty) => { const _: &str = cannot_host!(crossbeam); };
-        (@library bridge_async_std: $t:ty) => { const _: &str = cannot_host!(async_std); };
-        (@library bridge_smol: $t:ty) => { const _: &str = cannot_host!(smol); };
     }
 
     patterns::for_each_runner!(hosted);
