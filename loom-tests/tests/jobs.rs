@@ -171,6 +171,45 @@ fn a_full_job_queue_wakes_its_waiting_submitter() {
     });
 }
 
+/// A submitter cancelled while it waits for room must not strand another
+/// (the lost wake-up an earlier `JobQueue` had). Capacity one and full;
+/// a second submitter waits on its own thread; main polls a first one
+/// once (it waits too) and drops it, while a worker pops. Whatever the
+/// order of the two waiters and of the drop and the pop, the live
+/// submitter gets in and its item is delivered; loom reports a submitter
+/// left waiting with room in the queue as a deadlock.
+#[test]
+fn a_cancelled_submitter_does_not_strand_another() {
+    use patterns::primitives::job_queue::JobQueue;
+    use std::future::Future;
+    use std::task::{Context, Waker};
+    loom::model(|| {
+        let queue = Arc::new(JobQueue::<u64>::new(1));
+        block_on(queue.push(0)).expect("open");
+        let waiting = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || block_on(queue.push(2)))
+        };
+        let worker = {
+            let queue = Arc::clone(&queue);
+            thread::spawn(move || std::iter::from_fn(|| queue.pop()).collect::<Vec<_>>())
+        };
+        // Polled once: it may find room (the worker popped first) and get
+        // in; otherwise it waits, and is dropped waiting.
+        let mut cancelled = queue.push(1);
+        let got_in = std::pin::Pin::new(&mut cancelled)
+            .poll(&mut Context::from_waker(Waker::noop()))
+            .is_ready();
+        drop(cancelled);
+        waiting.join().unwrap().expect("open");
+        queue.close();
+        let mut got = worker.join().unwrap();
+        got.sort_unstable();
+        let expected: &[u64] = if got_in { &[0, 1, 2] } else { &[0, 2] };
+        assert_eq!(got, expected, "an item was lost or duplicated");
+    });
+}
+
 /// The bridges' shutdown gate: `close_and_wait` returns only once every
 /// admitted job has let go of its pass, and refuses new ones. Two jobs on
 /// their own threads each record that they finished, then drop their

@@ -429,6 +429,48 @@ mod jobs {
 
     patterns::for_each_runner!(hosted);
 
+    /// The pool's queue with a submitter cancelled while it waits: the
+    /// loom model's schedule (see `jobs.rs`), with the cancelling thread
+    /// spawned too, so shuttle also varies when the drop comes.
+    mod job_queue {
+        use super::*;
+        use patterns::primitives::job_queue::JobQueue;
+        use std::future::Future;
+        use std::task::{Context, Waker};
+
+        #[test]
+        fn a_cancelled_submitter_does_not_strand_another() {
+            explore(|| {
+                let queue = Arc::new(JobQueue::<u64>::new(1));
+                block_on(queue.push(0)).expect("open");
+                let spawn_with = |f: fn(&JobQueue<u64>) -> Vec<u64>| {
+                    let queue = Arc::clone(&queue);
+                    thread::spawn(move || f(&queue))
+                };
+                let worker = spawn_with(|q| std::iter::from_fn(|| q.pop()).collect());
+                let cancelling = spawn_with(|q| {
+                    // Polled once: it may find room and get in; otherwise
+                    // it is dropped waiting.
+                    let mut cancelled = q.push(1);
+                    let poll = std::pin::Pin::new(&mut cancelled)
+                        .poll(&mut Context::from_waker(Waker::noop()));
+                    if poll.is_ready() { vec![1] } else { vec![] }
+                });
+                block_on(queue.push(2)).expect("open");
+                let got_in = cancelling.join().unwrap();
+                queue.close();
+                let mut got = worker.join().unwrap();
+                got.sort_unstable();
+                let expected: &[u64] = if got_in.is_empty() {
+                    &[0, 2]
+                } else {
+                    &[0, 1, 2]
+                };
+                assert_eq!(got, expected, "an item was lost or duplicated");
+            });
+        }
+    }
+
     /// The bridges' shutdown gate on its own (the runners' models cannot
     /// see a job still running when `shutdown` returns: its answer comes
     /// later either way). Three jobs try to enter while main closes the

@@ -9,6 +9,7 @@
 
 mod common;
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use patterns::bank::{AccountId, Bank};
@@ -79,6 +80,15 @@ fn runner_leaves_no_thread<R: JobRunner>() {
     let runner = R::new(2);
     let job = Job::spin(10, 5);
     assert_eq!(block_on(runner.run(job)), Ok(run_job(job)));
+    // A caller cancelled mid-job (polled once, then dropped, as a
+    // `timeout` would): its job may go on running, but not past the
+    // runner's drop.
+    let mut cancelled = Box::pin(runner.run(Job::sleep(20_000, 6)));
+    let waker = std::task::Waker::noop();
+    let _ = cancelled
+        .as_mut()
+        .poll(&mut std::task::Context::from_waker(waker));
+    drop(cancelled);
     drop(runner);
     assert_joined(R::STYLE, before);
 }

@@ -501,6 +501,100 @@ fn speaks_resp<S: Server>() {
 }
 // ANCHOR_END: resp
 
+// ANCHOR: hostile
+/// A client that pipelines requests and never reads a reply. The server
+/// must stop reading it (backpressure: the client's writes stall once the
+/// kernel's buffers and the server's `OUTPUT_LIMIT` are full, instead of
+/// the server queueing replies without bound), go on serving everyone
+/// else, and still shut down within its grace with that client connected.
+/// Empty lines are the worst case: 1 byte in, an 18-byte error out.
+fn a_client_that_never_reads_is_held_back<S: Server>() {
+    use patterns::server::SHUTDOWN_GRACE;
+    // Far above what the kernel's buffers can hold here (a 32 MiB receive
+    // buffer at most, 4 MiB to send), far below what an unbounded server
+    // takes in the time allowed.
+    const TAKEN_AT_MOST: usize = 96 << 20;
+    let server = S::start(config(8)).expect("start");
+    let hostile = TcpStream::connect(server.local_addr()).expect("connect");
+    hostile.set_nonblocking(true).unwrap();
+    let chunk = vec![b'\n'; 64 * 1024];
+    let (mut taken, mut stalled_since) = (0usize, None::<Instant>);
+    let give_up = Instant::now() + Duration::from_secs(30);
+    let stalled = loop {
+        if taken >= TAKEN_AT_MOST || Instant::now() > give_up {
+            break false;
+        }
+        match (&hostile).write(&chunk) {
+            Ok(n) => {
+                taken += n;
+                stalled_since = None;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                let since = *stalled_since.get_or_insert_with(Instant::now);
+                if since.elapsed() >= Duration::from_secs(1) {
+                    break true;
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => panic!(
+                "{}: the connection failed while the client was still within its limits: {e}",
+                S::STYLE
+            ),
+        }
+    };
+    assert!(
+        stalled,
+        "{}: the server took {taken} bytes from a client that reads nothing and never stopped reading it: its replies are buffered without bound",
+        S::STYLE
+    );
+    let mut other = Client::connect(server.local_addr());
+    assert_eq!(
+        other.ask("PING"),
+        "PONG",
+        "{}: served beside the stalled client",
+        S::STYLE
+    );
+    drop(other);
+    let started = Instant::now();
+    server.shutdown();
+    let took = started.elapsed();
+    assert!(
+        took < SHUTDOWN_GRACE + Duration::from_secs(3),
+        "{}: shutdown took {took:?} with a client that does not read (the bound is the grace, {SHUTDOWN_GRACE:?}, and the time to close)",
+        S::STYLE
+    );
+    drop(hostile);
+}
+// ANCHOR_END: hostile
+
+/// A client that sends its requests and shuts its writing side at once
+/// (a half-close), with partial lines across several writes: it gets every
+/// reply, then the end of the stream.
+fn a_half_closed_client_gets_every_reply<S: Server>() {
+    let server = S::start(config(8)).expect("start");
+    let mut c = Client::connect(server.local_addr());
+    let mut requests = Vec::new();
+    for i in 0..300u64 {
+        requests.extend_from_slice(format!("SET {i} {i}\nGET {i}\n").as_bytes());
+    }
+    // More than one read's worth, cut mid-line at odd places.
+    for piece in requests.chunks(4093) {
+        c.send(piece);
+    }
+    c.writer.shutdown(std::net::Shutdown::Write).unwrap();
+    for i in 0..300u64 {
+        assert_eq!(c.line().as_deref(), Some("OK"), "{}: SET {i}", S::STYLE);
+        assert_eq!(c.line(), Some(i.to_string()), "{}: GET {i}", S::STYLE);
+    }
+    assert_eq!(
+        c.line(),
+        None,
+        "{}: the end of the stream after the last reply",
+        S::STYLE
+    );
+    server.shutdown();
+}
+
 macro_rules! server_tests {
     (
         facade: [$($f:ident: $ft:ty,)*],
@@ -548,6 +642,16 @@ macro_rules! server_tests {
             #[test]
             fn speaks_resp() {
                 guarded("resp", super::speaks_resp::<$lt>);
+            }
+
+            #[test]
+            fn a_client_that_never_reads_is_held_back() {
+                guarded("a client that never reads", super::a_client_that_never_reads_is_held_back::<$lt>);
+            }
+
+            #[test]
+            fn a_half_closed_client_gets_every_reply() {
+                guarded("half-closed client", super::a_half_closed_client_gets_every_reply::<$lt>);
             }
 
             #[test]
@@ -609,6 +713,56 @@ fn sessions_push_a_second_login() {
         assert_eq!(first.ask("WHOAMI"), "alice");
         drop((first, second));
         server.shutdown();
+    });
+}
+
+/// A RESP client is never sent a push: RESP2 has no out-of-band frame, so
+/// a pushed line would be read as the reply to its next request (redis-cli
+/// would print "> alice logged in elsewhere" for a PING).
+#[test]
+fn sessions_push_nothing_to_a_resp_client() {
+    use patterns::server::session_tokio::TokioSessionServer;
+    watchdog("no push to RESP", Duration::from_secs(30), || {
+        let server = TokioSessionServer::start(config(8)).expect("start");
+        let mut resp = Client::connect(server.local_addr());
+        resp.send(b"*2\r\n$5\r\nLOGIN\r\n$5\r\nalice\r\n");
+        assert_eq!(resp.line().as_deref(), Some("+OK\r"));
+        let mut line = Client::connect(server.local_addr());
+        assert_eq!(line.ask("LOGIN alice"), "OK");
+        resp.send(b"*1\r\n$4\r\nPING\r\n");
+        assert_eq!(
+            resp.line().as_deref(),
+            Some("+PONG\r"),
+            "the RESP client's next reply"
+        );
+        drop((resp, line));
+        server.shutdown();
+    });
+}
+
+/// One connection repeating `LOGIN alice` while alice's other session
+/// never reads: every login is answered (a push to a full queue is
+/// dropped, never waited for), and the server shuts down in its grace.
+#[test]
+fn a_login_flood_against_a_session_that_never_reads() {
+    use patterns::server::SHUTDOWN_GRACE;
+    use patterns::server::session_tokio::TokioSessionServer;
+    watchdog("login flood", Duration::from_secs(60), || {
+        let server = TokioSessionServer::start(config(8)).expect("start");
+        let mut silent = Client::connect(server.local_addr());
+        assert_eq!(silent.ask("LOGIN alice"), "OK");
+        let mut flood = Client::connect(server.local_addr());
+        let batch = "LOGIN alice\n".repeat(100);
+        for _ in 0..200 {
+            flood.send(batch.as_bytes());
+            for _ in 0..100 {
+                assert_eq!(flood.line().as_deref(), Some("OK"));
+            }
+        }
+        let started = Instant::now();
+        server.shutdown();
+        assert!(started.elapsed() < SHUTDOWN_GRACE + Duration::from_secs(3));
+        drop((silent, flood));
     });
 }
 

@@ -9,11 +9,18 @@
 //! the future sees the value, or the thread sees the waker. That is the whole
 //! argument against a lost wake-up, and loom checks it.
 //!
-//! One departure from the seed: the future keeps the `JoinHandle` and joins
-//! the thread once the value has arrived (or when the future is dropped).
-//! The seed detaches it, so a thread can outlive everything that started it;
-//! loom reports such a thread, and a caller that drops its owner expects no
-//! thread of its to be left running.
+//! What happens to the thread: awaited to the end, the future joins it
+//! once the value has arrived (the thread has only to return by then, so
+//! the join is short). Dropped before that (its caller cancelled by a
+//! `timeout` or a `select!`), the future *detaches* the thread, as tokio's
+//! `JoinHandle` does: the closure cannot be interrupted, and waiting for it
+//! in `drop` would block the executor thread that dropped the future for
+//! the rest of the job: the very danger this future exists to avoid. (An
+//! earlier version joined in `drop` and did exactly that; a test below
+//! shows it no longer does.) The closure runs to its end and its thread
+//! then exits on its own. Whoever must know that no job outlives them
+//! counts the jobs, not the threads: the bridge runner's `Gate` waits at
+//! shutdown until every admitted job's closure has finished.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -103,8 +110,58 @@ impl<T> SpawnBlocking<T> {
 
 impl<T> Drop for SpawnBlocking<T> {
     fn drop(&mut self) {
-        // Dropped before completion: the closure cannot be cancelled, so we
-        // wait for it rather than leave its thread running unowned.
-        self.join_thread();
+        // Dropped before completion: detach the thread (dropping the
+        // handle). Joining here would block whoever dropped us, an
+        // executor's thread, until the closure ends.
+        if let Some(thread) = self.thread.take() {
+            drop(thread);
+        }
+    }
+}
+
+#[cfg(all(test, not(any(workbench_loom, workbench_shuttle))))]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    /// A cancelled caller must not wait for its closure: dropping the
+    /// future returns while the closure is still running, and the closure
+    /// still runs to its end.
+    #[test]
+    fn dropping_it_does_not_wait_for_the_closure() {
+        let (release, released) = mpsc::channel::<()>();
+        let (finished, ran) = mpsc::channel();
+        let mut future = spawn_blocking(move || {
+            let _ = released.recv_timeout(Duration::from_secs(30));
+            let _ = finished.send(());
+        });
+        let waker = Waker::noop();
+        assert!(
+            Pin::new(&mut future)
+                .poll(&mut Context::from_waker(waker))
+                .is_pending(),
+            "the closure waits for the test"
+        );
+        let (dropped, drop_returned) = mpsc::channel();
+        std::thread::spawn(move || {
+            drop(future);
+            let _ = dropped.send(());
+        });
+        let returned = drop_returned.recv_timeout(Duration::from_secs(5)).is_ok();
+        let _ = release.send(());
+        assert!(
+            returned,
+            "dropping a SpawnBlocking waited for its closure: a cancelled caller blocks its executor thread"
+        );
+        ran.recv_timeout(Duration::from_secs(10))
+            .expect("the detached closure still runs to its end");
+    }
+
+    /// Awaited to the end, it gives the closure's value (and the thread is
+    /// joined, which the drop tests of the bridges count).
+    #[test]
+    fn awaited_it_gives_the_value() {
+        assert_eq!(crate::drive::block_on(spawn_blocking(|| 6 * 7)), 42);
     }
 }

@@ -131,15 +131,17 @@ async fn serve(
         let read = tokio::select! {
             biased;
             () = stopped(&mut signal) => {
+                let mut fed = 0;
                 received_so_far(&stream, |bytes| {
                     connection.feed(bytes);
-                    Flow::Continue
+                    fed += bytes.len();
+                    (Flow::Continue, fed)
                 });
                 let requests = parsed(&mut connection);
                 if !requests.is_empty() {
                     shared.stats.requests(requests.len() as u64);
                     if let Some((mut out, _)) = forward(&owner, id, connection.mode(), requests).await {
-                        send(&mut stream, &mut out).await;
+                        send(&mut stream, &mut out, shared.idle_timeout).await;
                     }
                 }
                 break;
@@ -159,7 +161,7 @@ async fn serve(
         let Some((mut out, flow)) = forward(&owner, id, connection.mode(), requests).await else {
             break;
         };
-        if !send(&mut stream, &mut out).await || flow == Flow::Close {
+        if !send(&mut stream, &mut out, shared.idle_timeout).await || flow == Flow::Close {
             break;
         }
     }

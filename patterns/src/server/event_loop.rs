@@ -16,11 +16,30 @@
 //! `WouldBlock`, or the event never comes again), partial writes, the
 //! listener's backlog when the limit was reached (nobody signals it again:
 //! we retry accepting whenever a place frees), idle timers (a sweep), and
-//! shutdown (a mio `Waker`).
+//! shutdown (a mio `Waker`). And two things a runtime's task gets for free
+//! by awaiting its write before it reads again:
+//!
+//! - **Backpressure.** Reading until `WouldBlock` and queueing every reply
+//!   lets a client that pipelines and never reads grow the server without
+//!   bound (an empty line is 1 byte in, 18 out; an earlier version grew by
+//!   1.6 GiB in eight seconds that way). A connection with more than
+//!   [`OUTPUT_LIMIT`] unsent is not read; the socket's `WRITABLE` edge,
+//!   when the client takes some replies, resumes it. After a `QUIT`, an
+//!   error that closes, or the peer's end of stream, it is not read at all.
+//! - **Fairness.** One connection whose client keeps its socket full would
+//!   keep the one thread reading it; after [`READS_PER_TURN`] reads the
+//!   loop moves on and comes back to it on the next turn (its readiness
+//!   edge is spent, so the loop remembers it), so every other connection
+//!   and the idle sweep get their turn.
+//!
+//! A connection counts as active when bytes move either way; one that
+//! neither sends nor takes replies for `idle_timeout` is closed by the
+//! sweep, which is this style's write timeout.
 //!
 //! Shutdown: the waker stops the loop; it drops the listener, reads what
-//! every connection has already sent, answers it, flushes every reply
-//! (for at most [`SHUTDOWN_GRACE`]), closes everything, and the thread ends.
+//! every connection has already sent (within the same bound), answers it,
+//! flushes every reply, for at most [`SHUTDOWN_GRACE`] in all, closes
+//! everything, and the thread ends.
 
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
@@ -34,7 +53,10 @@ use mio::{Events, Interest, Poll, Token, Waker};
 
 use crate::primitives::admission::{Admission, Ticket};
 use crate::server::protocol::{Connection, Flow, Store, new_store};
-use crate::server::{Config, SHUTDOWN_GRACE, Served, Server, Stats};
+use crate::server::{Config, OUTPUT_LIMIT, SHUTDOWN_GRACE, Served, Server, Stats};
+
+/// Reads (of up to 16 KiB each) one connection gets per turn of the loop.
+pub const READS_PER_TURN: usize = 16;
 
 const LISTENER: Token = Token(0);
 const WAKER: Token = Token(1);
@@ -53,8 +75,10 @@ struct Conn {
     protocol: Connection,
     /// Replies not yet taken by the socket.
     unsent: Vec<u8>,
+    /// When bytes last moved, either way.
     last_active: Instant,
-    /// Close once `unsent` is flushed (QUIT, too long a line, peer closed).
+    /// Read no more; close once `unsent` is flushed (QUIT, too long a
+    /// line, peer closed, shutdown).
     closing: bool,
     _place: Ticket,
 }
@@ -70,40 +94,76 @@ struct Loop {
     admission: Arc<Admission>,
     idle_timeout: Duration,
     buf: Box<[u8; 16 * 1024]>,
+    /// Connections that used their turn's reads with more perhaps waiting:
+    /// their readiness edge is spent, so the loop must come back to them.
+    again: Vec<Token>,
+}
+
+/// Where a connection stands after its turn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Turn {
+    /// Done: close it.
+    Close,
+    /// Read until `WouldBlock`: everything the client sent is answered.
+    Drained,
+    /// Waiting for the socket to take replies (over the output bound, or
+    /// closing with replies unsent): the `WRITABLE` edge brings it back.
+    Blocked,
+    /// Used its reads; more may be waiting.
+    Again,
 }
 
 // ANCHOR: ready
 impl Loop {
-    /// Reads everything available, answers every complete request, and
-    /// writes what the socket takes. Returns false once the connection is
-    /// done and must be closed.
-    fn on_ready(&mut self, token: Token) -> bool {
+    /// One turn of a connection: flush, then read and answer while its
+    /// unsent replies are under the bound, for at most `READS_PER_TURN`
+    /// reads, flushing as it goes.
+    fn on_ready(&mut self, token: Token) -> Turn {
         let Some(conn) = self.connections.get_mut(&token) else {
-            return true; // closed earlier in this batch of events
+            return Turn::Close; // closed earlier in this batch of events
         };
-        conn.last_active = Instant::now();
-        loop {
+        let mut moved = false;
+        let mut reads = 0;
+        let turn = loop {
+            match flush(conn) {
+                Some(wrote) => moved |= wrote,
+                None => return Turn::Close,
+            }
+            if conn.closing {
+                break if conn.unsent.is_empty() {
+                    Turn::Close
+                } else {
+                    Turn::Blocked
+                };
+            }
+            if conn.unsent.len() >= OUTPUT_LIMIT {
+                break Turn::Blocked; // backpressure: leave the rest in the socket
+            }
+            if reads == READS_PER_TURN {
+                break Turn::Again;
+            }
+            reads += 1;
             match conn.stream.read(&mut self.buf[..]) {
-                Ok(0) => {
-                    conn.closing = true; // the peer closed its side
-                    break;
-                }
+                Ok(0) => conn.closing = true, // the peer closed its side
                 Ok(n) => {
+                    moved = true;
                     let (flow, answered) =
                         conn.protocol
                             .receive(&self.buf[..n], &self.store, &mut conn.unsent);
                     self.stats.requests(answered);
                     if flow == Flow::Close {
                         conn.closing = true;
-                        break;
                     }
                 }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => return false,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break Turn::Drained,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return Turn::Close,
             }
+        };
+        if moved {
+            conn.last_active = Instant::now();
         }
-        flush(conn) && !(conn.closing && conn.unsent.is_empty())
+        turn
     }
     // ANCHOR_END: ready
 
@@ -151,6 +211,21 @@ impl Loop {
         } // dropping it closes the socket and frees its place
     }
 
+    /// Gives `token` its turn; closes it, or remembers to come back.
+    fn turn(&mut self, token: Token) -> bool {
+        match self.on_ready(token) {
+            Turn::Close => {
+                self.close(token);
+                true
+            }
+            Turn::Again => {
+                self.again.push(token);
+                false
+            }
+            Turn::Drained | Turn::Blocked => false,
+        }
+    }
+
     fn run(mut self) -> Served {
         let mut events = Events::with_capacity(1024);
         // Idle connections are swept this often: a timer per connection
@@ -159,24 +234,28 @@ impl Loop {
             (self.idle_timeout / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
         let mut next_sweep = Instant::now() + sweep_every;
         'serving: loop {
-            let timeout = next_sweep.saturating_duration_since(Instant::now());
+            // Connections owed a turn: look for events, but do not wait.
+            let timeout = if self.again.is_empty() {
+                next_sweep.saturating_duration_since(Instant::now())
+            } else {
+                Duration::ZERO
+            };
             if let Err(e) = self.poll.poll(&mut events, Some(timeout))
                 && e.kind() != io::ErrorKind::Interrupted
             {
                 break;
             }
             let mut freed = false;
+            let owed = std::mem::take(&mut self.again);
             for event in &events {
                 match event.token() {
                     LISTENER => self.accept(),
                     WAKER => break 'serving,
-                    token => {
-                        if !self.on_ready(token) {
-                            self.close(token);
-                            freed = true;
-                        }
-                    }
+                    token => freed |= self.turn(token),
                 }
+            }
+            for token in owed {
+                freed |= self.turn(token);
             }
             if Instant::now() >= next_sweep {
                 let idle_since = Instant::now() - self.idle_timeout;
@@ -200,47 +279,65 @@ impl Loop {
         self.stats.served()
     }
 
-    /// Shutdown: answer what every connection has sent, flush, close.
+    /// Shutdown: answer what every connection has sent, flush, close; all
+    /// within `SHUTDOWN_GRACE`. A connection read to `WouldBlock` has had
+    /// everything it sent answered and is read no more; one that keeps
+    /// sending, or does not take its replies, is closed at the deadline.
     fn drain(&mut self) {
         self.listener = None; // no new connections
         self.admission.close();
-        let tokens: Vec<Token> = self.connections.keys().copied().collect();
-        for token in &tokens {
-            if let Some(conn) = self.connections.get_mut(token) {
-                conn.closing = true;
-            }
-            if !self.on_ready(*token) {
-                self.close(*token);
-            }
-        }
         let deadline = Instant::now() + SHUTDOWN_GRACE;
         let mut events = Events::with_capacity(1024);
-        while self.connections.values().any(|c| !c.unsent.is_empty()) && Instant::now() < deadline {
-            let _ = self.poll.poll(&mut events, Some(Duration::from_millis(10)));
-            for conn in self.connections.values_mut() {
-                flush(conn);
+        while !self.connections.is_empty() && Instant::now() < deadline {
+            let tokens: Vec<Token> = self.connections.keys().copied().collect();
+            let mut busy = false;
+            for token in tokens {
+                match self.on_ready(token) {
+                    Turn::Close => self.close(token),
+                    Turn::Drained => {
+                        if let Some(conn) = self.connections.get_mut(&token) {
+                            conn.closing = true; // answered all it sent
+                        }
+                        busy = true; // its replies may go out at once
+                    }
+                    Turn::Again => busy = true,
+                    Turn::Blocked => {}
+                }
+            }
+            if !busy {
+                let wait = deadline.saturating_duration_since(Instant::now());
+                let _ = self
+                    .poll
+                    .poll(&mut events, Some(wait.min(Duration::from_millis(10))));
             }
         }
+        let tokens: Vec<Token> = self.connections.keys().copied().collect();
         for token in tokens {
             self.close(token);
         }
     }
 }
 
-/// Writes what the socket takes. False on a write error.
-fn flush(conn: &mut Conn) -> bool {
+/// Writes what the socket takes: whether it took anything, or `None` on a
+/// write error.
+fn flush(conn: &mut Conn) -> Option<bool> {
+    let mut wrote = false;
     while !conn.unsent.is_empty() {
         match conn.stream.write(&conn.unsent) {
-            Ok(0) => return false,
+            Ok(0) => return None,
             Ok(n) => {
                 conn.unsent.drain(..n);
+                wrote = true;
             }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return true,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(_) => return false,
+            Err(_) => return None,
         }
     }
-    true
+    if conn.unsent.is_empty() && conn.unsent.capacity() > OUTPUT_LIMIT {
+        conn.unsent = Vec::new(); // a burst's buffer is not kept for an idle connection
+    }
+    Some(wrote)
 }
 
 impl Server for EventLoopServer {
@@ -265,6 +362,7 @@ impl Server for EventLoopServer {
             admission: Admission::new(config.max_connections),
             idle_timeout: config.idle_timeout,
             buf: Box::new([0; 16 * 1024]),
+            again: Vec::new(),
         };
         let thread = std::thread::spawn(move || state.run());
         Ok(EventLoopServer {

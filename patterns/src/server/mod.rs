@@ -27,12 +27,23 @@
 //!   server keeps serving every other connection whatever one client sends.
 //! - At most `Config::max_connections` connections are served at once; a
 //!   further client waits (in the listen backlog) until one closes.
-//! - A connection idle for `Config::idle_timeout` is closed.
+//! - A connection idle for `Config::idle_timeout` is closed; so is one
+//!   whose replies the client has not taken for that long (a client that
+//!   never reads holds its place for at most that long).
+//! - Backpressure, not buffering: a connection is not read while more than
+//!   [`OUTPUT_LIMIT`] bytes of its replies are waiting to be sent, so a
+//!   client that pipelines and never reads costs the server a bounded
+//!   amount of memory (its kernel buffers and this limit), and the other
+//!   connections go on being served. The styles that write every reply
+//!   before reading again (all but `event_loop`) hold at most one read's
+//!   replies (4 KiB of requests, 72 KiB of replies at worst) and meet the
+//!   bound by construction; the event loop checks it.
 //! - `shutdown()` stops accepting, answers every request already received
 //!   (nothing acknowledged is lost, nothing received goes unanswered),
 //!   closes idle connections, joins every thread or task the server
-//!   started, and returns what it served. It finishes within a bound even
-//!   with idle connections open.
+//!   started, and returns what it served. It finishes within
+//!   [`SHUTDOWN_GRACE`] (plus the time to close what is left) even with idle
+//!   connections open and clients that never read their replies.
 //!
 //! Listening is on loopback only (`127.0.0.1`, port 0 by default): every
 //! test and benchmark stays on this machine.
@@ -137,6 +148,11 @@ impl Stats {
 /// cannot hold the server up.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
 
+/// Unsent reply bytes past which a connection is not read (see the
+/// contract). A read of 16 KiB of empty lines answers 288 KiB, so the
+/// event loop's buffer peaks at this plus one read's replies.
+pub const OUTPUT_LIMIT: usize = 256 * 1024;
+
 // ANCHOR: blocking_loop
 /// One connection served with blocking I/O until it closes, goes idle, or
 /// its read side is shut down by the server's shutdown: the loop of the
@@ -149,6 +165,9 @@ pub fn serve_blocking(stream: &TcpStream, store: &Store, stats: &Stats, idle: Du
     // a second file descriptor per connection and halve how many fit.
     let mut stream = stream;
     let _ = stream.set_read_timeout(Some(idle));
+    // A client that stops taking its replies blocks `write_all` once the
+    // kernel's buffers fill; it may do so for as long as it may be idle.
+    let _ = stream.set_write_timeout(Some(idle));
     let _ = stream.set_nodelay(true);
     let mut connection = Connection::default();
     let mut buf = [0u8; 4096];
@@ -160,6 +179,7 @@ pub fn serve_blocking(stream: &TcpStream, store: &Store, stats: &Stats, idle: Du
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(_) => break, // idle timeout (WouldBlock / TimedOut) or a reset
         };
+        // One read's replies at most (4 KiB of requests): under OUTPUT_LIMIT.
         let (flow, answered) = connection.receive(&buf[..n], store, &mut out);
         stats.requests(answered);
         if !out.is_empty() {
@@ -213,6 +233,31 @@ impl OpenStreams {
     pub fn shut_reads(&self) {
         for stream in self.open().streams.values() {
             let _ = stream.shutdown(std::net::Shutdown::Read);
+        }
+    }
+
+    /// Shuts both sides of every open stream: a thread blocked writing to
+    /// a client that does not read gets an error at once.
+    pub fn shut_all(&self) {
+        for stream in self.open().streams.values() {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    /// The blocking styles' shutdown of their connections: shut every read
+    /// side, so each thread answers what it had received and ends; give
+    /// them [`SHUTDOWN_GRACE`] to send those replies; then shut what is
+    /// left entirely (a thread still blocked in `write` to a client that
+    /// does not read fails out of it) and join every thread.
+    pub fn finish(&self, threads: Vec<std::thread::JoinHandle<()>>) {
+        self.shut_reads();
+        let deadline = std::time::Instant::now() + SHUTDOWN_GRACE;
+        while threads.iter().any(|t| !t.is_finished()) && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        self.shut_all();
+        for thread in threads {
+            let _ = thread.join();
         }
     }
 }

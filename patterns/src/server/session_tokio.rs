@@ -12,7 +12,18 @@
 //! login and logout, never per request. A push is a line starting with `>`
 //! (RESP3 marks its pushes the same way), sent between replies, never
 //! inside one; clients that do not log in twice as the same user never see
-//! one.
+//! one. A RESP connection gets none: RESP2 (what redis-cli speaks unless
+//! it says `HELLO 3`) has no out-of-band frame, and an unrequested line
+//! would be taken for the reply to the client's next request.
+//!
+//! Pushes are bounded: each session's queue holds [`PUSH_CAPACITY`]
+//! notices, and one sent to a full queue is dropped, not waited for (a
+//! login must not wait on another client's reading) and not buffered
+//! without limit (an earlier version had an unbounded queue: one
+//! connection repeating `LOGIN alice` against sessions that never read
+//! grew the server without bound). The notices say the same thing each
+//! time; a session with a full queue already has that many unread, and
+//! `WHOAMI` tells the current state.
 //!
 //! Accepting, the limit and shutdown are `task_tokio`'s ([`TokioBase`]).
 
@@ -24,15 +35,21 @@ use std::sync::{Arc, Mutex};
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::sync::OwnedSemaphorePermit;
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::sync::mpsc::{Receiver, Sender, channel};
 use tokio::time::{Instant, sleep_until};
 
-use crate::server::protocol::{Connection, Flow, Request, execute};
+use crate::server::protocol::{Connection, Flow, Mode, Request, execute};
 use crate::server::task_tokio::{Shared, Signal, TokioBase, received_so_far, send, stopped};
 use crate::server::{Config, Served, Server};
 
+/// Unread notices a session's push queue holds; more are dropped.
+pub const PUSH_CAPACITY: usize = 16;
+
+/// A push: the user who logged in elsewhere.
+type Push = Arc<str>;
+
 /// A user's sessions: each one's id and push sender.
-type Sessions = Vec<(u64, UnboundedSender<String>)>;
+type Sessions = Vec<(u64, Sender<Push>)>;
 
 /// Who is logged in where.
 #[derive(Default)]
@@ -48,11 +65,13 @@ impl Directory {
 
     /// Registers session `id` under `user` and tells the user's other
     /// sessions.
-    fn login(&self, id: u64, user: &str, pushes: &UnboundedSender<String>) {
+    fn login(&self, id: u64, user: &str, pushes: &Sender<Push>) {
         let mut users = self.users();
         let sessions = users.entry(user.to_string()).or_default();
+        let notice: Push = Arc::from(user);
         for (_, other) in sessions.iter() {
-            let _ = other.send(format!("> {user} logged in elsewhere\n"));
+            // Full: that session has PUSH_CAPACITY unread notices already.
+            let _ = other.try_send(Arc::clone(&notice));
         }
         sessions.push((id, pushes.clone()));
     }
@@ -78,8 +97,7 @@ async fn session(
 ) {
     shared.stats.connection();
     let id = directory.next_id.fetch_add(1, Relaxed);
-    let (push_to_me, mut pushes): (UnboundedSender<String>, UnboundedReceiver<String>) =
-        unbounded_channel();
+    let (push_to_me, mut pushes): (Sender<Push>, Receiver<Push>) = channel(PUSH_CAPACITY);
     let mut connection = Connection::default();
     let mut buf = [0u8; 4096];
     let mut out = Vec::new();
@@ -104,8 +122,11 @@ async fn session(
         tokio::select! {
             biased;
             () = stopped(&mut signal) => {
-                received_so_far(&stream, |bytes| answer(bytes, &mut connection, &mut out));
-                send(&mut stream, &mut out).await;
+                received_so_far(&stream, |bytes| {
+                    let flow = answer(bytes, &mut connection, &mut out);
+                    (flow, out.len())
+                });
+                send(&mut stream, &mut out, shared.idle_timeout).await;
                 break;
             }
             read = stream.read(&mut buf) => {
@@ -115,14 +136,16 @@ async fn session(
                 };
                 idle_deadline = Instant::now() + shared.idle_timeout;
                 let flow = answer(&buf[..n], &mut connection, &mut out);
-                if !send(&mut stream, &mut out).await || flow == Flow::Close {
+                if !send(&mut stream, &mut out, shared.idle_timeout).await || flow == Flow::Close {
                     break;
                 }
             }
-            Some(push) = pushes.recv() => {
-                out.extend_from_slice(push.as_bytes());
-                if !send(&mut stream, &mut out).await {
-                    break;
+            Some(user) = pushes.recv() => {
+                if connection.mode() == Mode::Line {
+                    out.extend_from_slice(format!("> {user} logged in elsewhere\n").as_bytes());
+                    if !send(&mut stream, &mut out, shared.idle_timeout).await {
+                        break;
+                    }
                 }
             }
             () = sleep_until(idle_deadline) => break,
@@ -162,5 +185,30 @@ impl Server for TokioSessionServer {
 
     fn shutdown(self) -> Served {
         self.0.shutdown()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A session that does not read its pushes holds at most
+    /// `PUSH_CAPACITY` of them; further logins drop theirs and do not wait.
+    #[test]
+    fn a_full_push_queue_drops_the_notice() {
+        let directory = Directory::default();
+        let (silent, mut queued) = channel(PUSH_CAPACITY);
+        directory.login(0, "alice", &silent);
+        let (other, _theirs) = channel(PUSH_CAPACITY);
+        for _ in 0..10 * PUSH_CAPACITY {
+            directory.login(1, "alice", &other);
+            directory.logout(1, "alice");
+        }
+        let mut held = 0;
+        while let Ok(user) = queued.try_recv() {
+            assert_eq!(&*user, "alice");
+            held += 1;
+        }
+        assert_eq!(held, PUSH_CAPACITY, "the queue holds its capacity, no more");
     }
 }

@@ -30,7 +30,7 @@ use smol::{Executor, net::TcpListener};
 
 use crate::drive::{AsyncDriver, Smol};
 use crate::server::protocol::{Connection, Flow, Store, new_store};
-use crate::server::{Config, SHUTDOWN_GRACE, Served, Server, Stats};
+use crate::server::{Config, OUTPUT_LIMIT, SHUTDOWN_GRACE, Served, Server, Stats};
 
 /// What the connections of a futures-io server share.
 pub struct Shared {
@@ -139,14 +139,18 @@ where
             Event::Stop => {
                 // Answer what has arrived (a read that is ready at once),
                 // then close.
-                while let Some(Ok(n)) = poll_once(stream.read(&mut buf)).await {
+                // then close: at most OUTPUT_LIMIT of replies, as in
+                // task_tokio's `received_so_far`.
+                while out.len() < OUTPUT_LIMIT
+                    && let Some(Ok(n)) = poll_once(stream.read(&mut buf)).await
+                {
                     let (flow, answered) = connection.receive(&buf[..n], &shared.store, &mut out);
                     shared.stats.requests(answered);
                     if n == 0 || flow == Flow::Close {
                         break;
                     }
                 }
-                let _ = stream.write_all(&out).await;
+                let _ = write_within::<S, D>(&mut stream, &out, shared.idle_timeout).await;
                 break;
             }
             Event::Ready(Some(Ok(n))) if n > 0 => n,
@@ -155,7 +159,7 @@ where
         let (flow, answered) = connection.receive(&buf[..n], &shared.store, &mut out);
         shared.stats.requests(answered);
         if !out.is_empty() {
-            if stream.write_all(&out).await.is_err() {
+            if !write_within::<S, D>(&mut stream, &out, shared.idle_timeout).await {
                 break;
             }
             out.clear();
@@ -167,6 +171,20 @@ where
     drop(permit);
 }
 // ANCHOR_END: connection
+
+/// Writes `out`; false on an error, or when the client has taken none of
+/// it for `stalled` (it does not read: give up its place).
+async fn write_within<S, D>(stream: &mut S, out: &[u8], stalled: Duration) -> bool
+where
+    S: AsyncWrite + Unpin,
+    D: AsyncDriver,
+{
+    or(async { stream.write_all(out).await.is_ok() }, async {
+        D::sleep(stalled).await;
+        false
+    })
+    .await
+}
 
 pub struct SmolTaskServer {
     address: SocketAddr,

@@ -34,7 +34,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::server::protocol::{Connection, Flow, Store, new_store};
-use crate::server::{Config, SHUTDOWN_GRACE, Served, Server, Stats};
+use crate::server::{Config, OUTPUT_LIMIT, SHUTDOWN_GRACE, Served, Server, Stats};
 
 /// What every tokio style's connections share.
 pub struct Shared {
@@ -156,21 +156,33 @@ impl TokioBase {
     }
 }
 
-/// Writes `out` and empties it. False on a write error.
-pub async fn send(stream: &mut TcpStream, out: &mut Vec<u8>) -> bool {
+/// Writes `out` and empties it. False on a write error, or when the client
+/// has taken none of it for `stalled` (it does not read: give up its place).
+pub async fn send(stream: &mut TcpStream, out: &mut Vec<u8>, stalled: Duration) -> bool {
     if out.is_empty() {
         return true;
     }
-    let sent = stream.write_all(out).await.is_ok();
+    let sent = matches!(
+        tokio::time::timeout(stalled, stream.write_all(out)).await,
+        Ok(Ok(()))
+    );
     out.clear();
     sent
 }
 
 /// At shutdown: takes what has already arrived without waiting for more.
-pub fn received_so_far(stream: &TcpStream, mut take: impl FnMut(&[u8]) -> Flow) {
+/// `take` answers some bytes and says how many bytes the connection now
+/// holds (its replies, or what it buffered); past [`OUTPUT_LIMIT`] the rest
+/// is left unread, so a client that keeps its socket full cannot make this
+/// loop, or the buffer, run on.
+pub fn received_so_far(stream: &TcpStream, mut take: impl FnMut(&[u8]) -> (Flow, usize)) {
     let mut buf = [0u8; 4096];
     while let Ok(n) = stream.try_read(&mut buf) {
-        if n == 0 || take(&buf[..n]) == Flow::Close {
+        if n == 0 {
+            break;
+        }
+        let (flow, held) = take(&buf[..n]);
+        if flow == Flow::Close || held >= OUTPUT_LIMIT {
             break;
         }
     }
@@ -198,9 +210,9 @@ async fn serve(
                 received_so_far(&stream, |bytes| {
                     let (flow, answered) = connection.receive(bytes, &shared.store, &mut out);
                     shared.stats.requests(answered);
-                    flow
+                    (flow, out.len())
                 });
-                send(&mut stream, &mut out).await;
+                send(&mut stream, &mut out, shared.idle_timeout).await;
                 break;
             }
             read = tokio::time::timeout(shared.idle_timeout, stream.read(&mut buf)) => read,
@@ -211,7 +223,7 @@ async fn serve(
         };
         let (flow, answered) = connection.receive(&buf[..n], &shared.store, &mut out);
         shared.stats.requests(answered);
-        if !send(&mut stream, &mut out).await || flow == Flow::Close {
+        if !send(&mut stream, &mut out, shared.idle_timeout).await || flow == Flow::Close {
             break;
         }
     }

@@ -22,8 +22,10 @@
 //! is dropped only after its thread has served it.
 //!
 //! Shutdown: stop admitting, wake the acceptor, shut every open stream's
-//! read side (blocked reads return what was received, then end), wait for
-//! every ticket, join every thread.
+//! read side (blocked reads return what was received, then end), give the
+//! threads [`SHUTDOWN_GRACE`](crate::server::SHUTDOWN_GRACE) to send their
+//! last replies, shut whatever is still open (a thread blocked writing to
+//! a client that does not read), join every thread, wait for every ticket.
 
 use std::net::{SocketAddr, TcpListener};
 use std::sync::Arc;
@@ -162,10 +164,7 @@ impl<const RELEASE_EARLY: bool> Server for ThreadPerConn<RELEASE_EARLY> {
         shared.admission.close();
         wake_acceptor(self.address);
         let threads = self.acceptor.join().expect("the acceptor does not panic");
-        shared.open.shut_reads();
-        for thread in threads {
-            let _ = thread.join();
-        }
+        shared.open.finish(threads);
         shared.admission.wait_empty();
         shared.stats.served()
     }

@@ -14,8 +14,9 @@
 //!
 //! Shutdown: stop admitting, wake the acceptor, close the queue, shut every
 //! open stream's read side (so a worker answers what its connection sent
-//! and moves on, and queued connections are answered the same way), join
-//! every worker.
+//! and moves on, and queued connections are answered the same way), after
+//! `SHUTDOWN_GRACE` shut whatever is still open (a worker blocked writing
+//! to a client that does not read), join every worker.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
@@ -123,10 +124,7 @@ impl Server for ThreadPoolServer {
         wake_acceptor(self.address);
         self.acceptor.join().expect("the acceptor does not panic");
         shared.queue.close();
-        shared.open.shut_reads();
-        for worker in self.workers {
-            let _ = worker.join();
-        }
+        shared.open.finish(self.workers);
         shared.admission.wait_empty();
         shared.stats.served()
     }
