@@ -39,35 +39,14 @@ pub struct Csv {
 impl Csv {
     pub fn parse(text: &str) -> Csv {
         let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-        let header = lines.next().map(split_csv_line).unwrap_or_default();
-        let rows = lines.map(split_csv_line).collect();
+        let header = lines.next().map(crate::csv::fields).unwrap_or_default();
+        let rows = lines.map(crate::csv::fields).collect();
         Csv { header, rows }
     }
 
     fn column(&self, name: &str) -> Option<usize> {
         self.header.iter().position(|h| h == name)
     }
-}
-
-/// Splits one CSV line; a field may be quoted (`"a,b"`, `""` for a quote).
-fn split_csv_line(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(std::mem::take(&mut field)),
-            _ => field.push(c),
-        }
-    }
-    fields.push(field);
-    fields
 }
 
 /// The snapshot: every workload's CSV, by workload name.

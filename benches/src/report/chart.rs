@@ -47,8 +47,16 @@ pub fn svg(
     mark_oversubscribed: bool,
 ) -> String {
     let clients: Vec<usize> = table.clients.iter().copied().collect();
-    let throughputs = table.cells.values().map(|m| m.ops_per_sec());
+    // Only what a log axis can place; the readers refuse other values, and
+    // this keeps the decade loop below finite whatever it is given.
+    let placeable = |t: f64| t.is_finite() && t > 0.0;
+    let throughputs = table
+        .cells
+        .values()
+        .map(|m| m.ops_per_sec())
+        .filter(|t| placeable(*t));
     let (low, high) = throughputs.fold((f64::MAX, 0.0f64), |(lo, hi), t| (lo.min(t), hi.max(t)));
+    let (low, high) = if high > 0.0 { (low, high) } else { (1.0, 10.0) };
     let first_decade = low.log10().floor();
     let last_decade = high.log10().ceil().max(first_decade + 1.0);
     let x = |ops: f64| {
@@ -129,7 +137,11 @@ pub fn svg(
             escape(&label)
         );
         for (i, c) in clients.iter().enumerate() {
-            let Some(m) = table.cells.get(&(*row, *c)) else {
+            let Some(m) = table
+                .cells
+                .get(&(*row, *c))
+                .filter(|m| placeable(m.ops_per_sec()))
+            else {
                 continue;
             };
             let bar_y = gy + i as f64 * (BAR + 1.0);

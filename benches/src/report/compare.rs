@@ -35,10 +35,8 @@ fn read_table(path: &Path) -> Result<Table, String> {
     let mut lines = text.lines();
     let header: Vec<String> = lines
         .next()
-        .ok_or_else(|| format!("{} is empty", path.display()))?
-        .split(',')
-        .map(str::to_string)
-        .collect();
+        .map(crate::csv::fields)
+        .ok_or_else(|| format!("{} is empty", path.display()))?;
     let (value_column, more_is_better) = VALUE_COLUMNS
         .iter()
         .find_map(|(name, more)| header.iter().position(|h| h == name).map(|i| (i, *more)))
@@ -49,19 +47,36 @@ fn read_table(path: &Path) -> Result<Table, String> {
                 VALUE_COLUMNS.map(|v| v.0)
             )
         })?;
+    if value_column == 0 {
+        return Err(format!(
+            "{}: its figure ({}) is the first column, so nothing names its cells (this is not a workbench CSV)",
+            path.display(),
+            header[0]
+        ));
+    }
     let mut cells = BTreeMap::new();
-    for line in lines.filter(|l| !l.is_empty()) {
-        let fields: Vec<&str> = line.split(',').collect();
+    for (number, line) in lines.enumerate().filter(|(_, l)| !l.is_empty()) {
+        let fields = crate::csv::fields(line);
         let Some(value) = fields.get(value_column).and_then(|v| v.parse::<f64>().ok()) else {
             continue; // a row of another kind in the same CSV (no figure)
         };
-        cells.insert(
-            fields[..value_column]
-                .iter()
-                .map(|f| f.to_string())
-                .collect(),
-            value,
-        );
+        if !value.is_finite() || value < 0.0 {
+            return Err(format!(
+                "{} line {}: {} is {value}, not a measurement",
+                path.display(),
+                number + 2,
+                header[value_column]
+            ));
+        }
+        let key: Vec<String> = fields[..value_column].to_vec();
+        if cells.insert(key.clone(), value).is_some() {
+            return Err(format!(
+                "{} line {}: the cell {} appears twice (two runs' rows in one file?)",
+                path.display(),
+                number + 2,
+                key.join(" / ")
+            ));
+        }
     }
     Ok(Table {
         header,
@@ -168,7 +183,11 @@ fn compare_tables(name: &str, ours: &Table, theirs: &Table, md: &mut String) -> 
             key.join(" / "),
             format!("{value:.0}"),
             format!("{saved:.0}"),
-            format!("{:.2}", value / saved),
+            if *saved > 0.0 {
+                format!("{:.2}", value / saved)
+            } else {
+                "—".to_string() // nothing to divide by
+            },
         ]);
     }
     md.push('\n');
@@ -302,5 +321,57 @@ mod tests {
                 && err.contains("kv-read-heavy-zipf"),
             "{err}"
         );
+    }
+
+    /// Hostile or broken saved runs: a clear error, never a panic.
+    #[test]
+    fn adversarial_csvs_are_refused_by_name() {
+        let (now, saved) = (Scratch::new("now3"), Scratch::new("saved3"));
+        let row = |scenario: &str, value: &str| {
+            format!("{scenario},mutex,threads,1,false,{value},5,,,false,,1,,,false\n")
+        };
+        now.csv(
+            "kv.csv",
+            &format!("{HEADER}{}", row("kv-mixed-zipf", "200")),
+        );
+        for (text, expected) in [
+            ("ops_per_sec,style\n1,mutex\n".to_string(), "first column"),
+            (
+                format!("{HEADER}{}", row("kv-mixed-zipf", "NaN")),
+                "not a measurement",
+            ),
+            (
+                format!("{HEADER}{}", row("kv-mixed-zipf", "inf")),
+                "not a measurement",
+            ),
+            (
+                format!("{HEADER}{}", row("kv-mixed-zipf", "-3")),
+                "not a measurement",
+            ),
+            (
+                format!(
+                    "{HEADER}{}{}",
+                    row("kv-mixed-zipf", "1"),
+                    row("kv-mixed-zipf", "2")
+                ),
+                "appears twice",
+            ),
+            (String::new(), "is empty"),
+        ] {
+            saved.csv("kv.csv", &text);
+            let err = compare(&now.0, &saved.0).unwrap_err();
+            assert!(err.contains(expected), "{text:?}: {err}");
+        }
+        // A zero is a figure (nothing served), not a divisor.
+        saved.csv("kv.csv", &format!("{HEADER}{}", row("kv-mixed-zipf", "0")));
+        let md = compare(&now.0, &saved.0).unwrap();
+        assert!(md.contains("| 200 | 0 | — |"), "{md}");
+        // A quoted field with a comma is one field.
+        let quoted = format!(
+            "{HEADER}\"kv-mixed-zipf\",\"mutex\",threads,1,false,100,5,,,false,,1,,,false\n"
+        );
+        saved.csv("kv.csv", &quoted);
+        let md = compare(&now.0, &saved.0).unwrap();
+        assert!(md.contains("| 200 | 100 | 2.00 |"), "{md}");
     }
 }

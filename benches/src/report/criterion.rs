@@ -186,10 +186,24 @@ fn read_measurement(
     let ops_per_iteration = benchmark["throughput"]["Elements"]
         .as_u64()
         .ok_or_else(|| missing("throughput.Elements", benchmark_file))?;
+    if ops_per_iteration == 0 {
+        return Err(ReportError::Unreadable {
+            path: benchmark_file.to_path_buf(),
+            reason: "throughput.Elements is 0: no operation per iteration to report".into(),
+        });
+    }
     let estimates = read_json(&estimates_file)?;
     let median_ns = estimates["median"]["point_estimate"]
         .as_f64()
         .ok_or_else(|| missing("median.point_estimate", &estimates_file))?;
+    // A time of zero (or below, or not a number) would be an infinite or
+    // negative throughput: no measurement, and nothing a chart can place.
+    if !(median_ns.is_finite() && median_ns > 0.0) {
+        return Err(ReportError::Unreadable {
+            path: estimates_file,
+            reason: format!("median.point_estimate is {median_ns}, not a positive time"),
+        });
+    }
     // The samples are optional: without them the cell just has no spread.
     let sample_file = benchmark_file.with_file_name("sample.json");
     let per_op: Vec<f64> = match read_json(&sample_file) {

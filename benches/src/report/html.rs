@@ -2,10 +2,17 @@
 //! (the same Markdown as `<workload>.md`, rendered), its charts inlined,
 //! links to the CSVs, and a legend for the marks. No JavaScript, no
 //! network: it opens from the file system.
+//!
+//! The page may be made from someone else's results (`--page-from`), so
+//! nothing in them is trusted as markup: raw HTML in a report's Markdown
+//! is shown as text, and a chart is inlined only when it uses nothing but
+//! the elements and attributes the workbench's own charts use
+//! ([`is_plain_chart`]); any other SVG becomes an `<img>` (a data URI),
+//! where a browser runs no script and follows no link.
 
 use std::path::{Path, PathBuf};
 
-use pulldown_cmark::{Options, Parser, html};
+use pulldown_cmark::{Event, Options, Parser, html};
 
 use super::error::ReportError;
 use super::workload::Workload;
@@ -29,9 +36,115 @@ fn to_html(markdown: &str) -> String {
         .filter(|l| !l.starts_with("<!-- ANCHOR"))
         .collect::<Vec<_>>()
         .join("\n");
+    // Raw HTML in the Markdown becomes text: the workbench's reports have
+    // none, and a foreign one's must not run in the reader's browser.
+    let events = Parser::new_ext(&markdown, Options::ENABLE_TABLES).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+        other => other,
+    });
     let mut out = String::new();
-    html::push_html(&mut out, Parser::new_ext(&markdown, Options::ENABLE_TABLES));
+    html::push_html(&mut out, events);
     out
+}
+
+/// What the workbench's charts are made of (`chart.rs`).
+const CHART_ELEMENTS: [&str; 5] = ["svg", "rect", "text", "line", "title"];
+const CHART_ATTRIBUTES: [&str; 18] = [
+    "id",
+    "xmlns",
+    "width",
+    "height",
+    "viewBox",
+    "font-family",
+    "font-size",
+    "font-weight",
+    "fill",
+    "x",
+    "y",
+    "x1",
+    "y1",
+    "x2",
+    "y2",
+    "stroke",
+    "text-anchor",
+    "transform",
+];
+
+/// Whether `svg` uses only the chart's elements and attributes, with
+/// quoted values: no script, no event handler, no link, no foreign object.
+pub fn is_plain_chart(svg: &str) -> bool {
+    let mut rest = svg;
+    while let Some(at) = rest.find('<') {
+        rest = &rest[at + 1..];
+        let rest_of_tag = rest.strip_prefix('/').unwrap_or(rest);
+        let name_len = rest_of_tag
+            .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
+            .unwrap_or(rest_of_tag.len());
+        if !CHART_ELEMENTS.contains(&&rest_of_tag[..name_len]) {
+            return false; // also `<!`, `<?`, `<script`, `<a`, `<foreignObject`
+        }
+        let Some(end) = rest.find('>') else {
+            return false;
+        };
+        let mut attributes = rest_of_tag[name_len..rest_of_tag.len() - (rest.len() - end)].trim();
+        attributes = attributes.strip_suffix('/').unwrap_or(attributes).trim();
+        while !attributes.is_empty() {
+            let Some((name, value)) = attributes.split_once('=') else {
+                return false;
+            };
+            let Some(value) = value.strip_prefix('"') else {
+                return false;
+            };
+            let Some(close) = value.find('"') else {
+                return false;
+            };
+            if !CHART_ATTRIBUTES.contains(&name.trim()) || value[..close].contains('<') {
+                return false;
+            }
+            attributes = value[close + 1..].trim_start();
+        }
+        rest = &rest[end + 1..];
+    }
+    true
+}
+
+/// A chart for the page: inlined when it is plainly one of ours, else an
+/// image, where nothing in it can run.
+fn embed_chart(svg: &str) -> String {
+    if is_plain_chart(svg) {
+        svg.to_string()
+    } else {
+        use base64_free::encode;
+        format!(
+            "<img alt=\"a chart that is not the workbench's own, shown as an image\" src=\"data:image/svg+xml;base64,{}\">",
+            encode(svg.as_bytes())
+        )
+    }
+}
+
+/// Base64 without a dependency: a few lines, for the data URI above.
+mod base64_free {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    pub fn encode(bytes: &[u8]) -> String {
+        let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+        for chunk in bytes.chunks(3) {
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
 }
 
 /// The charts of `workload` in `out_dir` (`<name>-*.svg`), sorted by name.
@@ -82,7 +195,7 @@ pub fn page(out_dir: &Path, workloads: &[Workload]) -> String {
         ));
         for chart in charts(out_dir, w.name) {
             if let Ok(svg) = std::fs::read_to_string(&chart) {
-                body.push_str(&svg);
+                body.push_str(&embed_chart(&svg));
             }
         }
         body.push_str("</section>\n");
@@ -152,5 +265,80 @@ mod tests {
             "a workload with no report got a section"
         );
         assert!(!page.contains("<script"), "the page needs no JavaScript");
+    }
+
+    /// Someone else's results: a script in the Markdown and in a chart,
+    /// an event handler, a link. None of it may become live markup.
+    #[test]
+    fn foreign_markup_is_shown_not_run() {
+        let dir =
+            std::env::temp_dir().join(format!("workbench-html-hostile-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("bank.md"),
+            "# bank\n\n<script>alert(1)</script>\n\n| style <img src=x onerror=alert(2)> | 1 |\n|---|---:|\n| a | 1 |\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("bank-1.svg"),
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(3)</script></svg>",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("bank-2.svg"),
+            "<svg xmlns=\"http://www.w3.org/2000/svg\"><rect width=\"1\" onclick=\"alert(4)\"/></svg>",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("bank-3.svg"),
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"10\"><rect x=\"1\" y=\"2\" width=\"3\" height=\"4\" fill=\"#000\"><title>a &lt; b</title></rect></svg>",
+        )
+        .unwrap();
+        let page = page(&dir, &crate::workloads::all());
+        let _ = std::fs::remove_dir_all(&dir);
+        for live in ["<script", "<img src=x", "onclick="] {
+            assert!(!page.contains(live), "{live} is live in the page:\n{page}");
+        }
+        assert!(
+            page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "the Markdown's script is shown as text"
+        );
+        assert_eq!(
+            page.matches("src=\"data:image/svg+xml;base64,").count(),
+            2,
+            "the two foreign charts are images"
+        );
+        assert!(
+            page.contains("<title>a &lt; b</title>"),
+            "a plain chart is inlined"
+        );
+    }
+
+    #[test]
+    fn the_workbench_charts_are_plain() {
+        for entry in
+            std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../book/src/results")).unwrap()
+        {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "svg") {
+                let svg = std::fs::read_to_string(&path).unwrap();
+                assert!(
+                    is_plain_chart(&svg),
+                    "{} would be shown as an image",
+                    path.display()
+                );
+            }
+        }
+        assert!(!is_plain_chart(
+            "<svg><a href=\"x\"><text>t</text></a></svg>"
+        ));
+        assert!(
+            !is_plain_chart("<svg><text x=1>t</text></svg>"),
+            "unquoted values are refused"
+        );
+        assert_eq!(base64_free::encode(b"Man"), "TWFu");
+        assert_eq!(base64_free::encode(b"Ma"), "TWE=");
+        assert_eq!(base64_free::encode(b"M"), "TQ==");
     }
 }

@@ -330,3 +330,65 @@ fn a_rebuilt_report_keeps_the_runs_environment() {
     let err = write(&workloads::bank::workload(), &results.0, &out.0, None).unwrap_err();
     assert!(err.to_string().contains("bank.environment.json"), "{err}");
 }
+
+/// A time of zero (or not a number, or a throughput of zero elements) is no
+/// measurement: the reader names the file; it used to give an infinite
+/// throughput, and the chart's decade loop then never ended.
+#[test]
+fn a_zero_or_nan_estimate_is_an_error_not_a_hang() {
+    for bad in [0.0, -1.0, f64::NAN] {
+        let scratch = Scratch::new("zero");
+        scratch.result("counter-add", "atomic@threads", 1, 5.0);
+        let file = scratch
+            .0
+            .join("counter-add/atomic@threads/1/new/estimates.json");
+        // serde_json writes NaN as null; write the text by hand.
+        std::fs::write(
+            &file,
+            format!("{{\"median\": {{\"point_estimate\": {bad:?}}}}}"),
+        )
+        .unwrap();
+        let err = load(&scratch.0, &workloads::counter::workload(), None).unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("estimates.json"), "{bad}: {message}");
+    }
+    let scratch = Scratch::new("zero-elements");
+    scratch.result("counter-add", "atomic@threads", 1, 5.0);
+    let file = scratch
+        .0
+        .join("counter-add/atomic@threads/1/new/benchmark.json");
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("\"Elements\":1", "\"Elements\":0");
+    std::fs::write(&file, text).unwrap();
+    let message = load(&scratch.0, &workloads::counter::workload(), None)
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("Elements is 0"), "{message}");
+}
+
+/// The chart itself survives cells it cannot place (it is also drawn from
+/// tables built by hand): no bar for them, a finite axis, a closed SVG.
+#[test]
+fn a_chart_of_unplaceable_cells_still_ends() {
+    let measurement = |row: &str, ns: f64| Measurement {
+        group: "counter-add".into(),
+        row: row.into(),
+        clients: 1,
+        median_ns_per_op: ns,
+        spread: None,
+        repeats: Vec::new(),
+    };
+    let measurements = [
+        measurement("atomic@threads", 0.0),
+        measurement("mutex@threads", f64::NAN),
+    ];
+    let table = ScenarioTable::of(&measurements, "counter-add").unwrap();
+    let svg = chart::svg("counter-add", &table, &environment(), &[], true);
+    assert!(svg.trim_end().ends_with("</svg>"));
+    assert_eq!(
+        svg.matches("<title>").count(),
+        0,
+        "no bar for a cell with no throughput"
+    );
+}
