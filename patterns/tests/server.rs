@@ -567,6 +567,79 @@ fn a_client_that_never_reads_is_held_back<S: Server>() {
 }
 // ANCHOR_END: hostile
 
+/// Slowloris at the connection limit: two clients hold both places and
+/// drip a request a byte at a time, never finishing it (each byte resets
+/// the idle timer). Past the request deadline their places must free, and
+/// a third client, waiting in the backlog, be served.
+fn slow_drip_clients_lose_their_places<S: Server>() {
+    let server = S::start(Config {
+        request_timeout: Duration::from_millis(500),
+        ..config(2)
+    })
+    .expect("start");
+    let address = server.local_addr();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let drippers: Vec<_> = (0..2)
+        .map(|_| {
+            let mut c = Client::connect(address);
+            assert_eq!(c.ask("PING"), "PONG", "{}: the dripper is served", S::STYLE);
+            let stop = std::sync::Arc::clone(&stop);
+            std::thread::spawn(move || {
+                // A byte every 50 ms, for at most 20 s; a failed write
+                // means the server closed us, which is the point.
+                for _ in 0..400 {
+                    if stop.load(std::sync::atomic::Ordering::Relaxed)
+                        || c.writer.write_all(b"G").is_err()
+                    {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(100));
+    let mut third = Client::connect(address); // in the backlog until a place frees
+    third.send(b"PING\n");
+    let answered = third.answered_within(Duration::from_secs(8));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for d in drippers {
+        d.join().unwrap();
+    }
+    server.shutdown();
+    assert!(
+        answered,
+        "{}: two clients dripping one never-finished request held both places past the request deadline",
+        S::STYLE
+    );
+}
+
+/// Connection churn: a thousand connections opened and dropped at once,
+/// every other one reset (RST, so the server may find it dead before or
+/// after accepting it), some with half a request sent. The server must
+/// shed them all and go on serving, within its limit, and shut down.
+fn connection_churn_is_survived<S: Server>() {
+    let server = S::start(config(64)).expect("start");
+    let address = server.local_addr();
+    for i in 0..1000 {
+        let Ok(stream) = TcpStream::connect_timeout(&address, Duration::from_secs(5)) else {
+            continue; // the backlog was full for a moment: fine, the next one
+        };
+        if i % 3 == 0 {
+            let _ = (&stream).write_all(b"SET 1 ");
+        }
+        if i % 2 == 0 {
+            let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
+        }
+        drop(stream);
+    }
+    let mut c = Client::connect(address);
+    assert_eq!(c.ask("PING"), "PONG", "{}: served after the churn", S::STYLE);
+    assert_eq!(c.ask("GET 1"), "NIL", "{}: no half request was executed", S::STYLE);
+    drop(c);
+    server.shutdown();
+}
+
 /// A client that sends its requests and shuts its writing side at once
 /// (a half-close), with partial lines across several writes: it gets every
 /// reply, then the end of the stream.
@@ -647,6 +720,16 @@ macro_rules! server_tests {
             #[test]
             fn a_client_that_never_reads_is_held_back() {
                 guarded("a client that never reads", super::a_client_that_never_reads_is_held_back::<$lt>);
+            }
+
+            #[test]
+            fn slow_drip_clients_lose_their_places() {
+                guarded("slow drip", super::slow_drip_clients_lose_their_places::<$lt>);
+            }
+
+            #[test]
+            fn connection_churn_is_survived() {
+                guarded("connection churn", super::connection_churn_is_survived::<$lt>);
             }
 
             #[test]

@@ -127,7 +127,9 @@ async fn serve(
     shared.stats.connection();
     let mut connection = Connection::default();
     let mut buf = [0u8; 4096];
+    let mut deadlines = shared.deadlines;
     loop {
+        let wait = deadlines.wait(std::time::Instant::now());
         let read = tokio::select! {
             biased;
             () = stopped(&mut signal) => {
@@ -146,7 +148,7 @@ async fn serve(
                 }
                 break;
             }
-            read = tokio::time::timeout(shared.idle_timeout, stream.read(&mut buf)) => read,
+            read = tokio::time::timeout(wait, stream.read(&mut buf)) => read,
         };
         let n = match read {
             Ok(Ok(n)) if n > 0 => n,
@@ -154,6 +156,7 @@ async fn serve(
         };
         connection.feed(&buf[..n]);
         let requests = parsed(&mut connection);
+        deadlines.received(connection.has_partial_request(), std::time::Instant::now());
         if requests.is_empty() {
             continue; // half a line so far
         }

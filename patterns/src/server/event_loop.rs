@@ -34,7 +34,8 @@
 //!
 //! A connection counts as active when bytes move either way; one that
 //! neither sends nor takes replies for `idle_timeout` is closed by the
-//! sweep, which is this style's write timeout.
+//! sweep, which is this style's write timeout. The sweep also closes a
+//! connection whose half-received request is past `request_timeout`.
 //!
 //! Shutdown: the waker stops the loop; it drops the listener, reads what
 //! every connection has already sent (within the same bound), answers it,
@@ -53,7 +54,7 @@ use mio::{Events, Interest, Poll, Token, Waker};
 
 use crate::primitives::admission::{Admission, Ticket};
 use crate::server::protocol::{Connection, Flow, Store, new_store};
-use crate::server::{Config, OUTPUT_LIMIT, SHUTDOWN_GRACE, Served, Server, Stats};
+use crate::server::{Config, Deadlines, OUTPUT_LIMIT, SHUTDOWN_GRACE, Served, Server, Stats};
 
 /// Reads (of up to 16 KiB each) one connection gets per turn of the loop.
 pub const READS_PER_TURN: usize = 16;
@@ -77,6 +78,8 @@ struct Conn {
     unsent: Vec<u8>,
     /// When bytes last moved, either way.
     last_active: Instant,
+    /// The request deadline (its idle part is `last_active`'s sweep).
+    deadlines: Deadlines,
     /// Read no more; close once `unsent` is flushed (QUIT, too long a
     /// line, peer closed, shutdown).
     closing: bool,
@@ -93,6 +96,9 @@ struct Loop {
     stats: Stats,
     admission: Arc<Admission>,
     idle_timeout: Duration,
+    request_timeout: Duration,
+    /// Each connection starts from a copy.
+    deadlines: Deadlines,
     buf: Box<[u8; 16 * 1024]>,
     /// Connections that used their turn's reads with more perhaps waiting:
     /// their readiness edge is spent, so the loop must come back to them.
@@ -151,6 +157,8 @@ impl Loop {
                         conn.protocol
                             .receive(&self.buf[..n], &self.store, &mut conn.unsent);
                     self.stats.requests(answered);
+                    conn.deadlines
+                        .received(conn.protocol.has_partial_request(), Instant::now());
                     if flow == Flow::Close {
                         conn.closing = true;
                     }
@@ -198,6 +206,7 @@ impl Loop {
                     protocol: Connection::default(),
                     unsent: Vec::new(),
                     last_active: Instant::now(),
+                    deadlines: self.deadlines,
                     closing: false,
                     _place: place,
                 },
@@ -230,8 +239,8 @@ impl Loop {
         let mut events = Events::with_capacity(1024);
         // Idle connections are swept this often: a timer per connection
         // would be more precise and cost more.
-        let sweep_every =
-            (self.idle_timeout / 4).clamp(Duration::from_millis(10), Duration::from_secs(1));
+        let sweep_every = (self.idle_timeout.min(self.request_timeout) / 4)
+            .clamp(Duration::from_millis(10), Duration::from_secs(1));
         let mut next_sweep = Instant::now() + sweep_every;
         'serving: loop {
             // Connections owed a turn: look for events, but do not wait.
@@ -258,11 +267,12 @@ impl Loop {
                 freed |= self.turn(token);
             }
             if Instant::now() >= next_sweep {
-                let idle_since = Instant::now() - self.idle_timeout;
+                let now = Instant::now();
+                let idle_since = now - self.idle_timeout;
                 let idle: Vec<Token> = self
                     .connections
                     .iter()
-                    .filter(|(_, c)| c.last_active < idle_since)
+                    .filter(|(_, c)| c.last_active < idle_since || c.deadlines.request_expired(now))
                     .map(|(t, _)| *t)
                     .collect();
                 freed |= !idle.is_empty();
@@ -361,6 +371,8 @@ impl Server for EventLoopServer {
             stats: Stats::default(),
             admission: Admission::new(config.max_connections),
             idle_timeout: config.idle_timeout,
+            request_timeout: config.request_timeout,
+            deadlines: Deadlines::new(&config),
             buf: Box::new([0; 16 * 1024]),
             again: Vec::new(),
         };

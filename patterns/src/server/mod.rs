@@ -30,6 +30,10 @@
 //! - A connection idle for `Config::idle_timeout` is closed; so is one
 //!   whose replies the client has not taken for that long (a client that
 //!   never reads holds its place for at most that long).
+//! - A request begun and not finished within `Config::request_timeout` is
+//!   abandoned and its connection closed: a client that sends a byte a
+//!   minute (slowloris) keeps its place for that long, not forever. The
+//!   idle timeout alone would not do it: every byte resets it.
 //! - Backpressure, not buffering: a connection is not read while more than
 //!   [`OUTPUT_LIMIT`] bytes of its replies are waiting to be sent, so a
 //!   client that pipelines and never reads costs the server a bounded
@@ -51,7 +55,7 @@
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub mod protocol;
 pub mod resp;
@@ -80,6 +84,9 @@ pub struct Config {
     pub workers: usize,
     /// A connection that sends nothing for this long is closed.
     pub idle_timeout: Duration,
+    /// A request still incomplete this long after its first byte is
+    /// abandoned and its connection closed.
+    pub request_timeout: Duration,
 }
 
 impl Default for Config {
@@ -89,7 +96,59 @@ impl Default for Config {
             max_connections: 10_000,
             workers: crate::sync::cores(),
             idle_timeout: Duration::from_secs(60),
+            request_timeout: Duration::from_secs(10),
         }
+    }
+}
+
+/// A connection's two clocks: idle since its last byte, and, while a
+/// request is half received, the request deadline from its first byte.
+/// Every style asks it how long its next read may wait.
+#[derive(Debug, Clone, Copy)]
+pub struct Deadlines {
+    idle: Duration,
+    request: Duration,
+    partial_since: Option<Instant>,
+}
+
+impl Deadlines {
+    pub fn new(config: &Config) -> Deadlines {
+        Deadlines::of(config.idle_timeout, config.request_timeout)
+    }
+
+    pub fn of(idle: Duration, request: Duration) -> Deadlines {
+        Deadlines {
+            idle,
+            request,
+            partial_since: None,
+        }
+    }
+
+    /// After bytes were answered: whether a request is left half received
+    /// starts the request clock (if it is not running) or stops it.
+    pub fn received(&mut self, partial: bool, now: Instant) {
+        self.partial_since = if partial {
+            Some(self.partial_since.unwrap_or(now))
+        } else {
+            None
+        };
+    }
+
+    /// How long the next read may wait: the idle timeout, or less if a
+    /// half-received request's deadline comes first. Zero once it passed.
+    pub fn wait(&self, now: Instant) -> Duration {
+        match self.partial_since {
+            Some(since) => self
+                .idle
+                .min((since + self.request).saturating_duration_since(now)),
+            None => self.idle,
+        }
+    }
+
+    /// Whether a half-received request has outlived its deadline.
+    pub fn request_expired(&self, now: Instant) -> bool {
+        self.partial_since
+            .is_some_and(|since| now >= since + self.request)
     }
 }
 
@@ -159,11 +218,12 @@ pub const OUTPUT_LIMIT: usize = 256 * 1024;
 /// two thread styles. Every request received is answered before the
 /// connection is let go; the reply to a batch of pipelined requests goes
 /// out in one write.
-pub fn serve_blocking(stream: &TcpStream, store: &Store, stats: &Stats, idle: Duration) {
+pub fn serve_blocking(stream: &TcpStream, store: &Store, stats: &Stats, mut deadlines: Deadlines) {
     // `&TcpStream` reads and writes: the registry of open streams shares
     // the same socket (an `Arc`) instead of a `try_clone`, which would cost
     // a second file descriptor per connection and halve how many fit.
     let mut stream = stream;
+    let idle = deadlines.wait(Instant::now());
     let _ = stream.set_read_timeout(Some(idle));
     // A client that stops taking its replies blocks `write_all` once the
     // kernel's buffers fill; it may do so for as long as it may be idle.
@@ -172,16 +232,29 @@ pub fn serve_blocking(stream: &TcpStream, store: &Store, stats: &Stats, idle: Du
     let mut connection = Connection::default();
     let mut buf = [0u8; 4096];
     let mut out = Vec::new();
+    let mut waiting = idle;
     loop {
         let n = match stream.read(&mut buf) {
             Ok(0) => break, // the client closed, or shutdown shut our read side
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(_) => break, // idle timeout (WouldBlock / TimedOut) or a reset
+            Err(_) => break, // idle or request timeout (WouldBlock / TimedOut), or a reset
         };
         // One read's replies at most (4 KiB of requests): under OUTPUT_LIMIT.
         let (flow, answered) = connection.receive(&buf[..n], store, &mut out);
         stats.requests(answered);
+        let now = Instant::now();
+        deadlines.received(connection.has_partial_request(), now);
+        if deadlines.request_expired(now) {
+            break; // a request dripped in for longer than its deadline
+        }
+        // The read timeout follows the clocks; a system call only while a
+        // request is half received (or just finished being).
+        let wait = deadlines.wait(now);
+        if wait != waiting {
+            let _ = stream.set_read_timeout(Some(wait.max(Duration::from_millis(1))));
+            waiting = wait;
+        }
         if !out.is_empty() {
             if stream.write_all(&out).is_err() {
                 break;

@@ -539,6 +539,9 @@ impl Connection {
 
     /// Appends bytes without answering them (for [`Connection::next_request`]).
     pub fn feed(&mut self, bytes: &[u8]) {
+        if self.closed {
+            return; // after QUIT or an unframeable stream: nothing is read again
+        }
         let Some(&first) = bytes.first() else {
             return;
         };
@@ -599,3 +602,208 @@ pub fn reply_to_error(error: &ProtocolError) -> (Reply, Flow) {
     (Reply::Error(error.to_string()), flow)
 }
 // ANCHOR_END: connection
+
+#[cfg(all(test, not(any(workbench_loom, workbench_shuttle))))]
+mod tests {
+    use super::*;
+
+    /// Feeds `input` to a fresh connection split at `cut` (two reads),
+    /// and returns the replies.
+    fn replies_split_at(input: &[u8], cut: usize) -> (String, Flow) {
+        let store = new_store();
+        let mut connection = Connection::default();
+        let mut out = Vec::new();
+        let (first, second) = input.split_at(cut.min(input.len()));
+        let (mut flow, _) = connection.receive(first, &store, &mut out);
+        if flow == Flow::Continue {
+            flow = connection.receive(second, &store, &mut out).0;
+        }
+        (String::from_utf8_lossy(&out).into_owned(), flow)
+    }
+
+    /// Cuts of `input` where a read could end (every byte near each 4 KiB
+    /// read boundary and near the ends, every seventh elsewhere) give the
+    /// same replies as one read.
+    fn same_at_every_cut(input: &[u8]) -> (String, Flow) {
+        let whole = replies_split_at(input, input.len());
+        let near = |cut: usize, mark: usize| cut.abs_diff(mark) <= 8;
+        let cuts = (0..=input.len()).filter(|&cut| {
+            cut % 7 == 0
+                || near(cut, 0)
+                || near(cut, input.len())
+                || (1..=input.len() / 4096).any(|k| near(cut, k * 4096))
+        });
+        for cut in cuts {
+            assert_eq!(
+                replies_split_at(input, cut),
+                whole,
+                "cut at {cut} of {}",
+                input.len()
+            );
+        }
+        whole
+    }
+
+    fn unknown_of(len: usize) -> Vec<u8> {
+        vec![b'x'; len]
+    }
+
+    #[test]
+    fn lines_one_below_at_and_one_above_the_limit() {
+        let shortened = format!("ERR unknown command '{}...'\n", "x".repeat(32));
+        for len in [MAX_LINE - 1, MAX_LINE] {
+            let mut line = unknown_of(len);
+            line.extend_from_slice(b"\nPING\n");
+            let (out, flow) = replies_split_at(&line, line.len());
+            assert_eq!(
+                out,
+                format!("{shortened}PONG\n"),
+                "a {len}-byte line is a request"
+            );
+            assert_eq!(flow, Flow::Continue);
+            // With CRLF the \r does not count against the limit.
+            let mut crlf = unknown_of(len);
+            crlf.extend_from_slice(b"\r\nPING\r\n");
+            assert_eq!(
+                replies_split_at(&crlf, crlf.len()).0,
+                format!("{shortened}PONG\n")
+            );
+        }
+        let mut over = unknown_of(MAX_LINE + 1);
+        over.extend_from_slice(b"\nPING\n");
+        let (out, flow) = replies_split_at(&over, over.len());
+        assert_eq!(out, format!("ERR line too long (limit {MAX_LINE} bytes)\n"));
+        assert_eq!(
+            flow,
+            Flow::Close,
+            "the stream cannot be framed after it: close"
+        );
+        // Without a newline yet: refused as soon as it cannot be a line.
+        let (out, flow) = replies_split_at(&unknown_of(MAX_LINE + 2), MAX_LINE + 2);
+        assert_eq!(
+            (out.as_str(), flow),
+            ("ERR line too long (limit 4096 bytes)\n", Flow::Close)
+        );
+        let (out, flow) = replies_split_at(&unknown_of(MAX_LINE + 1), MAX_LINE + 1);
+        assert_eq!(
+            (out.as_str(), flow),
+            ("", Flow::Continue),
+            "may still be a line ending in \\r"
+        );
+    }
+
+    #[test]
+    fn requests_cut_at_every_byte_boundary_read_the_same() {
+        // More than 4 KiB through one connection, with a line pending at
+        // each cut, and a limit-length line among them.
+        let mut input = Vec::new();
+        for i in 0..300 {
+            input.extend_from_slice(format!("SET {i} {}\nGET {i}\n", i * 1000).as_bytes());
+        }
+        input.extend_from_slice(&unknown_of(MAX_LINE));
+        input.extend_from_slice(b"\r\nINCR 7 5\nGET 7\n");
+        assert!(input.len() > 2 * MAX_LINE);
+        let (out, flow) = same_at_every_cut(&input);
+        assert_eq!(flow, Flow::Continue);
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(lines.len(), 600 + 3);
+        assert_eq!(lines[1], "0");
+        assert_eq!(lines[599], "299000");
+        assert_eq!(
+            &lines[601..],
+            ["7005", "7005"],
+            "SET 7 7000 earlier, then INCR 7 5"
+        );
+    }
+
+    #[test]
+    fn values_and_user_names_at_their_limits() {
+        // Bytes values come over RESP (the line protocol's SET takes numbers).
+        let set = |key: &str, value: &str| {
+            format!(
+                "*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n${}\r\n{value}\r\n",
+                key.len(),
+                value.len()
+            )
+        };
+        let get = |key: &str| format!("*2\r\n$3\r\nGET\r\n${}\r\n{key}\r\n", key.len());
+        let sixteen = "abcdefghijklmnop";
+        let input = [
+            set("k", sixteen),
+            get("k"),
+            set("k", &format!("{sixteen}q")),
+            get("k"),
+        ]
+        .concat();
+        let (out, _) = same_at_every_cut(input.as_bytes());
+        assert_eq!(
+            out,
+            format!(
+                "+OK\r\n$16\r\n{sixteen}\r\n-ERR value longer than 16 bytes\r\n$16\r\n{sixteen}\r\n"
+            ),
+            "a 16-byte value is read back intact; a 17-byte one changes nothing"
+        );
+        let user = "u".repeat(MAX_USER);
+        let input = format!("LOGIN {user}\nWHOAMI\nLOGIN {user}u\nWHOAMI\n");
+        let (out, _) = replies_split_at(input.as_bytes(), input.len());
+        assert_eq!(
+            out,
+            format!("OK\n{user}\nERR user name longer than {MAX_USER} bytes\n{user}\n")
+        );
+        // The largest number, and one past it.
+        let input = format!("SET 4 {}\nGET 4\nSET 4 {}0\n", u64::MAX, u64::MAX);
+        let (out, _) = replies_split_at(input.as_bytes(), input.len());
+        assert_eq!(
+            out,
+            format!("OK\n{}\nERR not a number: '{}0'\n", u64::MAX, u64::MAX)
+        );
+    }
+
+    #[test]
+    fn resp_bulks_at_the_limit() {
+        let frame = |len: usize| {
+            let value = vec![b'k'; len];
+            let mut f = format!("*2\r\n$3\r\nGET\r\n${len}\r\n").into_bytes();
+            f.extend_from_slice(&value);
+            f.extend_from_slice(b"\r\n");
+            f
+        };
+        let mut at_limit = frame(super::super::resp::MAX_BULK);
+        at_limit.extend_from_slice(b"*1\r\n$4\r\nPING\r\n");
+        let (out, flow) = replies_split_at(&at_limit, at_limit.len());
+        assert_eq!((out.as_str(), flow), ("$-1\r\n+PONG\r\n", Flow::Continue));
+        // Cut inside the bulk's body and inside its header: the same.
+        for cut in [1, 10, 20, at_limit.len() / 2, at_limit.len() - 3] {
+            assert_eq!(replies_split_at(&at_limit, cut).0, out, "cut at {cut}");
+        }
+        let over = frame(super::super::resp::MAX_BULK + 1);
+        let (out, flow) = replies_split_at(&over, over.len());
+        assert_eq!(
+            (out.as_str(), flow),
+            (
+                "-ERR Protocol error: bulk length 4097 (at most 4096)\r\n",
+                Flow::Close
+            )
+        );
+    }
+
+    /// After QUIT (or an error that closes), bytes that still arrive are
+    /// neither answered nor kept.
+    #[test]
+    fn nothing_is_read_after_a_close() {
+        let store = new_store();
+        let mut connection = Connection::default();
+        let mut out = Vec::new();
+        let (flow, answered) = connection.receive(b"PING\nQUIT\nPING\n", &store, &mut out);
+        assert_eq!((flow, answered), (Flow::Close, 2));
+        assert_eq!(out, b"PONG\nBYE\n");
+        let held = connection.lines.pending(); // the rest of that one read
+        connection.receive(&[b'x'; 10_000], &store, &mut out);
+        assert_eq!(
+            connection.lines.pending(),
+            held,
+            "bytes after QUIT were kept"
+        );
+        assert_eq!(out, b"PONG\nBYE\n");
+    }
+}

@@ -101,7 +101,9 @@ async fn session(
     let mut connection = Connection::default();
     let mut buf = [0u8; 4096];
     let mut out = Vec::new();
-    let mut idle_deadline = Instant::now() + shared.idle_timeout;
+    // The idle timer and, while a request is half received, its deadline.
+    let mut deadlines = shared.deadlines;
+    let mut read_deadline = Instant::now() + shared.idle_timeout;
     // This session's own requests go through here: a LOGIN also updates
     // the directory, everything else is the shared protocol.
     let answer = |bytes: &[u8], connection: &mut Connection, out: &mut Vec<u8>| {
@@ -134,8 +136,10 @@ async fn session(
                     Ok(n) if n > 0 => n,
                     _ => break,
                 };
-                idle_deadline = Instant::now() + shared.idle_timeout;
                 let flow = answer(&buf[..n], &mut connection, &mut out);
+                let now = std::time::Instant::now();
+                deadlines.received(connection.has_partial_request(), now);
+                read_deadline = Instant::now() + deadlines.wait(now);
                 if !send(&mut stream, &mut out, shared.idle_timeout).await || flow == Flow::Close {
                     break;
                 }
@@ -148,7 +152,7 @@ async fn session(
                     }
                 }
             }
-            () = sleep_until(idle_deadline) => break,
+            () = sleep_until(read_deadline) => break, // idle, or a request too slow
         }
     }
     if let Some(user) = &connection.session.user {

@@ -30,13 +30,15 @@ use smol::{Executor, net::TcpListener};
 
 use crate::drive::{AsyncDriver, Smol};
 use crate::server::protocol::{Connection, Flow, Store, new_store};
-use crate::server::{Config, OUTPUT_LIMIT, SHUTDOWN_GRACE, Served, Server, Stats};
+use crate::server::{Config, Deadlines, OUTPUT_LIMIT, SHUTDOWN_GRACE, Served, Server, Stats};
 
 /// What the connections of a futures-io server share.
 pub struct Shared {
     pub store: Store,
     pub stats: Stats,
     pub idle_timeout: Duration,
+    /// Each connection starts from a copy.
+    pub deadlines: Deadlines,
     /// Closed at shutdown: `recv` then fails at once for everyone.
     pub signal: Receiver<()>,
 }
@@ -47,6 +49,7 @@ impl Shared {
             store: new_store(),
             stats: Stats::default(),
             idle_timeout: config.idle_timeout,
+            deadlines: Deadlines::new(config),
             signal,
         })
     }
@@ -130,9 +133,11 @@ where
     let mut connection = Connection::default();
     let mut buf = [0u8; 4096];
     let mut out = Vec::new();
+    let mut deadlines = shared.deadlines;
     loop {
+        let wait = deadlines.wait(std::time::Instant::now());
         let read = or(async { Some(stream.read(&mut buf).await) }, async {
-            D::sleep(shared.idle_timeout).await;
+            D::sleep(wait).await;
             None
         });
         let n = match unless_stopped(&shared.signal, read).await {
@@ -154,10 +159,11 @@ where
                 break;
             }
             Event::Ready(Some(Ok(n))) if n > 0 => n,
-            Event::Ready(_) => break, // closed, reset, or idle too long
+            Event::Ready(_) => break, // closed, reset, idle too long, or a request too slow
         };
         let (flow, answered) = connection.receive(&buf[..n], &shared.store, &mut out);
         shared.stats.requests(answered);
+        deadlines.received(connection.has_partial_request(), std::time::Instant::now());
         if !out.is_empty() {
             if !write_within::<S, D>(&mut stream, &out, shared.idle_timeout).await {
                 break;

@@ -34,13 +34,15 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 
 use crate::server::protocol::{Connection, Flow, Store, new_store};
-use crate::server::{Config, OUTPUT_LIMIT, SHUTDOWN_GRACE, Served, Server, Stats};
+use crate::server::{Config, Deadlines, OUTPUT_LIMIT, SHUTDOWN_GRACE, Served, Server, Stats};
 
 /// What every tokio style's connections share.
 pub struct Shared {
     pub store: Store,
     pub stats: Stats,
     pub idle_timeout: Duration,
+    /// Each connection starts from a copy.
+    pub deadlines: Deadlines,
 }
 
 /// The shutdown signal as connection tasks see it.
@@ -127,6 +129,7 @@ impl TokioBase {
             store: new_store(),
             stats: Stats::default(),
             idle_timeout: config.idle_timeout,
+            deadlines: Deadlines::new(config),
         });
         let (shutdown, signal) = watch::channel(false);
         // Inside the runtime, so the factory can spawn tasks of its own.
@@ -202,7 +205,9 @@ async fn serve(
     let mut connection = Connection::default();
     let mut buf = [0u8; 4096];
     let mut out = Vec::new();
+    let mut deadlines = shared.deadlines;
     loop {
+        let wait = deadlines.wait(std::time::Instant::now());
         let read = tokio::select! {
             biased;
             () = stopped(&mut signal) => {
@@ -215,14 +220,15 @@ async fn serve(
                 send(&mut stream, &mut out, shared.idle_timeout).await;
                 break;
             }
-            read = tokio::time::timeout(shared.idle_timeout, stream.read(&mut buf)) => read,
+            read = tokio::time::timeout(wait, stream.read(&mut buf)) => read,
         };
         let n = match read {
             Ok(Ok(n)) if n > 0 => n,
-            _ => break, // closed, reset, or idle too long
+            _ => break, // closed, reset, idle too long, or a request too slow
         };
         let (flow, answered) = connection.receive(&buf[..n], &shared.store, &mut out);
         shared.stats.requests(answered);
+        deadlines.received(connection.has_partial_request(), std::time::Instant::now());
         if !send(&mut stream, &mut out, shared.idle_timeout).await || flow == Flow::Close {
             break;
         }

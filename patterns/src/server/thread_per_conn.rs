@@ -35,7 +35,9 @@ use std::time::Duration;
 
 use crate::primitives::admission::Admission;
 use crate::server::protocol::{Store, new_store};
-use crate::server::{Config, OpenStreams, Served, Server, Stats, serve_blocking, wake_acceptor};
+use crate::server::{
+    Config, Deadlines, OpenStreams, Served, Server, Stats, serve_blocking, wake_acceptor,
+};
 
 /// The thread-per-connection server. `RELEASE_EARLY` is the broken
 /// variant's one difference (see `thread_per_conn_early_release.rs`).
@@ -56,7 +58,7 @@ struct Shared {
     /// acceptor right after `accept` returns; the order with the wake-up
     /// connection is what matters, and this is not a hot path.
     stopping: AtomicBool,
-    idle_timeout: Duration,
+    deadlines: Deadlines,
 }
 
 // ANCHOR: accept
@@ -87,10 +89,10 @@ fn accept_loop<const RELEASE_EARLY: bool>(
             let shared = serving;
             if RELEASE_EARLY {
                 drop(ticket); // BUG: the place is free while still serving
-                serve_blocking(&stream, &shared.store, &shared.stats, shared.idle_timeout);
+                serve_blocking(&stream, &shared.store, &shared.stats, shared.deadlines);
                 shared.open.remove(id);
             } else {
-                serve_blocking(&stream, &shared.store, &shared.stats, shared.idle_timeout);
+                serve_blocking(&stream, &shared.store, &shared.stats, shared.deadlines);
                 shared.open.remove(id);
                 drop(ticket); // the place frees only once the connection is done
             }
@@ -141,7 +143,7 @@ impl<const RELEASE_EARLY: bool> Server for ThreadPerConn<RELEASE_EARLY> {
             admission: Admission::new(config.max_connections.min(thread_capacity())),
             open: OpenStreams::default(),
             stopping: AtomicBool::new(false),
-            idle_timeout: config.idle_timeout,
+            deadlines: Deadlines::new(&config),
         });
         let acceptor = std::thread::spawn({
             let shared = Arc::clone(&shared);

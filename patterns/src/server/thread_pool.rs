@@ -27,7 +27,9 @@ use std::time::Duration;
 use crate::primitives::BoundedQueue;
 use crate::primitives::admission::{Admission, Ticket};
 use crate::server::protocol::{Store, new_store};
-use crate::server::{Config, OpenStreams, Served, Server, Stats, serve_blocking, wake_acceptor};
+use crate::server::{
+    Config, Deadlines, OpenStreams, Served, Server, Stats, serve_blocking, wake_acceptor,
+};
 
 pub struct ThreadPoolServer {
     address: SocketAddr,
@@ -45,13 +47,13 @@ struct Shared {
     queue: BoundedQueue<(Arc<TcpStream>, u64, Ticket)>,
     /// SeqCst, as in `thread_per_conn`: ordered with the wake-up connection.
     stopping: AtomicBool,
-    idle_timeout: Duration,
+    deadlines: Deadlines,
 }
 
 // ANCHOR: worker
 fn worker(shared: &Shared) {
     while let Some((stream, id, ticket)) = shared.queue.pop() {
-        serve_blocking(&stream, &shared.store, &shared.stats, shared.idle_timeout);
+        serve_blocking(&stream, &shared.store, &shared.stats, shared.deadlines);
         shared.open.remove(id);
         drop(ticket);
     }
@@ -93,7 +95,7 @@ impl Server for ThreadPoolServer {
             open: OpenStreams::default(),
             queue: BoundedQueue::new(config.max_connections.max(1)),
             stopping: AtomicBool::new(false),
-            idle_timeout: config.idle_timeout,
+            deadlines: Deadlines::new(&config),
         });
         let workers = (0..config.workers.max(1))
             .map(|_| {
