@@ -634,8 +634,18 @@ fn connection_churn_is_survived<S: Server>() {
         drop(stream);
     }
     let mut c = Client::connect(address);
-    assert_eq!(c.ask("PING"), "PONG", "{}: served after the churn", S::STYLE);
-    assert_eq!(c.ask("GET 1"), "NIL", "{}: no half request was executed", S::STYLE);
+    assert_eq!(
+        c.ask("PING"),
+        "PONG",
+        "{}: served after the churn",
+        S::STYLE
+    );
+    assert_eq!(
+        c.ask("GET 1"),
+        "NIL",
+        "{}: no half request was executed",
+        S::STYLE
+    );
     drop(c);
     server.shutdown();
 }

@@ -21,13 +21,14 @@ use patterns::server::{Config, Server};
 
 const USAGE: &str =
     "usage: server --style STYLE [--port N] [--address IP] [--limit N] [--workers N]
-              [--idle-timeout SECS] [--seconds SECS]
+              [--idle-timeout SECS] [--request-timeout SECS] [--seconds SECS]
   --style STYLE        the connection model (see below)
   --port N             the port to listen on (default 7878; 0 for any free port)
   --address IP         a loopback address, 127.0.0.0/8 (default 127.0.0.1)
   --limit N            connections served at once (default 10000)
   --workers N          threads of the pool or runtime (default: one per core)
   --idle-timeout SECS  close a connection silent this long (default 60)
+  --request-timeout SECS  close a connection whose request is unfinished this long (default 10)
   --seconds SECS       shut down after this long (default: when standard input ends)";
 
 /// Every style of the registry, by name (the broken one included: it is
@@ -134,6 +135,10 @@ fn run() -> Result<(), String> {
                 config.idle_timeout =
                     Duration::from_secs(number("--idle-timeout", args.next(), 1..=86_400)?)
             }
+            "--request-timeout" => {
+                config.request_timeout =
+                    Duration::from_secs(number("--request-timeout", args.next(), 1..=86_400)?)
+            }
             "--seconds" => seconds = Some(number("--seconds", args.next(), 1..=86_400u64)?),
             "-h" | "--help" => {
                 println!("{USAGE}\n  styles: {}", STYLES.join(", "));
@@ -144,6 +149,8 @@ fn run() -> Result<(), String> {
     }
     let style =
         style.ok_or_else(|| format!("--style is required; styles: {}", STYLES.join(", ")))?;
+    patterns::server::check_descriptors(config.max_connections)
+        .map_err(|e| format!("--limit: {e}"))?;
     if !STYLES.contains(&style.as_str()) {
         return Err(format!(
             "unknown style {style:?}; styles: {}",

@@ -272,6 +272,32 @@ mod tests {
         assert_eq!(queue.pop(), Some(2));
     }
 
+    /// The cancelled submitter first in line: it must leave the line, so
+    /// that the pop's wake-up reaches the one behind it.
+    #[test]
+    fn a_cancelled_first_in_line_leaves_it() {
+        let queue = JobQueue::new(1);
+        let (w1, w2) = (Arc::new(Counting::default()), Arc::new(Counting::default()));
+        assert!(matches!(poll(&mut queue.push(0), &w1), Poll::Ready(Ok(()))));
+        let mut s1 = queue.push(1);
+        let mut s2 = queue.push(2);
+        assert!(poll(&mut s1, &w1).is_pending());
+        assert!(poll(&mut s2, &w2).is_pending());
+        drop(s1);
+        assert_eq!(
+            w2.0.load(SeqCst),
+            0,
+            "nothing to hand on: s1 was never woken"
+        );
+        assert_eq!(queue.pop(), Some(0));
+        assert_eq!(
+            w2.0.load(SeqCst),
+            1,
+            "the pop woke the cancelled submitter's stale entry"
+        );
+        assert!(matches!(poll(&mut s2, &w2), Poll::Ready(Ok(()))));
+    }
+
     /// A `Push` polled twice without being woken (as inside `join!`) holds
     /// one place in line, not two: the first pop's wake-up and the second's
     /// must reach two different submitters.

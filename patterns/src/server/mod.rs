@@ -101,6 +101,7 @@ impl Default for Config {
     }
 }
 
+// ANCHOR: deadlines
 /// A connection's two clocks: idle since its last byte, and, while a
 /// request is half received, the request deadline from its first byte.
 /// Every style asks it how long its next read may wait.
@@ -151,6 +152,7 @@ impl Deadlines {
             .is_some_and(|since| now >= since + self.request)
     }
 }
+// ANCHOR_END: deadlines
 
 /// What a server served, reported by `shutdown`.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -333,6 +335,51 @@ impl OpenStreams {
             let _ = thread.join();
         }
     }
+}
+
+/// Descriptors a server process needs besides one per connection: the
+/// listener, the runtime's or poller's own, standard streams, the wake-up
+/// connection, and a margin for a connection accepted while another closes.
+pub const DESCRIPTOR_RESERVE: u64 = 64;
+
+/// This process's limit on open file descriptors, soft and hard (from
+/// `/proc/self/limits`; `None` where it cannot be read). A server whose
+/// connection limit does not fit under the soft one would spend its time
+/// failing to accept.
+pub fn descriptor_limits() -> Option<(u64, u64)> {
+    let limits = std::fs::read_to_string("/proc/self/limits").ok()?;
+    let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+    let mut numbers = line["Max open files".len()..].split_whitespace();
+    let mut next = || match numbers.next()? {
+        "unlimited" => Some(u64::MAX),
+        n => n.parse().ok(),
+    };
+    Some((next()?, next()?))
+}
+
+/// Refuses a connection limit this process could not hold, with what to do
+/// about it.
+pub fn check_descriptors(max_connections: usize) -> Result<(), String> {
+    let Some((soft, hard)) = descriptor_limits() else {
+        return Ok(()); // not Linux: the accept errors will tell
+    };
+    let needed = max_connections as u64 + DESCRIPTOR_RESERVE;
+    if needed <= soft {
+        return Ok(());
+    }
+    let most = soft.saturating_sub(DESCRIPTOR_RESERVE);
+    let raise = if soft < hard {
+        format!(
+            ", or raise the limit first (`ulimit -n {}`)",
+            hard.min(needed)
+        )
+    } else {
+        String::new()
+    };
+    Err(format!(
+        "a limit of {max_connections} connections needs {needed} file descriptors, and this process may open {soft} \
+         (hard limit {hard}): use a limit of at most {most}{raise}"
+    ))
 }
 
 /// The listen backlog every style gets: connections the kernel completes
