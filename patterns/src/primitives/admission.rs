@@ -98,3 +98,38 @@ impl Drop for Ticket {
         self.admission.changed.notify_all();
     }
 }
+
+#[cfg(all(test, not(any(workbench_loom, workbench_shuttle))))]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    /// Closing at the limit, with every place taken and the acceptor
+    /// waiting for one: the acceptor is released with `None`, nothing more
+    /// is admitted, and `wait_empty` waits for the connections still open.
+    #[test]
+    fn closing_at_the_limit_releases_the_waiting_acceptor() {
+        let admission = Admission::new(2);
+        let tickets = [Admission::admit(&admission), Admission::admit(&admission)];
+        assert!(tickets.iter().all(Option::is_some));
+        assert_eq!(admission.admitted(), 2);
+        assert!(Admission::try_admit(&admission).is_none(), "over the limit");
+        let acceptor = {
+            let admission = Arc::clone(&admission);
+            std::thread::spawn(move || Admission::admit(&admission).is_some())
+        };
+        std::thread::sleep(Duration::from_millis(50));
+        admission.close();
+        assert!(!acceptor.join().unwrap(), "admitted after the close");
+        assert!(Admission::admit(&admission).is_none());
+        assert!(Admission::try_admit(&admission).is_none());
+        // The two connections close on other threads while shutdown waits.
+        let closer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(50));
+            drop(tickets);
+        });
+        admission.wait_empty();
+        assert_eq!(admission.admitted(), 0);
+        closer.join().unwrap();
+    }
+}

@@ -121,3 +121,59 @@ impl<T> BoundedQueue<T> {
         self.not_full.notify_all();
     }
 }
+
+#[cfg(all(test, not(any(workbench_loom, workbench_shuttle))))]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    /// A push into a full queue waits until a pop makes room; the items
+    /// come out in order.
+    #[test]
+    fn a_push_into_a_full_queue_waits_for_a_pop() {
+        let queue = Arc::new(BoundedQueue::new(1));
+        queue.push(1).unwrap();
+        let pusher = {
+            let queue = Arc::clone(&queue);
+            std::thread::spawn(move || queue.push(2))
+        };
+        // Give the pusher time to reach its wait (if it has not, the pop
+        // below simply finds it later: the test holds either way).
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(queue.pop(), Some(1));
+        assert_eq!(pusher.join().unwrap(), Ok(()));
+        assert_eq!(queue.pop(), Some(2));
+    }
+
+    /// Closing refuses a waiting push and later ones, returning their
+    /// items; what was queued is still delivered, then `None`.
+    #[test]
+    fn close_refuses_pushes_waiting_and_later() {
+        let queue = Arc::new(BoundedQueue::new(1));
+        queue.push(1).unwrap();
+        let waiting = {
+            let queue = Arc::clone(&queue);
+            std::thread::spawn(move || queue.push(2))
+        };
+        std::thread::sleep(Duration::from_millis(50));
+        queue.close();
+        assert_eq!(waiting.join().unwrap(), Err(2));
+        assert_eq!(queue.push(3), Err(3));
+        assert_eq!(queue.pop(), Some(1));
+        assert_eq!(queue.pop(), None);
+    }
+
+    /// A receiver waiting on an empty queue is released by a close.
+    #[test]
+    fn close_releases_a_waiting_receiver() {
+        let queue = Arc::new(BoundedQueue::<u32>::new(4));
+        let receiver = {
+            let queue = Arc::clone(&queue);
+            std::thread::spawn(move || queue.pop())
+        };
+        std::thread::sleep(Duration::from_millis(50));
+        queue.close();
+        assert_eq!(receiver.join().unwrap(), None);
+    }
+}

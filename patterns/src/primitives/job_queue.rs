@@ -257,11 +257,14 @@ mod tests {
         assert!(poll(&mut s2, &w2).is_pending());
         assert!(poll(&mut s1, &w1).is_pending());
         drop(s1);
-        // S2 may have been woken by the drop; if so it polls, finds no
-        // room, and waits again, as an executor would make it.
-        if w2.0.load(SeqCst) > 0 {
-            assert!(poll(&mut s2, &w2).is_pending());
-        }
+        // The old queue woke S2 here, which found no room and waited again
+        // behind S1's stale entry; S1 was never woken, so there is nothing
+        // to hand on.
+        assert_eq!(
+            w2.0.load(SeqCst),
+            0,
+            "S1's drop woke S2 for a slot that is not free"
+        );
         let woken_before = w2.0.load(SeqCst);
         assert_eq!(queue.pop(), Some(0));
         assert!(
@@ -296,6 +299,29 @@ mod tests {
             "the pop woke the cancelled submitter's stale entry"
         );
         assert!(matches!(poll(&mut s2, &w2), Poll::Ready(Ok(()))));
+    }
+
+    /// Woken for a free slot and then dropped without taking it: the
+    /// wake-up goes on to the next in line, who takes the slot.
+    #[test]
+    fn a_woken_submitter_dropped_hands_its_wake_up_on() {
+        let queue = JobQueue::new(1);
+        let (w1, w2) = (Arc::new(Counting::default()), Arc::new(Counting::default()));
+        assert!(matches!(poll(&mut queue.push(0), &w1), Poll::Ready(Ok(()))));
+        let mut s1 = queue.push(1);
+        let mut s2 = queue.push(2);
+        assert!(poll(&mut s1, &w1).is_pending());
+        assert!(poll(&mut s2, &w2).is_pending());
+        assert_eq!(queue.pop(), Some(0)); // wakes s1, first in line
+        assert_eq!((w1.0.load(SeqCst), w2.0.load(SeqCst)), (1, 0));
+        drop(s1); // cancelled before it could use the slot
+        assert_eq!(
+            w2.0.load(SeqCst),
+            1,
+            "the free slot's wake-up was lost with s1"
+        );
+        assert!(matches!(poll(&mut s2, &w2), Poll::Ready(Ok(()))));
+        assert_eq!(queue.pop(), Some(2));
     }
 
     /// A `Push` polled twice without being woken (as inside `join!`) holds
@@ -357,7 +383,9 @@ mod tests {
         assert_eq!(w.0.load(SeqCst), 1);
         assert!(matches!(poll(&mut a, &w), Poll::Ready(Err(1))));
         assert!(matches!(poll(&mut queue.push(3), &w), Poll::Ready(Err(3))));
+        assert_eq!(queue.len(), 1);
         assert_eq!(queue.pop(), Some(0), "queued items are still delivered");
+        assert!(queue.is_empty());
         assert_eq!(queue.pop(), None);
     }
 }

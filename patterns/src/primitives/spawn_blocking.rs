@@ -158,6 +158,22 @@ mod tests {
             .expect("the detached closure still runs to its end");
     }
 
+    /// A panic in the closure is raised again in the awaiting task, with
+    /// its message, as if the closure had run there.
+    #[test]
+    fn a_panicking_closure_panics_its_awaiter() {
+        let outcome = std::panic::catch_unwind(|| {
+            crate::drive::block_on(spawn_blocking(|| -> u32 {
+                std::panic::panic_any("the closure gives up")
+            }))
+        });
+        let payload = outcome.expect_err("the panic was swallowed");
+        assert_eq!(
+            payload.downcast_ref::<&str>(),
+            Some(&"the closure gives up")
+        );
+    }
+
     /// Awaited to the end, it gives the closure's value (and the thread is
     /// joined, which the drop tests of the bridges count).
     #[test]

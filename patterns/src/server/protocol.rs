@@ -806,4 +806,101 @@ mod tests {
         );
         assert_eq!(out, b"PONG\nBYE\n");
     }
+
+    /// Every way a RESP frame can be unframeable gets its error reply, and
+    /// the connection is closed after it.
+    #[test]
+    fn every_resp_framing_error_is_answered_then_closes() {
+        let mut inline_too_long = b"*1\r\n$4\r\nPING\r\n".to_vec();
+        inline_too_long.extend(std::iter::repeat_n(b'P', super::super::resp::MAX_BULK + 10));
+        for (frame, reply) in [
+            (
+                &b"*x\r\n"[..],
+                "-ERR Protocol error: invalid length 'x'\r\n",
+            ),
+            (
+                b"*17\r\n",
+                "-ERR Protocol error: 17 arguments (at most 16)\r\n",
+            ),
+            (
+                b"*1\r\n+PING\r\n",
+                "-ERR Protocol error: expected '$', got '+'\r\n",
+            ),
+            (
+                b"*1\r\n$4\r\nPINGxx",
+                "-ERR Protocol error: bulk string without CRLF\r\n",
+            ),
+            (
+                &inline_too_long,
+                "+PONG\r\n-ERR Protocol error: inline command too long\r\n",
+            ),
+        ] {
+            let (out, flow) = replies_split_at(frame, frame.len());
+            assert_eq!(
+                (out.as_str(), flow),
+                (reply, Flow::Close),
+                "{}",
+                frame.escape_ascii()
+            );
+        }
+    }
+
+    /// Each reply kind in each protocol, and the request errors RESP
+    /// reaches by its own paths (an empty array, arity, a long user name).
+    #[test]
+    fn replies_of_every_kind_in_both_protocols() {
+        let resp = |args: &[&str]| {
+            let mut f = format!("*{}\r\n", args.len());
+            for a in args {
+                f.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+            }
+            f
+        };
+        let long_user = "u".repeat(MAX_USER + 1);
+        let input = [
+            resp(&["WHOAMI"]),
+            resp(&["LOGIN", "alice"]),
+            resp(&["WHOAMI"]),
+            "*0\r\n".to_string(),
+            resp(&["GET"]),
+            resp(&["LOGIN", &long_user]),
+            resp(&["SET", "9", "abc"]),
+            resp(&["INCR", "9"]),
+            resp(&["INCRBY", "9", "x"]),
+            resp(&["QUIT"]),
+        ]
+        .concat();
+        let store = new_store();
+        let mut out = Vec::new();
+        let (flow, _) = Connection::default().receive(input.as_bytes(), &store, &mut out);
+        assert_eq!(flow, Flow::Close);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "+ANONYMOUS\r\n+OK\r\n$5\r\nalice\r\n-ERR empty request\r\n\
+             -ERR wrong number of arguments for GET (expected 1)\r\n\
+             -ERR user name longer than 64 bytes\r\n+OK\r\n\
+             -ERR value is not an integer or out of range\r\n-ERR not a number: 'x'\r\n+OK\r\n"
+        );
+        // The same store over the line protocol: the bytes value is shown,
+        // and is no number to add to.
+        let mut out = Vec::new();
+        Connection::default().receive(b"GET 9\nINCR 9 1\nWHOAMI\n", &store, &mut out);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "abc\nERR the value is not a number\nANONYMOUS\n"
+        );
+    }
+
+    /// A line far over the limit arriving whole, newline included, in one
+    /// read: refused as too long (the other branch of the same check).
+    #[test]
+    fn a_whole_over_long_line_in_one_read_is_refused() {
+        let mut line = unknown_of(MAX_LINE + 10);
+        line.push(b'\n');
+        let (out, flow) = replies_split_at(&line, line.len());
+        assert_eq!(
+            (out.as_str(), flow),
+            ("ERR line too long (limit 4096 bytes)\n", Flow::Close)
+        );
+    }
 }
