@@ -65,3 +65,93 @@ fn bad_flags_are_named() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
+
+/// Every server style, by name, from the registry (the broken one shares
+/// `thread_per_conn`'s I/O loop and is left out).
+macro_rules! style_names {
+    (
+        facade: [$($f:ident: $ft:ty,)*],
+        library: [$($l:ident: $lt:ty,)*],
+        torn: [$($t:ident: $tt:ty,)*],
+        broken: [$($b:ident: $bt:ty,)*],
+    ) => {
+        const STYLES: &[&str] = &[$(stringify!($f),)* $(stringify!($l),)*];
+    };
+}
+patterns::for_each_server!(style_names);
+
+fn rss_kib(pid: u32) -> u64 {
+    let status =
+        std::fs::read_to_string(format!("/proc/{pid}/status")).expect("the server's /proc");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next()?.parse().ok())
+        .expect("VmRSS")
+}
+
+/// Memory, measured where it is spent: a server process (the binary, one
+/// style each) and a client that pipelines empty lines (1 byte in, an
+/// 18-byte error out) and never reads. The server's resident memory may
+/// grow by its buffers for that one connection (its `OUTPUT_LIMIT` and one
+/// read's replies), not by what the client sends: at most 64 MiB over 96
+/// MiB sent or 20 s, where an unbounded server grows by gigabytes.
+#[test]
+fn a_client_that_never_reads_costs_the_server_process_bounded_memory() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::time::{Duration, Instant};
+    for style in STYLES {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+            .args(["--style", style, "--port", "0", "--seconds", "60"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("starting the server binary");
+        let mut first = String::new();
+        BufReader::new(child.stdout.as_mut().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        let address = first
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("its address")
+            .to_string();
+        let before = rss_kib(child.id());
+        let hostile = std::net::TcpStream::connect(&address).unwrap();
+        hostile.set_nonblocking(true).unwrap();
+        let chunk = vec![b'\n'; 64 * 1024];
+        let (mut sent, mut stalled_since) = (0usize, None::<Instant>);
+        let give_up = Instant::now() + Duration::from_secs(20);
+        while sent < 96 << 20 && Instant::now() < give_up {
+            match (&hostile).write(&chunk) {
+                Ok(n) => {
+                    sent += n;
+                    stalled_since = None;
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                    if stalled_since.get_or_insert_with(Instant::now).elapsed()
+                        > Duration::from_millis(500)
+                    {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(_) => break,
+            }
+        }
+        let grown = rss_kib(child.id()).saturating_sub(before);
+        drop(child.stdin.take()); // ends the server
+        let _ = child.wait();
+        drop(hostile);
+        eprintln!(
+            "{style}: took {} KiB from a client that reads nothing, grew by {grown} KiB",
+            sent / 1024
+        );
+        assert!(
+            grown < 64 * 1024,
+            "{style}: the server process grew by {grown} KiB for one client that never reads ({} KiB sent)",
+            sent / 1024
+        );
+    }
+}

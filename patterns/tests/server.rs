@@ -614,14 +614,14 @@ fn slow_drip_clients_lose_their_places<S: Server>() {
     );
 }
 
-/// Connection churn: a thousand connections opened and dropped at once,
+/// Connection churn: three thousand connections opened and dropped at once,
 /// every other one reset (RST, so the server may find it dead before or
 /// after accepting it), some with half a request sent. The server must
 /// shed them all and go on serving, within its limit, and shut down.
 fn connection_churn_is_survived<S: Server>() {
     let server = S::start(config(64)).expect("start");
     let address = server.local_addr();
-    for i in 0..1000 {
+    for i in 0..3000 {
         let Ok(stream) = TcpStream::connect_timeout(&address, Duration::from_secs(5)) else {
             continue; // the backlog was full for a moment: fine, the next one
         };
