@@ -116,9 +116,9 @@ macro_rules! server_drop_checks {
     ) => {
         fn every_server_joins_its_threads() {
             $(
-                // async-std's executor is process-wide: not the server's to
-                // join (its shutdown waits for its tasks instead).
-                if !stringify!($l).ends_with("async_std") {
+                // A style on a process-wide executor says so
+                // (`JOINS_ITS_THREADS`); its shutdown waits for its tasks.
+                if <$lt as patterns::server::Server>::JOINS_ITS_THREADS {
                     server_leaves_no_thread::<$lt>();
                 }
             )*
@@ -138,10 +138,10 @@ macro_rules! runner_drop_checks {
         fn every_runner_joins_its_threads() {
             $(runner_leaves_no_thread::<$ft>();)*
             $(
-                // async-std's and smol's blocking pool is process-wide: its
-                // threads are not the runner's to join; for those the check
-                // is that drop returns (after waiting for admitted jobs).
-                if !stringify!($l).ends_with("async_std") && !stringify!($l).ends_with("smol") {
+                // A runner on a process-wide blocking pool says so
+                // (`JOINS_ITS_THREADS`); for it the check is that drop
+                // returns (after waiting for admitted jobs).
+                if <$lt>::JOINS_ITS_THREADS {
                     runner_leaves_no_thread::<$lt>();
                 } else {
                     let _runner = <$lt>::new(2); // dropped here
@@ -163,8 +163,8 @@ macro_rules! store_drop_checks {
         fn every_store_joins_its_threads() {
             $(store_leaves_no_thread::<$ft>();)*
             $(
-                // As for the counter: async-std's executor is not ours to join.
-                if !stringify!($l).ends_with("async_std") {
+                // As for the counter: by the style's `JOINS_ITS_THREADS`.
+                if <$lt>::JOINS_ITS_THREADS {
                     store_leaves_no_thread::<$lt>();
                 } else {
                     let _store = <$lt>::new(8); // dropped here
@@ -206,9 +206,10 @@ macro_rules! drop_checks {
             $(
                 // async-std runs on a process-wide executor and blocking pool,
                 // and `smol::unblock` on that same pool: not the
-                // implementation's to join; for those the check is that drop
+                // implementation's to join, and each such style says so
+                // (`JOINS_ITS_THREADS`); for those the check is that drop
                 // returns (the actor waits for its task).
-                if !stringify!($l).ends_with("async_std") && stringify!($l) != "bridge_smol" {
+                if <$lt>::JOINS_ITS_THREADS {
                     leaves_no_thread::<$lt>();
                 } else {
                     let _counter = <$lt>::new(4); // dropped here

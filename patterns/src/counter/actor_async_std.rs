@@ -52,6 +52,9 @@ async fn run_owner(inbox: Receiver<Request>) {
 
 impl Counter for AsyncStdActorCounter {
     const STYLE: &'static str = "actor_async_std";
+    // async-std's executor and blocking pool are process-wide, not ours
+    // to join; dropping it waits for its own task instead.
+    const JOINS_ITS_THREADS: bool = false;
 
     fn new(_clients: usize) -> Self {
         let (inbox, requests) = bounded(INBOX_CAPACITY);

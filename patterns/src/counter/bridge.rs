@@ -21,6 +21,8 @@ pub struct BridgeCounter {
 
 impl Counter for BridgeCounter {
     const STYLE: &'static str = "bridge";
+    // Every operation is a thread of its own (`spawn_blocking`).
+    const THREADS_PER_OPERATION: usize = 1;
 
     fn new(_clients: usize) -> Self {
         BridgeCounter {

@@ -20,6 +20,9 @@ pub struct AsyncStdBridgeCounter {
 
 impl Counter for AsyncStdBridgeCounter {
     const STYLE: &'static str = "bridge_async_std";
+    // async-std's executor and blocking pool are process-wide, not ours
+    // to join; dropping it waits for its own task instead.
+    const JOINS_ITS_THREADS: bool = false;
 
     fn new(_clients: usize) -> Self {
         AsyncStdBridgeCounter {

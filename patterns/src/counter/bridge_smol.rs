@@ -18,6 +18,9 @@ pub struct SmolBridgeCounter {
 
 impl Counter for SmolBridgeCounter {
     const STYLE: &'static str = "bridge_smol";
+    // `smol::unblock` runs on the `blocking` crate's process-wide pool,
+    // not ours to join.
+    const JOINS_ITS_THREADS: bool = false;
 
     fn new(_clients: usize) -> Self {
         SmolBridgeCounter {

@@ -66,6 +66,22 @@ pub trait Counter: Send + Sync + 'static {
     /// The style's name in reports, tests and the book, e.g. `"actor_tokio"`.
     const STYLE: &'static str;
 
+    /// Whether its histories are linearizable: true unless `get` sums
+    /// several cells one by one (the contract allows it; such a `get` may
+    /// count an add that a later `get` of another client misses), in which
+    /// case the checks hold it to the cross-client window instead.
+    const LINEARIZABLE: bool = true;
+
+    /// Threads one operation starts of its own (a bridge: one per call).
+    /// A loom model counts them against loom's limit of five threads.
+    const THREADS_PER_OPERATION: usize = 0;
+
+    /// Whether dropping it stops and joins every thread it started (its
+    /// drop test counts them). False where its work runs on a process-wide
+    /// executor or pool that is not the style's to join; the style's file
+    /// says which.
+    const JOINS_ITS_THREADS: bool = true;
+
     /// A counter at zero, sized for `clients` concurrent clients (sharded
     /// styles make one cell per client; pools one worker per client, up to
     /// the number of cores).

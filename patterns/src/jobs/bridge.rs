@@ -26,6 +26,9 @@ pub struct BridgeRunner {
 
 impl JobRunner for BridgeRunner {
     const STYLE: &'static str = "bridge";
+    // A thread per job, started at once: no queue, and no bound on the
+    // threads (see the header).
+    const BOUNDED_QUEUE: bool = false;
 
     fn new(_workers: usize) -> Self {
         BridgeRunner { gate: Gate::new() }

@@ -16,6 +16,10 @@ pub struct AsyncStdBridgeRunner {
 
 impl JobRunner for AsyncStdBridgeRunner {
     const STYLE: &'static str = "bridge_async_std";
+    // Starts every job at once on async-std's blocking pool, which is
+    // process-wide: no queue of ours, no threads of ours to join.
+    const BOUNDED_QUEUE: bool = false;
+    const JOINS_ITS_THREADS: bool = false;
 
     fn new(_workers: usize) -> Self {
         AsyncStdBridgeRunner { gate: Gate::new() }

@@ -82,6 +82,8 @@ pub struct LostWakeupBridgeRunner;
 
 impl JobRunner for LostWakeupBridgeRunner {
     const STYLE: &'static str = "bridge_lost_wakeup";
+    // A thread per job, as the correct bridge.
+    const BOUNDED_QUEUE: bool = false;
 
     fn new(_workers: usize) -> Self {
         LostWakeupBridgeRunner

@@ -14,6 +14,10 @@ pub struct SmolBridgeRunner {
 
 impl JobRunner for SmolBridgeRunner {
     const STYLE: &'static str = "bridge_smol";
+    // Starts every job at once on the `blocking` pool, which is
+    // process-wide: no queue of ours, no threads of ours to join.
+    const BOUNDED_QUEUE: bool = false;
+    const JOINS_ITS_THREADS: bool = false;
 
     fn new(_workers: usize) -> Self {
         SmolBridgeRunner { gate: Gate::new() }

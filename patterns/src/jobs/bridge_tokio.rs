@@ -28,6 +28,9 @@ pub struct TokioBridgeRunner {
 
 impl JobRunner for TokioBridgeRunner {
     const STYLE: &'static str = "bridge_tokio";
+    // tokio's blocking pool queues what its threads cannot take, without
+    // a bound we could count.
+    const BOUNDED_QUEUE: bool = false;
 
     fn new(_workers: usize) -> Self {
         // The ambient runtime's blocking pool, or one of its own: see

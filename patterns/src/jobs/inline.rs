@@ -19,6 +19,8 @@ pub struct InlineRunner {
 
 impl JobRunner for InlineRunner {
     const STYLE: &'static str = "inline";
+    // Runs the job in the caller's poll: nothing waits in a queue.
+    const BOUNDED_QUEUE: bool = false;
 
     fn new(_workers: usize) -> Self {
         InlineRunner {

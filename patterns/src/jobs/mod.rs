@@ -149,6 +149,17 @@ pub trait JobRunner: Send + Sync + 'static {
     /// The style's name in reports, tests and the book, e.g. `"pool"`.
     const STYLE: &'static str;
 
+    /// Whether it bounds the jobs waiting to run (and can count them:
+    /// `queued`). False for the runners that start every job at once,
+    /// each saying why in its file.
+    const BOUNDED_QUEUE: bool = true;
+
+    /// Whether dropping it stops and joins every thread it started (its
+    /// drop test counts them). False where its work runs on a process-wide
+    /// executor or pool that is not the style's to join; the style's file
+    /// says which.
+    const JOINS_ITS_THREADS: bool = true;
+
     /// A runner; pools start `workers` threads (at least one), other styles
     /// ignore it.
     fn new(workers: usize) -> Self;

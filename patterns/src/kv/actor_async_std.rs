@@ -43,6 +43,9 @@ impl AsyncStdActorStore {
 
 impl SessionStore for AsyncStdActorStore {
     const STYLE: &'static str = "actor_async_std";
+    // async-std's executor and blocking pool are process-wide, not ours
+    // to join; dropping it waits for its own task instead.
+    const JOINS_ITS_THREADS: bool = false;
 
     fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self {
         let (inbox, requests) = bounded(INBOX_CAPACITY);

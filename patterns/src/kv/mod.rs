@@ -108,6 +108,12 @@ pub trait SessionStore: Send + Sync + 'static {
     /// The style's name in reports, tests and the book, e.g. `"dashmap"`.
     const STYLE: &'static str;
 
+    /// Whether dropping it stops and joins every thread it started (its
+    /// drop test counts them). False where its work runs on a process-wide
+    /// executor or pool that is not the style's to join; the style's file
+    /// says which.
+    const JOINS_ITS_THREADS: bool = true;
+
     /// A store holding `initial` (later entries win for a repeated id),
     /// sized for about `capacity` sessions. Filled before it is shared, so
     /// a benchmark's pre-fill costs no round trips.

@@ -167,6 +167,12 @@ pub trait Server: Sized + Send {
     /// The style's name in reports, tests and the book.
     const STYLE: &'static str;
 
+    /// Whether dropping it stops and joins every thread it started (its
+    /// drop test counts them). False where its work runs on a process-wide
+    /// executor or pool that is not the style's to join; the style's file
+    /// says which.
+    const JOINS_ITS_THREADS: bool = true;
+
     /// Binds `config.address` and starts serving, before returning.
     fn start(config: Config) -> io::Result<Self>;
 

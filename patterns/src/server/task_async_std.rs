@@ -30,6 +30,9 @@ pub struct AsyncStdTaskServer {
 
 impl Server for AsyncStdTaskServer {
     const STYLE: &'static str = "task_async_std";
+    // async-std's executor and blocking pool are process-wide, not ours
+    // to join; dropping it waits for its own task instead.
+    const JOINS_ITS_THREADS: bool = false;
 
     // ANCHOR: start
     fn start(config: Config) -> std::io::Result<Self> {

@@ -43,16 +43,10 @@ pub enum Bounds {
     /// a variant beside `Own`, not a replacement. The run's history (every
     /// operation with its call and return instants) must also be
     /// linearizable, except for the styles whose contract is the weaker
-    /// window ([`WEAKER_THAN_LINEARIZABLE`]), when it is short enough for
+    /// window (`Counter::LINEARIZABLE` false), when it is short enough for
     /// the search ([`linearizability::MAX_EVENTS`] operations).
     CrossClient,
 }
-
-/// Counter styles whose `get` sums several cells one by one (the contract
-/// allows it): a `get` may count an add that a later `get` of another client
-/// misses, so their histories need not be linearizable. They get the
-/// cross-client window instead.
-pub const WEAKER_THAN_LINEARIZABLE: [&str; 2] = ["sharded", "pool"];
 
 /// The counter as the linearizability check sees it.
 struct CounterModel;
@@ -196,7 +190,7 @@ pub fn stress_with<C: Counter, D: Driver>(
     // Longer runs (the broken styles' catch tests) skip the search: it
     // takes at most `MAX_EVENTS` operations.
     if cross
-        && !WEAKER_THAN_LINEARIZABLE.contains(&C::STYLE)
+        && C::LINEARIZABLE
         && history.len() <= linearizability::MAX_EVENTS
         && let Err(report) = linearizability::check::<CounterModel>(0, &history)
     {
