@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use benches::harness::Harness;
 use benches::report::table::MdTable;
+use benches::results::ContextRow;
 use benches::workloads::context::workload;
 use patterns::context::{ContextStyle, RequestContext, seed_visitor_id};
 use patterns::primitives::rng::SplitMix64;
@@ -174,7 +175,23 @@ fn main() {
     // One measured value a row, named by `metric`, with its unit: the cost
     // cells and the visitor-id counts share the file without sharing
     // columns that mean different things.
-    let mut csv = String::from("kind,style,concurrent,metric,value,unit\n");
+    let mut rows: Vec<ContextRow> = Vec::new();
+    let mut figure =
+        |kind: &str, style: &str, concurrent: usize, metric: &str, value: f64, unit: &str| {
+            rows.push(ContextRow {
+                kind: kind.to_string(),
+                style: style.to_string(),
+                concurrent,
+                metric: metric.to_string(),
+                value,
+                unit: unit.to_string(),
+            });
+        };
+    // To the decimals each figure means.
+    let round = |value: f64, decimals: i32| {
+        let scale = 10f64.powi(decimals);
+        (value * scale).round() / scale
+    };
     let _ = writeln!(
         md,
         "Each cell: requests that read their context once (per request) or {READS} times (per read: the \
@@ -206,15 +223,11 @@ fn main() {
             format!("{explicit:.2}×"),
         ]);
         for (metric, value, unit) in [
-            ("per_read", format!("{:.2}", cell.ns_per_read), "ns"),
-            ("per_request", format!("{:.1}", cell.ns_per_request), "ns"),
-            ("ratio_to_explicit", format!("{explicit:.3}"), "x"),
+            ("per_read", round(cell.ns_per_read, 2), "ns"),
+            ("per_request", round(cell.ns_per_request, 1), "ns"),
+            ("ratio_to_explicit", round(explicit, 3), "x"),
         ] {
-            let _ = writeln!(
-                csv,
-                "cost,{},{},{metric},{value},{unit}",
-                cell.style, cell.concurrent
-            );
+            figure("cost", cell.style, cell.concurrent, metric, value, unit);
         }
     }
     md.push_str(&table.finish());
@@ -236,13 +249,17 @@ fn main() {
                 format!("{millis} ms"),
                 format!("{:.0}", burst as f64 / *millis as f64),
             ]);
-            let _ = writeln!(
-                csv,
-                "visitor_ids,{scheme},{burst},duplicates,{duplicates},ids"
+            figure(
+                "visitor_ids",
+                scheme,
+                burst,
+                "duplicates",
+                *duplicates as f64,
+                "ids",
             );
-            let _ = writeln!(csv, "visitor_ids,{scheme},{burst},burst,{millis},ms");
+            figure("visitor_ids", scheme, burst, "burst", *millis as f64, "ms");
         }
         md.push_str(&table.finish());
     }
-    harness.finish(&workload, md, csv);
+    harness.finish(&workload, md, benches::results::write(&rows));
 }

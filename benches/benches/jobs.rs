@@ -33,6 +33,7 @@ use std::time::{Duration, Instant};
 use benches::harness::{Harness, histogram, nanos};
 use benches::report::table::MdTable;
 use benches::report::{si, time};
+use benches::results::JobsRow;
 use benches::workloads::jobs::workload;
 use hdrhistogram::Histogram;
 use patterns::drive::{AsyncDriver, AsyncStd, Driver, Tokio};
@@ -332,18 +333,22 @@ fn render(
         ]);
     }
     md.push_str(&table.finish());
-    let mut csv = String::from(
-        "executor,kind,cost_us,runner,callers,jobs_per_sec,job_p50_ns,job_p99_ns,heartbeat_p50_ns,heartbeat_p99_ns,heartbeat_max_ns\n",
-    );
+    let mut rows: Vec<JobsRow> = Vec::new();
     // The heartbeat alone, its floor: no runner, no callers, no jobs.
     for (executor, h) in idle {
-        let _ = writeln!(
-            csv,
-            "{executor},idle,0,none,0,,,,{},{},{}",
-            h.value_at_quantile(0.5),
-            h.value_at_quantile(0.99),
-            h.max()
-        );
+        rows.push(JobsRow {
+            executor: executor.to_string(),
+            kind: "idle".to_string(),
+            cost_us: 0,
+            runner: "none".to_string(),
+            callers: 0,
+            jobs_per_sec: None,
+            job_p50_ns: None,
+            job_p99_ns: None,
+            heartbeat_p50_ns: Some(h.value_at_quantile(0.5)),
+            heartbeat_p99_ns: Some(h.value_at_quantile(0.99)),
+            heartbeat_max_ns: Some(h.max()),
+        });
     }
     let mut sections: Vec<(&str, Kind, u32)> = Vec::new();
     for cell in cells {
@@ -399,17 +404,23 @@ fn render(
                 time(h99),
                 time(hmax),
             ]);
-            let _ = writeln!(
-                csv,
-                "{executor},{},{cost_us},{},{},{rate:.0},{l50},{l99},{h50},{h99},{hmax}",
-                kind.name(),
-                cell.runner,
-                cell.callers
-            );
+            rows.push(JobsRow {
+                executor: executor.to_string(),
+                kind: kind.name().to_string(),
+                cost_us: u64::from(cost_us),
+                runner: cell.runner.to_string(),
+                callers: cell.callers,
+                jobs_per_sec: Some(rate),
+                job_p50_ns: Some(l50),
+                job_p99_ns: Some(l99),
+                heartbeat_p50_ns: Some(h50),
+                heartbeat_p99_ns: Some(h99),
+                heartbeat_max_ns: Some(hmax),
+            });
         }
         md.push_str(&table.finish());
     }
-    (md, csv)
+    (md, benches::results::write(&rows))
 }
 
 fn main() {

@@ -18,7 +18,6 @@
 //! Times are the median of five rounds. On the latency harness: `--test`
 //! runs each cell briefly, `--quick` shortens the rounds.
 
-use std::fmt::Write as _;
 use std::future::Future;
 use std::process::Command;
 use std::sync::Arc;
@@ -30,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use benches::harness::Harness;
 use benches::report::table::{MdTable, bytes};
+use benches::results::RuntimeRow;
 use benches::workloads::runtime::workload;
 
 /// The executors, by name, in the order of the tables.
@@ -578,7 +578,22 @@ fn main() {
         return;
     }
     let mut md = harness.header(&workload);
-    let mut csv = String::from("kind,runtime,n,value,unit\n");
+    let mut rows: Vec<RuntimeRow> = Vec::new();
+    // Times to a tenth of a nanosecond, bytes whole: what the figures mean.
+    let mut figure = |kind: &str, runtime: &str, n: usize, value: f64, tenths: bool| {
+        let (value, unit) = if tenths {
+            ((value * 10.0).round() / 10.0, "ns")
+        } else {
+            (value.round(), "bytes")
+        };
+        rows.push(RuntimeRow {
+            kind: kind.to_string(),
+            runtime: runtime.to_string(),
+            n,
+            value,
+            unit: unit.to_string(),
+        });
+    };
     md.push_str(
         "Times are medians of five rounds; memory is measured in a fresh process per cell.\n",
     );
@@ -645,10 +660,10 @@ fn main() {
                 .map(|a| a.map_or("– (not attempted)".to_string(), ns)),
         );
         table.row(&row);
-        let _ = writeln!(csv, "spawn_join,{runtime},1,{spawn:.1},ns");
+        figure("spawn_join", runtime, 1, *spawn, true);
         for (n, a) in AMORTISED.iter().zip(amortised) {
             if let Some(a) = a {
-                let _ = writeln!(csv, "spawn_then_join_all,{runtime},{n},{a:.1},ns");
+                figure("spawn_then_join_all", runtime, *n, *a, true);
             }
         }
     }
@@ -658,8 +673,8 @@ fn main() {
     let mut table = MdTable::new(&["runtime", "ping-pong, per switch", "yield_now"], 1);
     for (runtime, _, _, switch, yielded) in &timing {
         table.row(&[runtime.to_string(), ns(*switch), ns(*yielded)]);
-        let _ = writeln!(csv, "ping_pong,{runtime},2,{switch:.1},ns");
-        let _ = writeln!(csv, "yield,{runtime},1,{yielded:.1},ns");
+        figure("ping_pong", runtime, 2, *switch, true);
+        figure("yield", runtime, 1, *yielded, true);
     }
     md.push_str(&table.finish());
 
@@ -692,17 +707,9 @@ fn main() {
                 format!("{} B", m.future_size)
             },
         ]);
-        let _ = writeln!(
-            csv,
-            "rss_per_task,{},{},{:.0},bytes",
-            m.runtime, m.n, m.rss_per
-        );
-        let _ = writeln!(
-            csv,
-            "vsz_per_task,{},{},{:.0},bytes",
-            m.runtime, m.n, m.vsz_per
-        );
+        figure("rss_per_task", m.runtime, m.n, m.rss_per, false);
+        figure("vsz_per_task", m.runtime, m.n, m.vsz_per, false);
     }
     md.push_str(&table.finish());
-    harness.finish(&workload, md, csv);
+    harness.finish(&workload, md, benches::results::write(&rows));
 }

@@ -37,6 +37,7 @@ use benches::report::chart;
 use benches::report::criterion::Measurement;
 use benches::report::environment::Environment;
 use benches::report::table::{MdTable, ScenarioTable, bytes, si};
+use benches::results::ServerRow;
 use benches::workloads::server::workload;
 use hdrhistogram::Histogram;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -62,6 +63,16 @@ struct ServerProcess {
     child: Child,
     stdin: Option<ChildStdin>,
     address: SocketAddr,
+}
+
+/// A connection limit no cell reaches, but one this process's descriptor
+/// limit can hold (the server binary refuses more, and a child inherits
+/// our limit): 20,000, or what fits.
+fn no_limit() -> usize {
+    let fits = patterns::server::descriptor_limits().map_or(usize::MAX, |(soft, _)| {
+        soft.saturating_sub(patterns::server::DESCRIPTOR_RESERVE) as usize
+    });
+    20_000.min(fits)
 }
 
 impl ServerProcess {
@@ -491,9 +502,7 @@ fn render(
         warm_up.as_millis(),
         patterns::sync::cores()
     );
-    let mut csv = String::from(
-        "kind,style,connections,depth,requests_per_sec,p50_ns,p99_ns,p999_ns,answered,rss_bytes,bytes_per_connection\n",
-    );
+    let mut rows: Vec<ServerRow> = Vec::new();
     let mut chart_cells = Vec::new();
     for depth in DEPTHS {
         let what = if depth == 1 {
@@ -529,16 +538,15 @@ fn render(
                 p999,
                 format!("{} of {}", cell.answered, cell.connections),
             ]);
-            let _ = writeln!(
-                csv,
-                "load,{},{},{depth},{rate:.0},{},{},{},{},,",
-                cell.style,
-                cell.connections,
-                cell.latency.value_at_quantile(0.5),
-                cell.latency.value_at_quantile(0.99),
-                cell.latency.value_at_quantile(0.999),
-                cell.answered
-            );
+            rows.push(ServerRow {
+                depth: Some(depth),
+                requests_per_sec: Some(rate),
+                p50_ns: Some(cell.latency.value_at_quantile(0.5)),
+                p99_ns: Some(cell.latency.value_at_quantile(0.99)),
+                p999_ns: Some(cell.latency.value_at_quantile(0.999)),
+                answered: Some(cell.answered as u64),
+                ..ServerRow::empty("load", cell.style, cell.connections)
+            });
             if rate > 0.0 {
                 chart_cells.push(Measurement {
                     group: format!("server-depth-{depth}"),
@@ -590,12 +598,12 @@ fn render(
                 at_100k,
                 format!("{} of {}", m.held_many, m.many),
             ]);
-            let per = per.unwrap_or(f64::NAN);
-            let _ = writeln!(
-                csv,
-                "memory,{},{},,,,,,{},{},{per:.0}",
-                m.style, m.many, m.held_many, m.rss_many
-            );
+            rows.push(ServerRow {
+                answered: Some(m.held_many as u64),
+                rss_bytes: Some(m.rss_many),
+                bytes_per_connection: Some(per.unwrap_or(f64::NAN)),
+                ..ServerRow::empty("memory", m.style, m.many)
+            });
         }
         md.push_str(&table.finish());
     }
@@ -618,16 +626,15 @@ fn render(
                 p50,
                 p99,
             ]);
-            let _ = writeln!(
-                csv,
-                "limit,{},{},1,{rate:.0},{},{},{},{},,",
-                cell.style,
-                cell.connections,
-                cell.latency.value_at_quantile(0.5),
-                cell.latency.value_at_quantile(0.99),
-                cell.latency.value_at_quantile(0.999),
-                cell.answered
-            );
+            rows.push(ServerRow {
+                depth: Some(1),
+                requests_per_sec: Some(rate),
+                p50_ns: Some(cell.latency.value_at_quantile(0.5)),
+                p99_ns: Some(cell.latency.value_at_quantile(0.99)),
+                p999_ns: Some(cell.latency.value_at_quantile(0.999)),
+                answered: Some(cell.answered as u64),
+                ..ServerRow::empty("limit", cell.style, cell.connections)
+            });
         }
         md.push_str(&table.finish());
     }
@@ -675,19 +682,16 @@ fn render(
         }
         md.push_str(&table.finish());
         for r in redis {
-            let _ = writeln!(
-                csv,
-                "redis-benchmark,{},{},{},{:.0},{:.0},{:.0},,,,",
-                r.server,
-                r.connections,
-                r.pipeline,
-                r.rps,
-                r.p50_ms * 1e6,
-                r.p99_ms * 1e6
-            );
+            rows.push(ServerRow {
+                depth: Some(r.pipeline),
+                requests_per_sec: Some(r.rps),
+                p50_ns: Some((r.p50_ms * 1e6).round() as u64),
+                p99_ns: Some((r.p99_ms * 1e6).round() as u64),
+                ..ServerRow::empty("redis-benchmark", &r.server, r.connections)
+            });
         }
     }
-    (md, csv, chart_cells)
+    (md, benches::results::write(&rows), chart_cells)
 }
 
 fn main() {
@@ -780,7 +784,7 @@ fn main() {
                 if !harness.wants(&name) {
                     continue;
                 }
-                let cell = measure_load(&runtime, style, n, depth, (warm_up, measure), 20_000);
+                let cell = measure_load(&runtime, style, n, depth, (warm_up, measure), no_limit());
                 eprintln!(
                     "{name}: {} req/s, p99 {}, answered {} of {n}",
                     si(cell.requests as f64 / cell.elapsed.as_secs_f64()),
@@ -802,7 +806,7 @@ fn main() {
             memory.push(cell);
         }
         if redis_tools && harness.wants(&format!("server/redis-benchmark/{style}")) {
-            let server = ServerProcess::start(style, 20_000);
+            let server = ServerProcess::start(style, no_limit());
             redis_row(style, server.address.port(), &mut redis);
             server.stop();
         }

@@ -29,25 +29,8 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-/// One results CSV: its header and rows.
-#[derive(Debug, Clone)]
-pub struct Csv {
-    pub header: Vec<String>,
-    pub rows: Vec<Vec<String>>,
-}
-
-impl Csv {
-    pub fn parse(text: &str) -> Csv {
-        let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-        let header = lines.next().map(crate::csv::fields).unwrap_or_default();
-        let rows = lines.map(crate::csv::fields).collect();
-        Csv { header, rows }
-    }
-
-    fn column(&self, name: &str) -> Option<usize> {
-        self.header.iter().position(|h| h == name)
-    }
-}
+/// One results CSV, read by the one reader ([`crate::results::Table`]).
+pub type Csv = crate::results::Table;
 
 /// The snapshot: every workload's CSV, by workload name.
 pub type Snapshot = BTreeMap<String, Csv>;
@@ -63,7 +46,8 @@ pub fn read_snapshot(dir: &Path) -> Result<Snapshot, String> {
             let name = path.file_stem().unwrap().to_string_lossy().into_owned();
             let text = std::fs::read_to_string(&path)
                 .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            snapshot.insert(name, Csv::parse(&text));
+            let table = Csv::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            snapshot.insert(name, table);
         }
     }
     Ok(snapshot)
@@ -114,7 +98,7 @@ impl Selector {
             .column(&self.column)
             .ok_or_else(|| format!("{}.csv has no column `{}`", self.workload, self.column))?;
         let rows: Vec<&Vec<String>> = csv
-            .rows
+            .records
             .iter()
             .filter(|row| filters.iter().all(|(i, v)| row.get(*i) == Some(*v)))
             .collect();
@@ -524,13 +508,15 @@ mod tests {
                  counter-add,atomic,threads,1,480529000,2.08\n\
                  counter-add,atomic,threads,2,220473000,4.5\n\
                  counter-add,mutex,threads,1,229000,4366.8\n",
-            ),
+            )
+            .unwrap(),
         );
         s.insert(
             "runtime".into(),
             Csv::parse(
                 "kind,runtime,n,value,unit\nmemory,tokio,1000,538.2,B\nspawn,tokio,1,231.4,ns\n",
-            ),
+            )
+            .unwrap(),
         );
         s
     }
@@ -595,7 +581,7 @@ mod tests {
         let mut served = snapshot();
         served.insert(
             "server".into(),
-            Csv::parse("kind,style,answered,p99_ns\nload,x,8840,1500000\n"),
+            Csv::parse("kind,style,answered,p99_ns\nload,x,8840,1500000\n").unwrap(),
         );
         let answered = "server[kind=load,style=x].answered";
         assert_eq!(
@@ -611,7 +597,8 @@ mod tests {
         let mut with_spread = snapshot();
         with_spread.insert(
             "counter".into(),
-            Csv::parse("scenario,style,driver,clients,spread\ncounter-add,mutex,threads,1,0.27\n"),
+            Csv::parse("scenario,style,driver,clients,spread\ncounter-add,mutex,threads,1,0.27\n")
+                .unwrap(),
         );
         assert_eq!(check_figure(&fig(spread, "±27%"), &with_spread), Ok(()));
         assert!(check_figure(&fig(spread, "±36%"), &with_spread).is_err());

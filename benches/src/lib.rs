@@ -8,14 +8,14 @@
 //! | [`progress`] | progress lines and time left during the long run |
 //! | [`workloads`] | one description per workload, shared by its bench and the report |
 //! | [`report`] | the side-by-side report: tables, charts, the run's environment, the book's snapshot |
-//! | [`csv`] | the one CSV line splitter, for `--compare` and the book's checks |
+//! | [`results`] | results as data: each workload's typed row, the one CSV writer and reader |
 //! | [`book`] | the book's checks: prose figures against the snapshot, one run, every style shown |
 
 pub mod book;
-pub mod csv;
 pub mod harness;
 pub mod progress;
 pub mod report;
+pub mod results;
 pub mod runner;
 pub mod settings;
 pub mod workloads;

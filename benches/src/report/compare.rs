@@ -30,13 +30,14 @@ struct Table {
 }
 
 fn read_table(path: &Path) -> Result<Table, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let mut lines = text.lines();
-    let header: Vec<String> = lines
-        .next()
-        .map(crate::csv::fields)
-        .ok_or_else(|| format!("{} is empty", path.display()))?;
+    let table = crate::results::Table::read(path).map_err(|e| {
+        if e.ends_with("empty: no header") {
+            format!("{} is empty", path.display())
+        } else {
+            e
+        }
+    })?;
+    let header = table.header;
     let (value_column, more_is_better) = VALUE_COLUMNS
         .iter()
         .find_map(|(name, more)| header.iter().position(|h| h == name).map(|i| (i, *more)))
@@ -55,8 +56,7 @@ fn read_table(path: &Path) -> Result<Table, String> {
         ));
     }
     let mut cells = BTreeMap::new();
-    for (number, line) in lines.enumerate().filter(|(_, l)| !l.is_empty()) {
-        let fields = crate::csv::fields(line);
+    for (number, fields) in table.records.iter().enumerate() {
         let Some(value) = fields.get(value_column).and_then(|v| v.parse::<f64>().ok()) else {
             continue; // a row of another kind in the same CSV (no figure)
         };
@@ -269,7 +269,7 @@ mod tests {
         }
     }
 
-    const HEADER: &str = crate::report::render::CSV_HEADER;
+    const HEADER: &str = "scenario,style,driver,clients,oversubscribed,ops_per_sec,median_ns_per_op,baseline,fraction_of_baseline,breaks_contract,spread_iqr,repeats,ops_per_sec_slowest,ops_per_sec_fastest,below_bar\n";
 
     #[test]
     fn ratios_and_order_changes_are_reported() {

@@ -25,9 +25,6 @@ pub fn header(workload: &Workload, environment: &Environment) -> String {
 /// Closes what [`header`] opened.
 pub const FOOTER: &str = "<!-- ANCHOR_END: body -->\n";
 
-/// The CSV's columns (a saved run with other columns is another version's).
-pub const CSV_HEADER: &str = "scenario,style,driver,clients,oversubscribed,ops_per_sec,median_ns_per_op,baseline,fraction_of_baseline,breaks_contract,spread_iqr,repeats,ops_per_sec_slowest,ops_per_sec_fastest,below_bar\n";
-
 /// A correct style on its own runtime should reach this fraction of its
 /// primitive's throughput (within 1.5 times of it).
 pub const BAR: f64 = 0.67;
@@ -62,7 +59,7 @@ pub fn render(
          bimodal; the CSV has every cell's). [a–b]: the slowest and fastest of the run's \
          repetitions (`WORKBENCH_REPEAT`), where the cell is their median.\n",
     ));
-    let mut csv = String::from(CSV_HEADER);
+    let mut rows_out: Vec<crate::results::CriterionRow> = Vec::new();
 
     for scenario in workload.scenarios() {
         let group = scenario.name.as_str();
@@ -138,18 +135,23 @@ pub fn render(
                 }
                 line.push(cell);
                 let range = m.repeat_range();
-                csv.push_str(&format!(
-                    "{group},{style},{driver},{c},{},{:.0},{:.2},{},{},{flagged},{},{},{},{},{below_bar}\n",
-                    *c > cores,
-                    m.ops_per_sec(),
-                    m.median_ns_per_op,
-                    baseline_name.unwrap_or(""),
-                    fraction.map_or(String::new(), |f| format!("{f:.3}")),
-                    m.spread.map_or(String::new(), |s| format!("{s:.3}")),
-                    m.repeats.len().max(1),
-                    range.map_or(String::new(), |r| format!("{:.0}", r.0)),
-                    range.map_or(String::new(), |r| format!("{:.0}", r.1)),
-                ));
+                rows_out.push(crate::results::CriterionRow {
+                    scenario: group.to_string(),
+                    style: style.to_string(),
+                    driver: driver.to_string(),
+                    clients: *c,
+                    oversubscribed: *c > cores,
+                    ops_per_sec: m.ops_per_sec(),
+                    median_ns_per_op: m.median_ns_per_op,
+                    baseline: baseline_name.map(str::to_string),
+                    fraction_of_baseline: fraction,
+                    breaks_contract: flagged,
+                    spread_iqr: m.spread,
+                    repeats: m.repeats.len().max(1),
+                    ops_per_sec_slowest: range.map(|r| r.0),
+                    ops_per_sec_fastest: range.map(|r| r.1),
+                    below_bar,
+                });
             }
             table.row(&line);
         }
@@ -168,5 +170,5 @@ pub fn render(
         }
     }
     md.push_str(FOOTER);
-    (md, csv)
+    (md, crate::results::write(&rows_out))
 }

@@ -1,0 +1,393 @@
+//! Results as data: one typed row per workload, and the one place that
+//! writes and reads them as CSV (the `csv` crate, so a field with a comma
+//! or a quote survives). Every bench builds rows of its workload's type
+//! and writes them here; `--compare` and the book's checker read the
+//! files back through [`Table`] (any workload's CSV, untyped, by column
+//! name), and [`read`] gives the typed rows.
+//!
+//! A row's fields are its CSV columns, in order; an empty cell is `None`.
+//! Figures are numbers, not text: each float column says how it is
+//! written (`fixed::<N>` decimals, or the shortest text that reads back
+//! as the same number), so a file read and written again has the same
+//! cells with the same values (tested on the book's committed snapshot).
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize, Serializer};
+
+/// A workload's row type.
+pub trait Row: Serialize + DeserializeOwned {
+    /// The workload, and its file's name (`<workload>.csv`).
+    const WORKLOAD: &'static str;
+    /// The columns, in field order; a file with other columns is another
+    /// version's.
+    const COLUMNS: &'static [&'static str];
+}
+
+/// `rows` as CSV text, header first.
+pub fn write<R: Row>(rows: &[R]) -> String {
+    let mut out = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    out.write_record(R::COLUMNS)
+        .expect("writing to memory cannot fail");
+    for row in rows {
+        out.serialize(row)
+            .expect("a row of plain fields serializes");
+    }
+    let bytes = out.into_inner().expect("writing to memory cannot fail");
+    String::from_utf8(bytes).expect("rows are UTF-8")
+}
+
+/// The typed rows of `text`, which must have exactly `R`'s columns.
+pub fn read<R: Row>(text: &str) -> Result<Vec<R>, String> {
+    let table = Table::parse(text)?;
+    if table.header != R::COLUMNS {
+        return Err(format!(
+            "a {} CSV from another version of the workbench: its columns are [{}], this version's [{}]",
+            R::WORKLOAD,
+            table.header.join(", "),
+            R::COLUMNS.join(", ")
+        ));
+    }
+    let mut reader = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    reader
+        .deserialize()
+        .enumerate()
+        .map(|(i, row)| row.map_err(|e| format!("{} CSV, row {}: {e}", R::WORKLOAD, i + 1)))
+        .collect()
+}
+
+/// Any of these CSVs, untyped: its header and its records, by column
+/// name. What `--compare` and the book's checker read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    pub header: Vec<String>,
+    pub records: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub fn parse(text: &str) -> Result<Table, String> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(false)
+            .from_reader(text.as_bytes());
+        let mut records = reader.records();
+        let header = match records.next() {
+            Some(Ok(h)) => h.iter().map(str::to_string).collect(),
+            Some(Err(e)) => return Err(format!("unreadable header: {e}")),
+            None => return Err("empty: no header".to_string()),
+        };
+        let records = records
+            .enumerate()
+            .map(|(i, r)| {
+                r.map(|r| r.iter().map(str::to_string).collect())
+                    .map_err(|e| format!("record {}: {e}", i + 1))
+            })
+            .collect::<Result<Vec<Vec<String>>, String>>()?;
+        Ok(Table { header, records })
+    }
+
+    pub fn read(path: &std::path::Path) -> Result<Table, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Table::parse(&text).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    pub fn column(&self, name: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == name)
+    }
+}
+
+/// A float column written with `N` decimals.
+pub fn fixed<const N: usize, S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(&format_args!("{value:.N$}"))
+}
+
+/// An optional float column written with `N` decimals (empty for `None`).
+pub fn fixed_opt<const N: usize, S: Serializer>(
+    value: &Option<f64>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    match value {
+        Some(v) => fixed::<N, S>(v, s),
+        None => s.serialize_none(),
+    }
+}
+
+// ANCHOR: rows
+/// One cell of a criterion workload (counter, bank, session store): a
+/// style on a driver with a number of clients, in one scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CriterionRow {
+    pub scenario: String,
+    pub style: String,
+    pub driver: String,
+    pub clients: usize,
+    /// More clients than cores.
+    pub oversubscribed: bool,
+    #[serde(serialize_with = "fixed::<0, _>")]
+    pub ops_per_sec: f64,
+    #[serde(serialize_with = "fixed::<2, _>")]
+    pub median_ns_per_op: f64,
+    /// The primitive the style is held against (its name without
+    /// `baseline_`), if any.
+    pub baseline: Option<String>,
+    #[serde(serialize_with = "fixed_opt::<3, _>")]
+    pub fraction_of_baseline: Option<f64>,
+    /// A torn style, measured though it breaks part of the contract.
+    pub breaks_contract: bool,
+    /// The interquartile range of criterion's samples (time per
+    /// operation) over their median; the table shows half of it as ±%.
+    #[serde(serialize_with = "fixed_opt::<3, _>")]
+    pub spread_iqr: Option<f64>,
+    pub repeats: usize,
+    #[serde(serialize_with = "fixed_opt::<0, _>")]
+    pub ops_per_sec_slowest: Option<f64>,
+    #[serde(serialize_with = "fixed_opt::<0, _>")]
+    pub ops_per_sec_fastest: Option<f64>,
+    pub below_bar: bool,
+}
+
+/// One cell of the jobs workload: a runner on an executor, for a kind
+/// and cost of job and a number of callers; or the executor's idle
+/// heartbeat (`runner` "none").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JobsRow {
+    pub executor: String,
+    pub kind: String,
+    pub cost_us: u64,
+    pub runner: String,
+    pub callers: usize,
+    #[serde(serialize_with = "fixed_opt::<0, _>")]
+    pub jobs_per_sec: Option<f64>,
+    pub job_p50_ns: Option<u64>,
+    pub job_p99_ns: Option<u64>,
+    pub heartbeat_p50_ns: Option<u64>,
+    pub heartbeat_p99_ns: Option<u64>,
+    pub heartbeat_max_ns: Option<u64>,
+}
+
+/// One cell of the server workload, of one `kind`: `load` (the
+/// workbench's generator), `memory` (idle connections), `limit`, or
+/// `redis-benchmark`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerRow {
+    pub kind: String,
+    pub style: String,
+    pub connections: usize,
+    pub depth: Option<usize>,
+    #[serde(serialize_with = "fixed_opt::<0, _>")]
+    pub requests_per_sec: Option<f64>,
+    pub p50_ns: Option<u64>,
+    pub p99_ns: Option<u64>,
+    pub p999_ns: Option<u64>,
+    pub answered: Option<u64>,
+    pub rss_bytes: Option<u64>,
+    /// RSS over connections answered; NaN when none was.
+    #[serde(serialize_with = "fixed_opt::<0, _>")]
+    pub bytes_per_connection: Option<f64>,
+}
+
+/// One figure of the runtime workload: a kind of cost, on a runtime, for
+/// `n` tasks, in `unit`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuntimeRow {
+    pub kind: String,
+    pub runtime: String,
+    pub n: usize,
+    /// Written as the shortest text that reads back as the same number:
+    /// the bench rounds it to what it means.
+    pub value: f64,
+    pub unit: String,
+}
+
+/// One figure of the context workload: a kind of measurement, a style (or
+/// an id scheme), a concurrency, a metric, in `unit`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContextRow {
+    pub kind: String,
+    pub style: String,
+    pub concurrent: usize,
+    pub metric: String,
+    /// As [`RuntimeRow::value`].
+    pub value: f64,
+    pub unit: String,
+}
+// ANCHOR_END: rows
+
+impl ServerRow {
+    /// A row of `kind` with every figure empty, for the caller to fill.
+    pub fn empty(kind: &str, style: &str, connections: usize) -> ServerRow {
+        ServerRow {
+            kind: kind.to_string(),
+            style: style.to_string(),
+            connections,
+            depth: None,
+            requests_per_sec: None,
+            p50_ns: None,
+            p99_ns: None,
+            p999_ns: None,
+            answered: None,
+            rss_bytes: None,
+            bytes_per_connection: None,
+        }
+    }
+}
+
+impl Row for CriterionRow {
+    // The three criterion workloads share the row; `WORKLOAD` names the
+    // kind in messages.
+    const WORKLOAD: &'static str = "criterion workload";
+    const COLUMNS: &'static [&'static str] = &[
+        "scenario",
+        "style",
+        "driver",
+        "clients",
+        "oversubscribed",
+        "ops_per_sec",
+        "median_ns_per_op",
+        "baseline",
+        "fraction_of_baseline",
+        "breaks_contract",
+        "spread_iqr",
+        "repeats",
+        "ops_per_sec_slowest",
+        "ops_per_sec_fastest",
+        "below_bar",
+    ];
+}
+
+impl Row for JobsRow {
+    const WORKLOAD: &'static str = "jobs";
+    const COLUMNS: &'static [&'static str] = &[
+        "executor",
+        "kind",
+        "cost_us",
+        "runner",
+        "callers",
+        "jobs_per_sec",
+        "job_p50_ns",
+        "job_p99_ns",
+        "heartbeat_p50_ns",
+        "heartbeat_p99_ns",
+        "heartbeat_max_ns",
+    ];
+}
+
+impl Row for ServerRow {
+    const WORKLOAD: &'static str = "server";
+    const COLUMNS: &'static [&'static str] = &[
+        "kind",
+        "style",
+        "connections",
+        "depth",
+        "requests_per_sec",
+        "p50_ns",
+        "p99_ns",
+        "p999_ns",
+        "answered",
+        "rss_bytes",
+        "bytes_per_connection",
+    ];
+}
+
+impl Row for RuntimeRow {
+    const WORKLOAD: &'static str = "runtime";
+    const COLUMNS: &'static [&'static str] = &["kind", "runtime", "n", "value", "unit"];
+}
+
+impl Row for ContextRow {
+    const WORKLOAD: &'static str = "context";
+    const COLUMNS: &'static [&'static str] =
+        &["kind", "style", "concurrent", "metric", "value", "unit"];
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn snapshot(name: &str) -> String {
+        let path = format!(
+            "{}/../book/src/results/{name}.csv",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    /// Two cells hold the same value: the same text, or the same number.
+    fn same(a: &str, b: &str) -> bool {
+        a == b
+            || match (a.parse::<f64>(), b.parse::<f64>()) {
+                (Ok(x), Ok(y)) => x == y || (x.is_nan() && y.is_nan()),
+                _ => false,
+            }
+    }
+
+    /// The committed snapshot, read as typed rows and written again: the
+    /// same header, the same cells, the same values.
+    fn reproduces<R: Row>(name: &str) {
+        let original = snapshot(name);
+        let rows: Vec<R> = read(&original).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let written = write(&rows);
+        let (before, after) = (
+            Table::parse(&original).unwrap(),
+            Table::parse(&written).unwrap(),
+        );
+        assert_eq!(before.header, after.header, "{name}");
+        assert_eq!(before.records.len(), after.records.len(), "{name}");
+        assert!(!rows.is_empty(), "{name}: no rows");
+        for (i, (a, b)) in before.records.iter().zip(&after.records).enumerate() {
+            for (column, (x, y)) in before.header.iter().zip(a.iter().zip(b)) {
+                assert!(
+                    same(x, y),
+                    "{name} row {}, {column}: {x:?} became {y:?}",
+                    i + 1
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_committed_snapshot_is_reproduced_through_the_rows() {
+        reproduces::<CriterionRow>("counter");
+        reproduces::<CriterionRow>("bank");
+        reproduces::<CriterionRow>("kv");
+        reproduces::<JobsRow>("jobs");
+        reproduces::<ServerRow>("server");
+        reproduces::<RuntimeRow>("runtime");
+        reproduces::<ContextRow>("context");
+    }
+
+    #[test]
+    fn fields_with_commas_and_quotes_survive() {
+        let rows = vec![ContextRow {
+            kind: "visitor_ids".into(),
+            style: "a \"quoted\" scheme, with a comma".into(),
+            concurrent: 1,
+            metric: "burst".into(),
+            value: 2.5,
+            unit: "ms".into(),
+        }];
+        let text = write(&rows);
+        assert_eq!(read::<ContextRow>(&text).unwrap(), rows);
+        let table = Table::parse(&text).unwrap();
+        assert_eq!(table.records[0][1], "a \"quoted\" scheme, with a comma");
+    }
+
+    #[test]
+    fn another_versions_file_and_bad_cells_are_named() {
+        let err = read::<RuntimeRow>("kind,runtime,value\nspawn,tokio,1\n").unwrap_err();
+        assert!(
+            err.contains("another version") && err.contains("kind, runtime, value"),
+            "{err}"
+        );
+        let err =
+            read::<RuntimeRow>("kind,runtime,n,value,unit\nspawn,tokio,many,1,ns\n").unwrap_err();
+        assert!(err.contains("row 1"), "{err}");
+        assert!(Table::parse("").unwrap_err().contains("empty"));
+        assert!(
+            Table::parse("a,b\n1,2,3\n").is_err(),
+            "a record longer than the header"
+        );
+    }
+}
