@@ -1,3 +1,4 @@
+// ANCHOR: whole
 //! **atomic**: the total is one `AtomicU64`; nobody owns it, nothing waits.
 //! `add` is a single `fetch_add` (one `lock xadd` on x86), so its cost is the
 //! hardware's: a few nanoseconds alone, and the cache-line ping-pong between
@@ -39,3 +40,4 @@ impl Counter for AtomicCounter {
     }
     // ANCHOR_END: get
 }
+// ANCHOR_END: whole
