@@ -1,0 +1,82 @@
+//! Each style's server in a process of its own: the `server` binary,
+//! started on a free loopback port and stopped by closing its input.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, ChildStdin, Command, Stdio};
+
+// ANCHOR: server_process
+/// A server style in its own process: started with `--port 0`, its address
+/// read from its first line, stopped by closing its standard input.
+pub struct ServerProcess {
+    pub child: Child,
+    pub stdin: Option<ChildStdin>,
+    pub address: SocketAddr,
+}
+
+/// A connection limit no cell reaches, but one this process's descriptor
+/// limit can hold (the server binary refuses more, and a child inherits
+/// our limit): 20,000, or what fits.
+pub fn no_limit() -> usize {
+    let fits = patterns::server::descriptor_limits().map_or(usize::MAX, |(soft, _)| {
+        soft.saturating_sub(patterns::server::DESCRIPTOR_RESERVE) as usize
+    });
+    20_000.min(fits)
+}
+
+impl ServerProcess {
+    /// `binary` is the `server` binary (the bench passes
+    /// `env!("CARGO_BIN_EXE_server")`, which only a bench or test target
+    /// of this package can name).
+    pub fn start(binary: &str, style: &str, limit: usize) -> ServerProcess {
+        let mut child = Command::new(binary)
+            .args([
+                "--style",
+                style,
+                "--port",
+                "0",
+                "--limit",
+                &limit.to_string(),
+            ])
+            .args(["--idle-timeout", "600"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting the server binary");
+        let stdin = child.stdin.take();
+        let mut first = String::new();
+        BufReader::new(child.stdout.as_mut().expect("piped"))
+            .read_line(&mut first)
+            .expect("reading the server's address");
+        let address = first
+            .trim()
+            .strip_prefix("listening on ")
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("the {style} server said {first:?}, not its address"));
+        ServerProcess {
+            child,
+            stdin,
+            address,
+        }
+    }
+
+    /// The server's resident memory now, from `/proc`.
+    pub fn rss_bytes(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("this bench needs Linux's /proc");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kib| kib * 1024)
+            .expect("VmRSS in /proc/PID/status")
+    }
+
+    /// Graceful shutdown; waits for the process (bounded by its own grace).
+    pub fn stop(mut self) {
+        drop(self.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+// ANCHOR_END: server_process

@@ -1,0 +1,133 @@
+//! redis-server as the reference row and redis-benchmark as a second,
+//! independent client, when they are installed.
+
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+// ANCHOR: redis
+/// The Redis tools, if installed: `redis-server` as the reference row and
+/// `redis-benchmark` as a second, independent client.
+pub fn redis_tools_installed() -> bool {
+    ["redis-server", "redis-benchmark"].iter().all(|tool| {
+        Command::new(tool)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success())
+    })
+}
+
+/// redis-server on a free loopback port, persistence off, stopped on drop.
+pub struct RedisServer {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl RedisServer {
+    pub fn start() -> Option<RedisServer> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .ok()?
+            .local_addr()
+            .ok()?
+            .port();
+        let child = Command::new("redis-server")
+            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--protected-mode",
+                "yes",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let server = RedisServer { child, port };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(server);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// One redis-benchmark run of `GET` on random keys of a 100,000-key space:
+/// requests/s, p50 and p99 in ms, from its CSV.
+pub fn redis_benchmark(
+    port: u16,
+    (connections, pipeline, requests): (usize, usize, usize),
+    time_limit: Duration,
+) -> Option<(f64, f64, f64)> {
+    let mut child = Command::new("redis-benchmark")
+        .args([
+            "-h",
+            "127.0.0.1",
+            "-p",
+            &port.to_string(),
+            "-t",
+            "get",
+            "-r",
+            "100000",
+            "--csv",
+        ])
+        .args(["-c", &connections.to_string(), "-P", &pipeline.to_string()])
+        .args(["-n", &requests.to_string()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    // Bounded: a server that serves only some connections at once (the
+    // pool) never lets redis-benchmark finish; it is stopped and the cell
+    // left empty.
+    let deadline = std::time::Instant::now() + time_limit;
+    while child.try_wait().ok()?.is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut child.stdout.take()?, &mut text).ok()?;
+    let row = text.lines().find(|l| l.starts_with("\"GET\""))?;
+    let fields: Vec<f64> = row
+        .split(',')
+        .skip(1)
+        .map(|f| f.trim_matches('"').parse().unwrap_or(f64::NAN))
+        .collect();
+    // rps, avg, min, p50, p95, p99, max
+    Some((*fields.first()?, *fields.get(3)?, *fields.get(5)?))
+}
+
+/// How long one redis-benchmark run may take before it is stopped (a
+/// smoke run's are a tenth of that).
+pub const REDIS_TIME_LIMIT: Duration = Duration::from_secs(10);
+
+/// `(connections, pipeline depth, requests)`: about a second each here.
+pub const REDIS_SCENARIOS: [(usize, usize, usize); 4] = [
+    (1, 1, 15_000),
+    (50, 1, 80_000),
+    (1_000, 1, 60_000),
+    (50, 16, 1_000_000),
+];
+
+pub struct RedisCell {
+    pub server: String,
+    pub connections: usize,
+    pub pipeline: usize,
+    pub rps: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+}
+// ANCHOR_END: redis
