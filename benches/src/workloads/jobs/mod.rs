@@ -1,8 +1,13 @@
-//! The jobs workload runs on the latency harness, which writes its own
-//! report; its cells are described in `benches/benches/jobs.rs`.
+//! The jobs workload: its description for the report, the cells its bench
+//! measures and how ([`measure`]), and the report's tables and rows
+//! ([`render`]). The bench target (`benches/benches/jobs.rs`) only runs
+//! the executors.
 
 use crate::report::workload::{Source, Workload};
 use crate::torn_style_names;
+
+pub mod measure;
+pub mod render;
 
 pub fn workload() -> Workload {
     Workload {

@@ -1,7 +1,12 @@
-//! The runtime workload runs on the latency harness, which writes its own
-//! report; its cells are described in `benches/benches/runtime.rs`.
+//! The runtime workload: its description for the report, the executors
+//! and measurements ([`measure`]), and the report's tables and rows
+//! ([`render`]). The bench target (`benches/benches/runtime.rs`) only walks
+//! the cells.
 
 use crate::report::workload::{Source, Workload};
+
+pub mod measure;
+pub mod render;
 
 pub fn workload() -> Workload {
     Workload {
