@@ -66,19 +66,8 @@ fn bad_flags_are_named() {
     }
 }
 
-/// Every server style, by name, from the registry (the broken one shares
-/// `thread_per_conn`'s I/O loop and is left out).
-macro_rules! style_names {
-    (
-        facade: [$($f:ident: $ft:ty,)*],
-        library: [$($l:ident: $lt:ty,)*],
-        torn: [$($t:ident: $tt:ty,)*],
-        broken: [$($b:ident: $bt:ty,)*],
-    ) => {
-        const STYLES: &[&str] = &[$(stringify!($f),)* $(stringify!($l),)*];
-    };
-}
-patterns::for_each_server!(style_names);
+/// Every server style the bench measures, by name, from the registry.
+use benches::workloads::server::STYLES;
 
 fn rss_kib(pid: u32) -> u64 {
     let status =
