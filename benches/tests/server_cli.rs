@@ -3,6 +3,9 @@
 
 use std::process::Command;
 
+/// Every server style the bench measures, by name, from the registry.
+use benches::workloads::server::STYLES;
+
 fn server(args: &[&str]) -> (Option<i32>, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_server"))
         .args(args)
@@ -65,9 +68,6 @@ fn bad_flags_are_named() {
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
 }
-
-/// Every server style the bench measures, by name, from the registry.
-use benches::workloads::server::STYLES;
 
 fn rss_kib(pid: u32) -> u64 {
     let status =
