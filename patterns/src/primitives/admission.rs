@@ -102,6 +102,7 @@ impl Drop for Ticket {
 #[cfg(all(test, not(any(workbench_loom, workbench_shuttle))))]
 mod tests {
     use super::*;
+    use crate::primitives::test_support::within;
     use std::time::Duration;
 
     /// Closing at the limit, with every place taken and the acceptor
@@ -120,7 +121,10 @@ mod tests {
         };
         std::thread::sleep(Duration::from_millis(50));
         admission.close();
-        assert!(!acceptor.join().unwrap(), "admitted after the close");
+        assert!(
+            !within("the acceptor's release", move || acceptor.join().unwrap()),
+            "admitted after the close"
+        );
         assert!(Admission::admit(&admission).is_none());
         assert!(Admission::try_admit(&admission).is_none());
         // The two connections close on other threads while shutdown waits.
@@ -128,7 +132,8 @@ mod tests {
             std::thread::sleep(Duration::from_millis(50));
             drop(tickets);
         });
-        admission.wait_empty();
+        let waited = Arc::clone(&admission);
+        within("wait_empty", move || waited.wait_empty());
         assert_eq!(admission.admitted(), 0);
         closer.join().unwrap();
     }

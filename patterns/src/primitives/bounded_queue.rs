@@ -125,6 +125,7 @@ impl<T> BoundedQueue<T> {
 #[cfg(all(test, not(any(workbench_loom, workbench_shuttle))))]
 mod tests {
     use super::*;
+    use crate::primitives::test_support::within;
     use std::sync::Arc;
     use std::time::Duration;
 
@@ -142,7 +143,10 @@ mod tests {
         // below simply finds it later: the test holds either way).
         std::thread::sleep(Duration::from_millis(50));
         assert_eq!(queue.pop(), Some(1));
-        assert_eq!(pusher.join().unwrap(), Ok(()));
+        assert_eq!(
+            within("the waiting push", move || pusher.join().unwrap()),
+            Ok(())
+        );
         assert_eq!(queue.pop(), Some(2));
     }
 
@@ -158,7 +162,10 @@ mod tests {
         };
         std::thread::sleep(Duration::from_millis(50));
         queue.close();
-        assert_eq!(waiting.join().unwrap(), Err(2));
+        assert_eq!(
+            within("the refused push", move || waiting.join().unwrap()),
+            Err(2)
+        );
         assert_eq!(queue.push(3), Err(3));
         assert_eq!(queue.pop(), Some(1));
         assert_eq!(queue.pop(), None);
@@ -174,6 +181,9 @@ mod tests {
         };
         std::thread::sleep(Duration::from_millis(50));
         queue.close();
-        assert_eq!(receiver.join().unwrap(), None);
+        assert_eq!(
+            within("the released receiver", move || receiver.join().unwrap()),
+            None
+        );
     }
 }

@@ -27,3 +27,23 @@ pub use spawn_blocking::{SpawnBlocking, spawn_blocking};
 /// inbox makes senders wait (backpressure): memory stays bounded however
 /// far clients run ahead.
 pub const INBOX_CAPACITY: usize = 1024;
+
+/// What the primitives' unit tests share.
+#[cfg(all(test, not(any(workbench_loom, workbench_shuttle))))]
+pub(crate) mod test_support {
+    use std::time::Duration;
+
+    /// Runs `wait` on a thread of its own and fails, naming `what`, if it
+    /// has not returned within 10 s: a lost wake-up fails the test instead
+    /// of hanging it (and the planted-bug runner's unit tier with it; the
+    /// blocked thread is left behind).
+    pub fn within<T: Send + 'static>(what: &str, wait: impl FnOnce() -> T + Send + 'static) -> T {
+        let (done, outcome) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(wait());
+        });
+        outcome
+            .recv_timeout(Duration::from_secs(10))
+            .unwrap_or_else(|_| panic!("{what} never returned: a lost wake-up"))
+    }
+}

@@ -122,6 +122,7 @@ impl<T> Drop for SpawnBlocking<T> {
 #[cfg(all(test, not(any(workbench_loom, workbench_shuttle))))]
 mod tests {
     use super::*;
+    use crate::primitives::test_support::within;
     use std::sync::mpsc;
     use std::time::Duration;
 
@@ -162,10 +163,12 @@ mod tests {
     /// its message, as if the closure had run there.
     #[test]
     fn a_panicking_closure_panics_its_awaiter() {
-        let outcome = std::panic::catch_unwind(|| {
-            crate::drive::block_on(spawn_blocking(|| -> u32 {
-                std::panic::panic_any("the closure gives up")
-            }))
+        let outcome = within("the panicking closure's awaiter", || {
+            std::panic::catch_unwind(|| {
+                crate::drive::block_on(spawn_blocking(|| -> u32 {
+                    std::panic::panic_any("the closure gives up")
+                }))
+            })
         });
         let payload = outcome.expect_err("the panic was swallowed");
         assert_eq!(
@@ -178,6 +181,9 @@ mod tests {
     /// joined, which the drop tests of the bridges count).
     #[test]
     fn awaited_it_gives_the_value() {
-        assert_eq!(crate::drive::block_on(spawn_blocking(|| 6 * 7)), 42);
+        let value = within("the awaiter", || {
+            crate::drive::block_on(spawn_blocking(|| 6 * 7))
+        });
+        assert_eq!(value, 42);
     }
 }
