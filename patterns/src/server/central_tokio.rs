@@ -129,7 +129,7 @@ async fn serve(
     let mut buf = [0u8; 4096];
     let mut deadlines = shared.deadlines;
     loop {
-        let wait = deadlines.wait(std::time::Instant::now());
+        let wait = deadlines.wait();
         let read = tokio::select! {
             biased;
             () = stopped(&mut signal) => {
@@ -156,7 +156,7 @@ async fn serve(
         };
         connection.feed(&buf[..n]);
         let requests = parsed(&mut connection);
-        deadlines.received(connection.has_partial_request(), std::time::Instant::now());
+        deadlines.received(connection.has_partial_request());
         if requests.is_empty() {
             continue; // half a line so far
         }

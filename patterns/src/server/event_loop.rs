@@ -157,8 +157,7 @@ impl Loop {
                         conn.protocol
                             .receive(&self.buf[..n], &self.store, &mut conn.unsent);
                     self.stats.requests(answered);
-                    conn.deadlines
-                        .received(conn.protocol.has_partial_request(), Instant::now());
+                    conn.deadlines.received(conn.protocol.has_partial_request());
                     if flow == Flow::Close {
                         conn.closing = true;
                     }
@@ -272,7 +271,7 @@ impl Loop {
                 let idle: Vec<Token> = self
                     .connections
                     .iter()
-                    .filter(|(_, c)| c.last_active < idle_since || c.deadlines.request_expired(now))
+                    .filter(|(_, c)| c.last_active < idle_since || c.deadlines.request_expired())
                     .map(|(t, _)| *t)
                     .collect();
                 freed |= !idle.is_empty();

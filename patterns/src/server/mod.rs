@@ -126,30 +126,33 @@ impl Deadlines {
     }
 
     /// After bytes were answered: whether a request is left half received
-    /// starts the request clock (if it is not running) or stops it.
-    pub fn received(&mut self, partial: bool, now: Instant) {
-        self.partial_since = if partial {
-            Some(self.partial_since.unwrap_or(now))
-        } else {
-            None
+    /// starts the request clock (if it is not running) or stops it. The
+    /// clock is read only when a request starts being half received: a
+    /// connection whose reads end on whole requests never reads it.
+    pub fn received(&mut self, partial: bool) {
+        self.partial_since = match (partial, self.partial_since) {
+            (false, _) => None,
+            (true, Some(since)) => Some(since),
+            (true, None) => Some(Instant::now()),
         };
     }
 
     /// How long the next read may wait: the idle timeout, or less if a
     /// half-received request's deadline comes first. Zero once it passed.
-    pub fn wait(&self, now: Instant) -> Duration {
+    /// Reads the clock only while a request is half received.
+    pub fn wait(&self) -> Duration {
         match self.partial_since {
             Some(since) => self
                 .idle
-                .min((since + self.request).saturating_duration_since(now)),
+                .min((since + self.request).saturating_duration_since(Instant::now())),
             None => self.idle,
         }
     }
 
     /// Whether a half-received request has outlived its deadline.
-    pub fn request_expired(&self, now: Instant) -> bool {
+    pub fn request_expired(&self) -> bool {
         self.partial_since
-            .is_some_and(|since| now >= since + self.request)
+            .is_some_and(|since| since.elapsed() >= self.request)
     }
 }
 // ANCHOR_END: deadlines
@@ -231,7 +234,7 @@ pub fn serve_blocking(stream: &TcpStream, store: &Store, stats: &Stats, mut dead
     // the same socket (an `Arc`) instead of a `try_clone`, which would cost
     // a second file descriptor per connection and halve how many fit.
     let mut stream = stream;
-    let idle = deadlines.wait(Instant::now());
+    let idle = deadlines.wait();
     let _ = stream.set_read_timeout(Some(idle));
     // A client that stops taking its replies blocks `write_all` once the
     // kernel's buffers fill; it may do so for as long as it may be idle.
@@ -251,14 +254,13 @@ pub fn serve_blocking(stream: &TcpStream, store: &Store, stats: &Stats, mut dead
         // One read's replies at most (4 KiB of requests): under OUTPUT_LIMIT.
         let (flow, answered) = connection.receive(&buf[..n], store, &mut out);
         stats.requests(answered);
-        let now = Instant::now();
-        deadlines.received(connection.has_partial_request(), now);
-        if deadlines.request_expired(now) {
+        deadlines.received(connection.has_partial_request());
+        if deadlines.request_expired() {
             break; // a request dripped in for longer than its deadline
         }
         // The read timeout follows the clocks; a system call only while a
         // request is half received (or just finished being).
-        let wait = deadlines.wait(now);
+        let wait = deadlines.wait();
         if wait != waiting {
             let _ = stream.set_read_timeout(Some(wait.max(Duration::from_millis(1))));
             waiting = wait;

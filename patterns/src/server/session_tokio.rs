@@ -137,9 +137,8 @@ async fn session(
                     _ => break,
                 };
                 let flow = answer(&buf[..n], &mut connection, &mut out);
-                let now = std::time::Instant::now();
-                deadlines.received(connection.has_partial_request(), now);
-                read_deadline = Instant::now() + deadlines.wait(now);
+                deadlines.received(connection.has_partial_request());
+                read_deadline = Instant::now() + deadlines.wait();
                 if !send(&mut stream, &mut out, shared.idle_timeout).await || flow == Flow::Close {
                     break;
                 }

@@ -135,7 +135,7 @@ where
     let mut out = Vec::new();
     let mut deadlines = shared.deadlines;
     loop {
-        let wait = deadlines.wait(std::time::Instant::now());
+        let wait = deadlines.wait();
         let read = or(async { Some(stream.read(&mut buf).await) }, async {
             D::sleep(wait).await;
             None
@@ -163,7 +163,7 @@ where
         };
         let (flow, answered) = connection.receive(&buf[..n], &shared.store, &mut out);
         shared.stats.requests(answered);
-        deadlines.received(connection.has_partial_request(), std::time::Instant::now());
+        deadlines.received(connection.has_partial_request());
         if !out.is_empty() {
             if !write_within::<S, D>(&mut stream, &out, shared.idle_timeout).await {
                 break;

@@ -207,7 +207,7 @@ async fn serve(
     let mut out = Vec::new();
     let mut deadlines = shared.deadlines;
     loop {
-        let wait = deadlines.wait(std::time::Instant::now());
+        let wait = deadlines.wait();
         let read = tokio::select! {
             biased;
             () = stopped(&mut signal) => {
@@ -228,7 +228,7 @@ async fn serve(
         };
         let (flow, answered) = connection.receive(&buf[..n], &shared.store, &mut out);
         shared.stats.requests(answered);
-        deadlines.received(connection.has_partial_request(), std::time::Instant::now());
+        deadlines.received(connection.has_partial_request());
         if !send(&mut stream, &mut out, shared.idle_timeout).await || flow == Flow::Close {
             break;
         }
