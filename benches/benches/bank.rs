@@ -11,17 +11,24 @@
 //!
 //! Each client's operations are drawn before measuring into a table of
 //! `PLAN` entries that it cycles through, so no random numbers are drawn
-//! in the timed region and every style replays the same operations.
+//! in the timed region and every style replays the same operations; the
+//! baselines replay the same plans against bare primitives: one lock
+//! around the balances and two writes, an ordered pair of per-account
+//! locks, a pair of atomic read-modify-writes, a crossbeam round trip to
+//! a thread that owns the balances.
 
 use std::future::Future;
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
 
-use benches::measured_styles;
-use benches::runner::{Either, StyleBench, StyleRun, criterion_main};
+use benches::runner::{Cell, Drivers, Either, Servers, StyleBench, throughput_main};
 use benches::workloads::bank::{BankScenario, SCENARIOS, workload};
-use patterns::ClientId;
-use patterns::bank::{AccountId, Bank};
-use patterns::drive::{ClientOp, Driver, Threads, Tokio};
+use benches::{measured_styles, ops_until};
+use patterns::bank::{self, AccountId, Bank};
+use patterns::drive::{ClientOp, Driver, Stop, Threads, Tokio};
 use patterns::primitives::rng::SplitMix64;
+use patterns::{ClientId, Helpers};
 
 /// Operations in each client's plan (a power of two: the index is a mask).
 const PLAN: usize = 4096;
@@ -89,6 +96,10 @@ impl<B: Bank> StyleBench<B> for Load {
         B::STYLE
     }
 
+    fn helpers() -> Helpers {
+        B::HELPERS
+    }
+
     fn client<D: Driver>(self, driver: &D, clients: usize) -> impl ClientOp {
         let opening = vec![OPENING_BALANCE; self.0.accounts];
         BankClient {
@@ -102,15 +113,178 @@ impl<B: Bank> StyleBench<B> for Load {
 // report; the `broken` `naive` deadlocks and is never run here.
 patterns::for_each_bank!(measured_styles);
 
+/// Every client's plan, shared by a baseline's clients.
+fn plans(scenario: BankScenario, clients: usize) -> Arc<[Box<[Op]>]> {
+    (0..clients).map(|c| plan(scenario, c)).collect()
+}
+
+/// The baselines, on OS threads: what each family of styles is built on,
+/// with no trait, no future per operation and no argument checks.
+fn baselines<'a>(cell: &mut Cell<'a>, threads: &'a Threads, scenario: BankScenario) {
+    let opening = move || vec![OPENING_BALANCE; scenario.accounts];
+
+    // ANCHOR: baseline_lock
+    cell.baseline(threads, "mutex_two_writes", Helpers::None, move |clients| {
+        let (balances, plans) = (Arc::new(Mutex::new(opening())), plans(scenario, clients));
+        let client = move |id: ClientId, stop: Stop| {
+            let (balances, plans) = (Arc::clone(&balances), Arc::clone(&plans));
+            async move {
+                ops_until!(Threads, stop, |op| {
+                    let mut balances = balances.lock().unwrap();
+                    match plans[id.0][op as usize % PLAN] {
+                        Op::Transfer { from, to, amount } => {
+                            let [f, t] = balances.get_disjoint_mut([from.0, to.0]).unwrap();
+                            black_box(bank::move_money(from, f, t, amount)).ok();
+                        }
+                        Op::Audit => {
+                            black_box(bank::sum(balances.iter().copied()));
+                        }
+                    }
+                })
+            }
+        };
+        (client, ())
+    });
+    // ANCHOR_END: baseline_lock
+
+    cell.baseline(
+        threads,
+        "parking_lot_two_writes",
+        Helpers::None,
+        move |clients| {
+            let balances = Arc::new(parking_lot::Mutex::new(opening()));
+            let plans = plans(scenario, clients);
+            let client = move |id: ClientId, stop: Stop| {
+                let (balances, plans) = (Arc::clone(&balances), Arc::clone(&plans));
+                async move {
+                    ops_until!(Threads, stop, |op| {
+                        let mut balances = balances.lock();
+                        match plans[id.0][op as usize % PLAN] {
+                            Op::Transfer { from, to, amount } => {
+                                let [f, t] = balances.get_disjoint_mut([from.0, to.0]).unwrap();
+                                black_box(bank::move_money(from, f, t, amount)).ok();
+                            }
+                            Op::Audit => {
+                                black_box(bank::sum(balances.iter().copied()));
+                            }
+                        }
+                    })
+                }
+            };
+            (client, ())
+        },
+    );
+
+    cell.baseline(
+        threads,
+        "ordered_lock_pair",
+        Helpers::None,
+        move |clients| {
+            let balances: Arc<[Mutex<u64>]> = opening().into_iter().map(Mutex::new).collect();
+            let plans = plans(scenario, clients);
+            let client = move |id: ClientId, stop: Stop| {
+                let (balances, plans) = (Arc::clone(&balances), Arc::clone(&plans));
+                async move {
+                    ops_until!(Threads, stop, |op| {
+                        match plans[id.0][op as usize % PLAN] {
+                            Op::Transfer { from, to, amount } => {
+                                // The lower account first: one global order.
+                                let (first, second) = (from.0.min(to.0), from.0.max(to.0));
+                                let mut a = balances[first].lock().unwrap();
+                                let mut b = balances[second].lock().unwrap();
+                                let (f, t) = if from.0 == first {
+                                    (&mut *a, &mut *b)
+                                } else {
+                                    (&mut *b, &mut *a)
+                                };
+                                black_box(bank::move_money(from, f, t, amount)).ok();
+                            }
+                            Op::Audit => {
+                                let held: Vec<_> =
+                                    balances.iter().map(|b| b.lock().unwrap()).collect();
+                                black_box(bank::sum(held.iter().map(|b| **b)));
+                            }
+                        }
+                    })
+                }
+            };
+            (client, ())
+        },
+    );
+
+    cell.baseline(threads, "cas_pair", Helpers::None, move |clients| {
+        let balances: Arc<[AtomicU64]> = opening().into_iter().map(AtomicU64::new).collect();
+        let plans = plans(scenario, clients);
+        let client = move |id: ClientId, stop: Stop| {
+            let (balances, plans) = (Arc::clone(&balances), Arc::clone(&plans));
+            async move {
+                ops_until!(Threads, stop, |op| {
+                    match plans[id.0][op as usize % PLAN] {
+                        Op::Transfer { from, to, amount } => {
+                            // A withdrawal that refuses to go negative,
+                            // then a deposit: the torn `atomic`'s floor.
+                            let taken = balances[from.0]
+                                .fetch_update(Relaxed, Relaxed, |b| b.checked_sub(amount));
+                            if taken.is_ok() {
+                                balances[to.0].fetch_add(amount, Relaxed);
+                            }
+                        }
+                        Op::Audit => {
+                            black_box(bank::sum(balances.iter().map(|b| b.load(Relaxed))));
+                        }
+                    }
+                })
+            }
+        };
+        (client, ())
+    });
+
+    cell.baseline(
+        threads,
+        "crossbeam_round_trip",
+        Helpers::Threads(|_| 1),
+        move |clients| {
+            use crossbeam_channel::{Sender, bounded};
+            let (requests, inbox) = bounded::<(bank::Op, Sender<u64>)>(1024);
+            let mut balances = opening();
+            let server = std::thread::spawn(move || {
+                for (op, reply) in inbox {
+                    let _ = reply.send(bank::serve(&mut balances, op));
+                }
+            });
+            let plans = plans(scenario, clients);
+            let client = move |id: ClientId, stop: Stop| {
+                let (requests, plans) = (requests.clone(), Arc::clone(&plans));
+                async move {
+                    let (reply_to, replies) = bounded(1);
+                    ops_until!(Threads, stop, |op| {
+                        let request = match plans[id.0][op as usize % PLAN] {
+                            Op::Transfer { from, to, amount } => {
+                                bank::Op::Transfer { from, to, amount }
+                            }
+                            Op::Audit => bank::Op::Audit,
+                        };
+                        requests.send((request, reply_to.clone())).unwrap();
+                        black_box(replies.recv().unwrap());
+                    })
+                }
+            };
+            // The server ends once the client closure (every sender) is gone.
+            (client, Servers::new(|| {}, vec![server]))
+        },
+    );
+}
+
 fn main() {
-    criterion_main(
+    throughput_main(
         &workload(),
         &SCENARIOS,
         &[Threads::NAME, Tokio::NAME],
-        MEASURED_STYLES,
-        &[],
-        |group, drivers, &scenario, clients| {
-            measure_every_style(&mut StyleRun::new(group, drivers, Load(scenario), clients))
+        |cell, drivers: &Drivers, &scenario| {
+            if drivers.is_chosen::<Threads>() {
+                baselines(cell, &drivers.threads, scenario);
+            }
+            add_every_style(cell, drivers, Load(scenario));
         },
     );
 }

@@ -1,4 +1,5 @@
-//! Jobs benchmarks, on the workbench's own harness rather than criterion:
+//! Jobs benchmarks, on the workbench's latency harness rather than the
+//! throughput runner:
 //! each cell needs three results from the same run (throughput, the
 //! latency distribution of jobs, and the lag of a heartbeat task on the
 //! same runtime), and percentiles rather than a mean.

@@ -11,18 +11,22 @@
 //! in the timed region, and every style replays the same operations.
 //!
 //! Two drivers by default, as for the bank (`WORKBENCH_DRIVERS=all` for
-//! all four).
+//! all four). The baselines replay the same plans against bare
+//! primitives: one locked map, sixteen locked maps, a `DashMap`, and a
+//! crossbeam round trip to a thread that owns the map.
 
 use std::future::Future;
-use std::sync::OnceLock;
+use std::hash::BuildHasher;
+use std::hint::black_box;
+use std::sync::{Arc, Mutex, OnceLock};
 
-use benches::measured_styles;
-use benches::runner::{StyleBench, StyleRun, criterion_main};
+use benches::runner::{Cell, Drivers, Servers, StyleBench, throughput_main};
 use benches::workloads::kv::{KEYS, Keys, KvScenario, scenarios, workload};
-use patterns::ClientId;
-use patterns::drive::{ClientOp, Driver, Threads, Tokio};
-use patterns::kv::{Session, SessionId, SessionStore};
+use benches::{measured_styles, ops_until};
+use patterns::drive::{ClientOp, Driver, Stop, Threads, Tokio};
+use patterns::kv::{self, Map, Session, SessionId, SessionStore, apply_update};
 use patterns::primitives::rng::SplitMix64;
+use patterns::{ClientId, Helpers};
 
 /// Operations in each client's plan (a power of two).
 const PLAN: usize = 1 << 16;
@@ -75,6 +79,24 @@ fn draw_key(keys: Keys, rng: &mut SplitMix64) -> SessionId {
     }
 }
 
+/// Every client's plan, drawn once per scenario and client count and
+/// shared by every round and row (drawing Zipf keys takes milliseconds).
+fn plans(scenario: KvScenario, clients: usize) -> Arc<[Box<[Op]>]> {
+    type Drawn = Vec<((String, usize), Arc<[Box<[Op]>]>)>;
+    static DRAWN: Mutex<Drawn> = Mutex::new(Vec::new());
+    use benches::report::workload::Scenario;
+    let key = (scenario.name(), clients);
+    let mut drawn = DRAWN.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, plans)) = drawn.iter().find(|(k, _)| *k == key) {
+        return Arc::clone(plans);
+    }
+    let plans: Arc<[Box<[Op]>]> = (0..clients).map(|c| plan(scenario, c)).collect();
+    // One scenario's plans at a time: the runner measures cell by cell.
+    drawn.clear();
+    drawn.push((key, Arc::clone(&plans)));
+    plans
+}
+
 fn plan(scenario: KvScenario, client: usize) -> Box<[Op]> {
     let mut rng = SplitMix64::new(0xC0FF_EE00 ^ (client as u64 + 1) << 32);
     let mix = scenario.mix;
@@ -106,7 +128,7 @@ fn prefill() -> Vec<(SessionId, Session)> {
 /// holds whichever future the operation needs.
 struct StoreClient<S> {
     store: S,
-    plans: Box<[Box<[Op]>]>,
+    plans: Arc<[Box<[Op]>]>,
 }
 
 impl<S: SessionStore> ClientOp for StoreClient<S> {
@@ -135,25 +157,148 @@ impl<S: SessionStore> StyleBench<S> for Load {
         S::STYLE
     }
 
+    fn helpers() -> Helpers {
+        S::HELPERS
+    }
+
     fn client<D: Driver>(self, driver: &D, clients: usize) -> impl ClientOp {
         StoreClient {
             store: driver.enter(|| S::with_sessions(KEYS as usize, &prefill())),
-            plans: (0..clients).map(|c| plan(self.0, c)).collect(),
+            plans: plans(self.0, clients),
         }
     }
 }
 
 patterns::for_each_store!(measured_styles);
 
+/// One plan entry as the library's operation (what an owner serves).
+fn as_op(op: Op) -> kv::Op {
+    match op {
+        Op::Get(key) => kv::Op::Get(key),
+        Op::Insert(key) => kv::Op::Insert(key, session(key)),
+        Op::Remove(key) => kv::Op::Remove(key),
+        Op::Update(key) => kv::Op::Update(key, 1),
+    }
+}
+
+/// The shards of the sixteen-locked-maps baseline (as the `sharded` style).
+const SHARDS: usize = 16;
+
+/// The baselines, on OS threads: each family's bare primitive replaying
+/// the same plans, with no trait and no future per operation.
+fn baselines<'a>(cell: &mut Cell<'a>, threads: &'a Threads, scenario: KvScenario) {
+    // ANCHOR: baseline_map
+    cell.baseline(threads, "locked_map", Helpers::None, move |clients| {
+        let map = Arc::new(Mutex::new(kv::filled_map(KEYS as usize, &prefill())));
+        let plans = plans(scenario, clients);
+        let client = move |id: ClientId, stop: Stop| {
+            let (map, plans) = (Arc::clone(&map), Arc::clone(&plans));
+            async move {
+                ops_until!(Threads, stop, |op| {
+                    let op = as_op(plans[id.0][op as usize % PLAN]);
+                    black_box(kv::serve(&mut map.lock().unwrap(), op));
+                })
+            }
+        };
+        (client, ())
+    });
+    // ANCHOR_END: baseline_map
+
+    cell.baseline(
+        threads,
+        "sixteen_locked_maps",
+        Helpers::None,
+        move |clients| {
+            let hasher = kv::Hasher::default();
+            let mut maps: Vec<Map> = (0..SHARDS)
+                .map(|_| kv::new_map(KEYS as usize / SHARDS + 1))
+                .collect();
+            for (id, s) in prefill() {
+                maps[kv::shard_of(hasher.hash_one(id), SHARDS)].insert(id, s);
+            }
+            let shards: Arc<[Mutex<Map>]> = maps.into_iter().map(Mutex::new).collect();
+            let plans = plans(scenario, clients);
+            let client = move |id: ClientId, stop: Stop| {
+                let (shards, plans, hasher) =
+                    (Arc::clone(&shards), Arc::clone(&plans), hasher.clone());
+                async move {
+                    ops_until!(Threads, stop, |op| {
+                        let op = as_op(plans[id.0][op as usize % PLAN]);
+                        let shard = &shards[kv::shard_of(hasher.hash_one(op.id()), SHARDS)];
+                        black_box(kv::serve(&mut shard.lock().unwrap(), op));
+                    })
+                }
+            };
+            (client, ())
+        },
+    );
+
+    cell.baseline(threads, "dashmap", Helpers::None, move |clients| {
+        let map: Arc<dashmap::DashMap<SessionId, Session, kv::Hasher>> = Arc::new(
+            dashmap::DashMap::with_capacity_and_hasher(KEYS as usize, kv::Hasher::default()),
+        );
+        for (id, s) in prefill() {
+            map.insert(id, s);
+        }
+        let plans = plans(scenario, clients);
+        let client = move |id: ClientId, stop: Stop| {
+            let (map, plans) = (Arc::clone(&map), Arc::clone(&plans));
+            async move {
+                ops_until!(Threads, stop, |op| {
+                    let answer = match plans[id.0][op as usize % PLAN] {
+                        Op::Get(key) => map.get(&key).map(|s| *s),
+                        Op::Insert(key) => map.insert(key, session(key)),
+                        Op::Remove(key) => map.remove(&key).map(|(_, s)| s),
+                        Op::Update(key) => map.get_mut(&key).map(|mut s| apply_update(&mut s, 1)),
+                    };
+                    black_box(answer);
+                })
+            }
+        };
+        (client, ())
+    });
+
+    cell.baseline(
+        threads,
+        "crossbeam_round_trip",
+        Helpers::Threads(|_| 1),
+        move |clients| {
+            use crossbeam_channel::{Sender, bounded};
+            let (requests, inbox) = bounded::<(kv::Op, Sender<Option<Session>>)>(1024);
+            let mut map = kv::filled_map(KEYS as usize, &prefill());
+            let server = std::thread::spawn(move || {
+                for (op, reply) in inbox {
+                    let _ = reply.send(kv::serve(&mut map, op));
+                }
+            });
+            let plans = plans(scenario, clients);
+            let client = move |id: ClientId, stop: Stop| {
+                let (requests, plans) = (requests.clone(), Arc::clone(&plans));
+                async move {
+                    let (reply_to, replies) = bounded(1);
+                    ops_until!(Threads, stop, |op| {
+                        let op = as_op(plans[id.0][op as usize % PLAN]);
+                        requests.send((op, reply_to.clone())).unwrap();
+                        black_box(replies.recv().unwrap());
+                    })
+                }
+            };
+            // The server ends once the client closure (every sender) is gone.
+            (client, Servers::new(|| {}, vec![server]))
+        },
+    );
+}
+
 fn main() {
-    criterion_main(
+    throughput_main(
         &workload(),
         &scenarios(),
         &[Threads::NAME, Tokio::NAME],
-        MEASURED_STYLES,
-        &[],
-        |group, drivers, &scenario, clients| {
-            measure_every_style(&mut StyleRun::new(group, drivers, Load(scenario), clients))
+        |cell, drivers: &Drivers, &scenario| {
+            if drivers.is_chosen::<Threads>() {
+                baselines(cell, &drivers.threads, scenario);
+            }
+            add_every_style(cell, drivers, Load(scenario));
         },
     );
 }

@@ -1,9 +1,9 @@
-//! The latency harness: for workloads whose cells need more than
-//! criterion's one figure (throughput *and* latency percentiles *and* a
+//! The latency harness: for workloads whose cells need more than the
+//! throughput runner's figures (throughput *and* latency percentiles *and* a
 //! side measurement from the same run, such as a heartbeat's lateness, or
 //! memory). Jobs runs on it, and every latency-oriented workload after it.
 //!
-//! It keeps the criterion benches' conventions, so a user meets one tool:
+//! It keeps the throughput benches' conventions, so a user meets one tool:
 //! the same `WORKBENCH_*` settings and quick mode ([`crate::settings`]),
 //! the same name filter (`cargo bench -- pool`), `--test` as a smoke run
 //! that measures every cell briefly and writes nothing, and at the end the
@@ -32,7 +32,7 @@ pub struct Harness {
 
 impl Harness {
     /// The run's settings from the command line and the environment;
-    /// `None` for `--list` (criterion's listing: nothing to list here).
+    /// `None` for `--list` (cargo's listing: nothing to list here).
     pub fn from_args() -> Option<Harness> {
         let args: Vec<String> = std::env::args().collect();
         if args.iter().any(|a| a == "--list") {

@@ -3,7 +3,8 @@
 //! | module | what it holds |
 //! |---|---|
 //! | [`settings`] | what a run measures: clients, drivers, quick mode, the name filter |
-//! | [`runner`] | the criterion side: settings, drivers, the one generic style runner |
+//! | [`runner`] | the throughput side: a plan of cells, interleaved rounds, the one generic style runner |
+//! | [`cost`] | what a run costs: CPU time, context switches, steal, allocations (a counting allocator) |
 //! | [`harness`] | the latency harness, for workloads that need percentiles (jobs, server, runtime, context) |
 //! | [`progress`] | progress lines and time left during the long run |
 //! | [`workloads`] | one description per workload, shared by its bench and the report |
@@ -12,6 +13,7 @@
 //! | [`book`] | the book's checks: prose figures against the snapshot, one run, every style shown |
 
 pub mod book;
+pub mod cost;
 pub mod harness;
 pub mod progress;
 pub mod report;

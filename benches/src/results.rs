@@ -38,10 +38,13 @@ pub fn write<R: Row>(rows: &[R]) -> String {
     String::from_utf8(bytes).expect("rows are UTF-8")
 }
 
-/// The typed rows of `text`, which must have exactly `R`'s columns.
+/// The typed rows of `text`, which must have `R`'s columns, or (an
+/// earlier version's file) the first of them, the rest read as empty.
 pub fn read<R: Row>(text: &str) -> Result<Vec<R>, String> {
     let table = Table::parse(text)?;
-    if table.header != R::COLUMNS {
+    let earlier_version = !table.header.is_empty()
+        && R::COLUMNS.starts_with(&table.header.iter().map(String::as_str).collect::<Vec<_>>());
+    if !earlier_version {
         return Err(format!(
             "a {} CSV from another version of the workbench: its columns are [{}], this version's [{}]",
             R::WORKLOAD,
@@ -115,15 +118,20 @@ pub fn fixed_opt<const N: usize, S: Serializer>(
 }
 
 // ANCHOR: rows
-/// One cell of a criterion workload (counter, bank, session store): a
-/// style on a driver with a number of clients, in one scenario.
+/// One cell of a throughput workload (counter, bank, session store): a
+/// style on a driver with a number of clients, in one scenario, summed up
+/// from its interleaved rounds ([`SampleRow`]). Figures are medians over
+/// the rounds. The columns after `below_bar` came with the cost
+/// measurements; an earlier version's file, which lacks them, reads with
+/// them empty.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CriterionRow {
+pub struct CellRow {
     pub scenario: String,
     pub style: String,
     pub driver: String,
     pub clients: usize,
-    /// More clients than cores.
+    /// More threads may be runnable at once (clients, and what the style
+    /// keeps busy besides them: `runnable_threads`) than there are cores.
     pub oversubscribed: bool,
     #[serde(serialize_with = "fixed::<0, _>")]
     pub ops_per_sec: f64,
@@ -136,8 +144,8 @@ pub struct CriterionRow {
     pub fraction_of_baseline: Option<f64>,
     /// A torn style, measured though it breaks part of the contract.
     pub breaks_contract: bool,
-    /// The interquartile range of criterion's samples (time per
-    /// operation) over their median; the table shows half of it as ±%.
+    /// The interquartile range of the rounds' throughputs over their
+    /// median (from five rounds); the table shows half of it as ±%.
     #[serde(serialize_with = "fixed_opt::<3, _>")]
     pub spread_iqr: Option<f64>,
     pub repeats: usize,
@@ -145,7 +153,75 @@ pub struct CriterionRow {
     pub ops_per_sec_slowest: Option<f64>,
     #[serde(serialize_with = "fixed_opt::<0, _>")]
     pub ops_per_sec_fastest: Option<f64>,
+    /// Only when the whole confidence interval of the fraction lies below
+    /// the bar.
     pub below_bar: bool,
+    /// The 95% bootstrap interval of `fraction_of_baseline` (the median of
+    /// the rounds' paired ratios).
+    #[serde(serialize_with = "fixed_opt::<3, _>", default)]
+    pub fraction_low: Option<f64>,
+    #[serde(serialize_with = "fixed_opt::<3, _>", default)]
+    pub fraction_high: Option<f64>,
+    /// Clients plus the threads and runtime workers the style keeps busy
+    /// besides them (its `HELPERS`), at most.
+    #[serde(default)]
+    pub runnable_threads: Option<usize>,
+    /// User plus system CPU time of the whole process over the run, per
+    /// operation: every thread the style and its clients ran.
+    #[serde(serialize_with = "fixed_opt::<1, _>", default)]
+    pub cpu_ns_per_op: Option<f64>,
+    #[serde(serialize_with = "fixed_opt::<0, _>", default)]
+    pub ops_per_cpu_sec: Option<f64>,
+    #[serde(serialize_with = "fixed_opt::<4, _>", default)]
+    pub voluntary_switches_per_op: Option<f64>,
+    #[serde(serialize_with = "fixed_opt::<4, _>", default)]
+    pub involuntary_switches_per_op: Option<f64>,
+    #[serde(serialize_with = "fixed_opt::<3, _>", default)]
+    pub allocations_per_op: Option<f64>,
+    #[serde(serialize_with = "fixed_opt::<1, _>", default)]
+    pub allocated_bytes_per_op: Option<f64>,
+    /// The slowest client's operations over an even share of the total
+    /// (1: every client did as much; 0: one client did nothing).
+    #[serde(serialize_with = "fixed_opt::<3, _>", default)]
+    pub slowest_client_share: Option<f64>,
+    /// Jain's index of the clients' operation counts.
+    #[serde(serialize_with = "fixed_opt::<3, _>", default)]
+    pub jain: Option<f64>,
+    /// The VM's steal time over the rounds, as a share of the CPU time
+    /// the cores had.
+    #[serde(serialize_with = "fixed_opt::<4, _>", default)]
+    pub steal_share: Option<f64>,
+}
+
+/// One measured round of one row of a throughput cell: what the run did
+/// and cost, as measured (the report derives every figure from these).
+/// Written to `<workload>.samples.csv` as the bench goes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SampleRow {
+    pub scenario: String,
+    /// The style, or `baseline_<primitive>`.
+    pub style: String,
+    pub driver: String,
+    pub clients: usize,
+    /// The interleaved pass it belongs to (0-based): a style's round and
+    /// its baseline's round of the same pass form a pair.
+    pub round: usize,
+    /// Its place in that pass's shuffled order.
+    pub order: usize,
+    pub runnable_threads: usize,
+    pub cores: usize,
+    pub ops: u64,
+    pub span_ns: u64,
+    pub cpu_ns: u64,
+    pub voluntary_switches: u64,
+    pub involuntary_switches: u64,
+    pub allocations: u64,
+    pub allocated_bytes: u64,
+    pub steal_ns: u64,
+    pub slowest_client_ops: u64,
+    pub fastest_client_ops: u64,
+    #[serde(serialize_with = "fixed::<4, _>")]
+    pub jain: f64,
 }
 
 /// One cell of the jobs workload: a runner on an executor, for a kind
@@ -234,10 +310,10 @@ impl ServerRow {
     }
 }
 
-impl Row for CriterionRow {
-    // The three criterion workloads share the row; `WORKLOAD` names the
+impl Row for CellRow {
+    // The three throughput workloads share the row; `WORKLOAD` names the
     // kind in messages.
-    const WORKLOAD: &'static str = "criterion workload";
+    const WORKLOAD: &'static str = "throughput workload";
     const COLUMNS: &'static [&'static str] = &[
         "scenario",
         "style",
@@ -254,6 +330,43 @@ impl Row for CriterionRow {
         "ops_per_sec_slowest",
         "ops_per_sec_fastest",
         "below_bar",
+        "fraction_low",
+        "fraction_high",
+        "runnable_threads",
+        "cpu_ns_per_op",
+        "ops_per_cpu_sec",
+        "voluntary_switches_per_op",
+        "involuntary_switches_per_op",
+        "allocations_per_op",
+        "allocated_bytes_per_op",
+        "slowest_client_share",
+        "jain",
+        "steal_share",
+    ];
+}
+
+impl Row for SampleRow {
+    const WORKLOAD: &'static str = "samples";
+    const COLUMNS: &'static [&'static str] = &[
+        "scenario",
+        "style",
+        "driver",
+        "clients",
+        "round",
+        "order",
+        "runnable_threads",
+        "cores",
+        "ops",
+        "span_ns",
+        "cpu_ns",
+        "voluntary_switches",
+        "involuntary_switches",
+        "allocations",
+        "allocated_bytes",
+        "steal_ns",
+        "slowest_client_ops",
+        "fastest_client_ops",
+        "jain",
     ];
 }
 
@@ -333,7 +446,11 @@ mod tests {
             Table::parse(&original).unwrap(),
             Table::parse(&written).unwrap(),
         );
-        assert_eq!(before.header, after.header, "{name}");
+        assert_eq!(after.header, R::COLUMNS, "{name}");
+        assert!(
+            R::COLUMNS.starts_with(&before.header.iter().map(String::as_str).collect::<Vec<_>>()),
+            "{name}"
+        );
         assert_eq!(before.records.len(), after.records.len(), "{name}");
         assert!(!rows.is_empty(), "{name}: no rows");
         for (i, (a, b)) in before.records.iter().zip(&after.records).enumerate() {
@@ -344,14 +461,18 @@ mod tests {
                     i + 1
                 );
             }
+            // Columns the snapshot's version did not have are empty.
+            for (column, y) in after.header.iter().zip(b).skip(before.header.len()) {
+                assert!(y.is_empty(), "{name} row {}, {column}: {y:?}", i + 1);
+            }
         }
     }
 
     #[test]
     fn the_committed_snapshot_is_reproduced_through_the_rows() {
-        reproduces::<CriterionRow>("counter");
-        reproduces::<CriterionRow>("bank");
-        reproduces::<CriterionRow>("kv");
+        reproduces::<CellRow>("counter");
+        reproduces::<CellRow>("bank");
+        reproduces::<CellRow>("kv");
         reproduces::<JobsRow>("jobs");
         reproduces::<ServerRow>("server");
         reproduces::<RuntimeRow>("runtime");
@@ -376,9 +497,9 @@ mod tests {
 
     #[test]
     fn another_versions_file_and_bad_cells_are_named() {
-        let err = read::<RuntimeRow>("kind,runtime,value\nspawn,tokio,1\n").unwrap_err();
+        let err = read::<RuntimeRow>("kind,value,runtime\nspawn,1,tokio\n").unwrap_err();
         assert!(
-            err.contains("another version") && err.contains("kind, runtime, value"),
+            err.contains("another version") && err.contains("kind, value, runtime"),
             "{err}"
         );
         let err =

@@ -1,59 +1,99 @@
-//! The criterion side: settings, the drivers, and one generic runner that
-//! measures every style of a workload's registry under every chosen driver
-//! and client count. A workload's bench supplies only its scenarios and
-//! what a client does ([`StyleBench`]); the loops, the ids and the report
-//! are here, the same for every workload.
+//! The throughput side (counter, bank, session store): one generic runner
+//! that measures every style of a workload's registry, under every chosen
+//! driver and client count, beside the baselines they are held against.
+//! A workload's bench supplies only its scenarios, what a client does
+//! ([`StyleBench`]) and its baselines; the plan, the interleaving, the
+//! costs and the report are here, the same for every workload.
+//!
+//! # How a cell is measured
+//!
+//! A *cell* is a scenario with a number of clients; its *rows* are every
+//! style under every chosen driver and every baseline. The cell is
+//! measured in [`Settings::rounds`] passes; each pass runs every row once,
+//! in a shuffled order (seeded, so a rerun shuffles alike). A row's run
+//! builds the style afresh, runs its clients for a short warm-up, then for
+//! a fixed window with a stop flag (clients check it before each
+//! operation), and drops the style outside the timing. Throughput is the
+//! operations of all clients over the span from the first client's start
+//! to the last one's finish; the process's CPU time, context switches,
+//! allocations and the VM's steal time are read around the run
+//! ([`crate::cost`]); each client's count gives the fairness figures.
+//!
+//! A style's round and its baseline's round of the same pass form a pair:
+//! whatever the machine did during that pass (a noisy neighbour, a
+//! frequency change) falls on both, and the ratio's interval comes from
+//! the pairs (see `report::stats`). This is tango-bench's paired
+//! measurement, coarser: whole short runs alternate, not single
+//! iterations, because a style's run has threads to start.
 
 use std::future::Future;
 use std::hint::black_box;
-use std::marker::PhantomData;
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use criterion::measurement::WallTime;
-use criterion::{BenchmarkGroup, BenchmarkId, Criterion, Throughput};
-use patterns::drive::{AsyncStd, ClientOp, Driver, Smol, Threads, Tokio};
+use patterns::drive::{
+    AsyncStd, ClientOp, Driver, Smol, Stop, Threads, Timed, Tokio, worker_threads,
+};
+use patterns::primitives::rng::SplitMix64;
+use patterns::{ClientId, Helpers};
 
+use crate::cost::Cost;
 use crate::progress::Progress;
-use crate::report::{self, Workload, workload::Scenario};
+use crate::report::{self, Workload, stats, workload::Scenario};
+use crate::results::{self, SampleRow};
 use crate::settings;
 
-/// The run's progress, set by [`criterion_main`], ticked by every style's
-/// benchmark.
-static PROGRESS: std::sync::OnceLock<Progress> = std::sync::OnceLock::new();
-
-pub type Group<'a> = BenchmarkGroup<'a, WallTime>;
-
-/// Criterion settings for the workbench: short warm-up and measurement so a
-/// full sweep of every style x driver x clients stays within minutes on two
-/// cores (a quarter of that in quick mode). Command-line flags
-/// (`--measurement-time`, ...) still override these.
-///
-/// Criterion's per-benchmark plots are off unless `WORKBENCH_PLOTS=1`:
-/// drawing them takes longer than measuring (about 2 s a benchmark on two
-/// cores, for hundreds of benchmarks). The side-by-side report is the
-/// summary; criterion's JSON files still have every estimate.
-pub fn criterion() -> Criterion {
-    let criterion = Criterion::default()
-        .warm_up_time(settings::scaled(Duration::from_millis(200)))
-        .measurement_time(settings::scaled(Duration::from_millis(600)))
-        .sample_size(10)
-        // Ten samples do not need 100,000 bootstrap resamples.
-        .nresamples(10_000);
-    let criterion = if std::env::var_os("WORKBENCH_PLOTS").is_some_and(|v| v == "1") {
-        criterion
-    } else {
-        criterion.without_plots()
-    };
-    criterion.configure_from_args()
+/// How long a row's run lasts: a warm-up (unmeasured, on the same built
+/// style) and the measured window.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Window {
+    pub warm_up: Duration,
+    pub measure: Duration,
 }
 
-/// Something a bench does once under each chosen driver (a generic method,
-/// so each driver's code is monomorphised: no virtual call per operation).
-pub trait PerDriver {
-    fn under<D: Driver>(&mut self, driver: &D);
+/// What a throughput run measures, from the command line and environment.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub sweep: Vec<usize>,
+    pub drivers: Vec<&'static str>,
+    pub rounds: usize,
+    pub window: Window,
+    pub filter: Option<String>,
+    /// `--test`: every row once, briefly, and no report.
+    pub smoke: bool,
+}
+
+impl Settings {
+    /// From the environment; a bad value exits with its message.
+    pub fn from_env(default_drivers: &[&'static str]) -> Settings {
+        let smoke = !settings::measuring();
+        let window = if smoke {
+            Window {
+                warm_up: Duration::ZERO,
+                measure: Duration::from_millis(2),
+            }
+        } else {
+            Window {
+                warm_up: settings::scaled(Duration::from_millis(20)),
+                measure: settings::scaled(Duration::from_millis(100)),
+            }
+        };
+        Settings {
+            sweep: settings::or_exit(settings::client_sweep()),
+            drivers: settings::or_exit(settings::driver_choice(default_drivers)),
+            rounds: if smoke {
+                1
+            } else {
+                settings::or_exit(settings::rounds())
+            },
+            window,
+            filter: settings::name_filter(),
+            smoke,
+        }
+    }
 }
 
 /// One of each driver, made once per bench binary (runtimes are costly to
@@ -80,64 +120,72 @@ impl Drivers {
     pub fn is_chosen<D: Driver>(&self) -> bool {
         self.chosen.contains(&D::NAME)
     }
+}
 
-    /// Calls `work.under(driver)` for every chosen driver, in the order of
-    /// [`settings::DRIVERS`].
-    pub fn for_each_chosen(&self, work: &mut impl PerDriver) {
-        if self.is_chosen::<Threads>() {
-            work.under(&self.threads);
-        }
-        if self.is_chosen::<Tokio>() {
-            work.under(&self.tokio);
-        }
-        if self.is_chosen::<AsyncStd>() {
-            work.under(&self.async_std);
-        }
-        if self.is_chosen::<Smol>() {
-            work.under(&self.smol);
-        }
+/// One row's measured run.
+#[derive(Debug, Clone)]
+pub struct Sample {
+    pub span: Duration,
+    /// Each client's operations.
+    pub ops: Vec<u64>,
+    pub cost: Cost,
+}
+
+/// Runs `run` once for the window's warm-up (if any) and once measured,
+/// reading the process's costs around the measured run.
+pub fn sample(window: Window, mut run: impl FnMut(&Stop) -> Timed<u64>) -> Sample {
+    if !window.warm_up.is_zero() {
+        let (stop, timer) = Stop::after(window.warm_up);
+        run(&stop);
+        let _ = timer.join();
+    }
+    let (stop, timer) = Stop::after(window.measure);
+    let before = Cost::now();
+    let timed = run(&stop);
+    let cost = Cost::now().since(&before);
+    let _ = timer.join();
+    Sample {
+        span: timed.span,
+        ops: timed.outputs,
+        cost,
     }
 }
 
-/// Splits `iters` operations among `clients` so that every client does its
-/// share and the shares add up to exactly `iters`.
-pub fn share(iters: u64, clients: usize, client: usize) -> u64 {
-    let clients = clients as u64;
-    iters / clients + u64::from((client as u64) < iters % clients)
+/// The threads that may be runnable at once in a cell: the clients (OS
+/// threads, or tasks on the driver's workers), and the threads and tasks
+/// the style keeps busy besides them.
+pub fn runnable_threads<D: Driver>(clients: usize, helpers: Helpers) -> usize {
+    let (threads, tasks) = helpers.threads_and_tasks(clients);
+    let workers = worker_threads();
+    if D::CLIENTS_ARE_THREADS {
+        // The tasks run on a runtime's workers beside the client threads.
+        clients + threads + tasks.min(workers)
+    } else {
+        (clients + tasks).min(workers) + threads
+    }
 }
 
-/// Measures `body` as one benchmark: criterion asks for `iters`
-/// operations, `driver` runs `clients` clients doing their shares of them
-/// (all released at a start barrier), and the time until the last one
-/// finishes is the sample. What `body` owns (the implementation and any
-/// thread it started) is dropped when the benchmark is done, outside the
-/// timing.
-pub fn measure_ops<B: ClientOp, D: Driver>(
-    group: &mut Group<'_>,
-    id: BenchmarkId,
-    driver: &D,
-    clients: usize,
-    body: B,
-) {
-    let body = Arc::new(body);
-    group.bench_function(id, |b| {
-        b.iter_custom(|iters| {
-            driver.run_ops(
-                clients,
-                move |id| share(iters, clients, id.0),
-                Arc::clone(&body),
-            )
-        })
-    });
+type Measure<'a> = Box<dyn FnMut(Window) -> Sample + 'a>;
+
+/// A row of a cell: a style under a driver, or a baseline.
+pub struct Contender<'a> {
+    pub style: String,
+    pub driver: &'static str,
+    pub runnable_threads: usize,
+    measure: Measure<'a>,
 }
 
 // ANCHOR: style_bench
 /// What a workload's bench says about one scenario, for any style `S` of
-/// its registry: the style's name, and how to build it and the client that
-/// drives it. The runner does the rest, identically for every workload.
+/// its registry: the style's name and helpers, and how to build it and the
+/// client that drives it. The runner does the rest, identically for every
+/// workload.
 pub trait StyleBench<S>: Copy {
     /// The style's name in reports (its `STYLE`).
     fn style() -> &'static str;
+
+    /// What the style keeps busy besides its clients (its `HELPERS`).
+    fn helpers() -> Helpers;
 
     /// Builds the style for `clients` clients (inside the driver's
     /// context, so a runtime-backed style finds the driver's runtime) and
@@ -146,68 +194,274 @@ pub trait StyleBench<S>: Copy {
 }
 // ANCHOR_END: style_bench
 
-/// One scenario with one client count: [`StyleRun::style`] measures a style
-/// under every chosen driver.
-pub struct StyleRun<'r, 'c, Sc> {
-    group: &'r mut Group<'c>,
-    drivers: &'r Drivers,
-    scenario: Sc,
-    clients: usize,
+/// A scenario with a number of clients, and its rows.
+pub struct Cell<'a> {
+    pub scenario: String,
+    pub clients: usize,
+    pub rows: Vec<Contender<'a>>,
 }
 
-impl<'r, 'c, Sc: Copy> StyleRun<'r, 'c, Sc> {
-    pub fn new(
-        group: &'r mut Group<'c>,
-        drivers: &'r Drivers,
-        scenario: Sc,
-        clients: usize,
-    ) -> Self {
-        StyleRun {
-            group,
-            drivers,
+impl<'a> Cell<'a> {
+    pub fn new(scenario: String, clients: usize) -> Cell<'a> {
+        Cell {
             scenario,
             clients,
+            rows: Vec::new(),
         }
     }
 
-    pub fn style<S>(&mut self)
-    where
-        Sc: StyleBench<S>,
+    /// Adds style `S` under `driver`, built fresh for every round.
+    pub fn style<S, Sc: StyleBench<S> + 'a, D: Driver>(&mut self, driver: &'a D, scenario: Sc) {
+        let clients = self.clients;
+        self.rows.push(Contender {
+            style: Sc::style().to_string(),
+            driver: D::NAME,
+            runnable_threads: runnable_threads::<D>(clients, Sc::helpers()),
+            measure: Box::new(move |window| {
+                let body = Arc::new(scenario.client(driver, clients));
+                sample(window, |stop| {
+                    driver.run_until(clients, stop, Arc::clone(&body))
+                })
+                // `body` (the style and any thread it started) is dropped
+                // here, after the costs were read.
+            }),
+        });
+    }
+
+    /// Adds style `S` under every chosen driver, in the report's order.
+    pub fn every_driver<S, Sc: StyleBench<S> + 'a>(&mut self, drivers: &'a Drivers, scenario: Sc) {
+        if drivers.is_chosen::<Threads>() {
+            self.style::<S, Sc, _>(&drivers.threads, scenario);
+        }
+        if drivers.is_chosen::<Tokio>() {
+            self.style::<S, Sc, _>(&drivers.tokio, scenario);
+        }
+        if drivers.is_chosen::<AsyncStd>() {
+            self.style::<S, Sc, _>(&drivers.async_std, scenario);
+        }
+        if drivers.is_chosen::<Smol>() {
+            self.style::<S, Sc, _>(&drivers.smol, scenario);
+        }
+    }
+
+    // ANCHOR: baseline
+    /// Adds a baseline, `baseline_<name>@<driver>`: `build(clients)` makes
+    /// (afresh for every round) client `id`'s whole loop, written against
+    /// the raw primitive with no trait and no per-operation future, which
+    /// runs until the stop flag is set and returns its operation count,
+    /// and a guard dropped after the run (a server thread to join). It
+    /// runs under the same clock, window and cost readings as the styles.
+    pub fn baseline<D, B, F, Fut, G>(
+        &mut self,
+        driver: &'a D,
+        name: &str,
+        helpers: Helpers,
+        build: B,
+    ) where
+        D: Driver,
+        B: Fn(usize) -> (F, G) + 'a,
+        F: Fn(ClientId, Stop) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = u64> + Send + 'static,
     {
-        let drivers = self.drivers;
-        drivers.for_each_chosen(&mut Under::<S, Sc> {
-            run: self,
-            style: PhantomData,
+        let clients = self.clients;
+        self.rows.push(Contender {
+            style: format!("baseline_{name}"),
+            driver: D::NAME,
+            runnable_threads: runnable_threads::<D>(clients, helpers),
+            measure: Box::new(move |window| {
+                let (client, guard) = build(clients);
+                let client = Arc::new(client);
+                let sampled = sample(window, |stop| {
+                    let (client, stop) = (Arc::clone(&client), stop.clone());
+                    driver.run_each(clients, move |id| client(id, stop.clone()))
+                });
+                drop(client);
+                drop(guard);
+                sampled
+            }),
+        });
+    }
+    // ANCHOR_END: baseline
+
+    /// Keeps the rows whose `style@driver` contains `filter`, and the
+    /// baselines those styles are held against.
+    fn filter(&mut self, filter: &str, baselines: &[(&str, &str)]) {
+        let kept: Vec<bool> = self
+            .rows
+            .iter()
+            .map(|r| format!("{}@{}", r.style, r.driver).contains(filter))
+            .collect();
+        let needed: Vec<&str> = self
+            .rows
+            .iter()
+            .zip(&kept)
+            .filter(|(_, k)| **k)
+            .filter_map(|(r, _)| baselines.iter().find(|(s, _)| *s == r.style))
+            .map(|(_, b)| *b)
+            .collect();
+        let mut i = 0;
+        self.rows.retain(|r| {
+            let keep = kept[i] || needed.contains(&format!("{}@{}", r.style, r.driver).as_str());
+            i += 1;
+            keep
         });
     }
 }
 
-struct Under<'a, 'r, 'c, S, Sc> {
-    run: &'a mut StyleRun<'r, 'c, Sc>,
-    style: PhantomData<S>,
+/// A run's plan: every cell with its rows, built before anything runs, so
+/// the filter, quick mode and the progress totals all come from it.
+pub struct Plan<'a> {
+    pub cells: Vec<Cell<'a>>,
 }
 
-impl<S, Sc: StyleBench<S>> PerDriver for Under<'_, '_, '_, S, Sc> {
-    fn under<D: Driver>(&mut self, driver: &D) {
-        let clients = self.run.clients;
-        let id = BenchmarkId::new(format!("{}@{}", Sc::style(), D::NAME), clients);
-        let client = self.run.scenario.client(driver, clients);
-        measure_ops(self.run.group, id, driver, clients, client);
-        tick();
+impl Plan<'_> {
+    /// Row runs in the whole plan (rows times rounds).
+    pub fn runs(&self, rounds: usize) -> usize {
+        self.cells.iter().map(|c| c.rows.len()).sum::<usize>() * rounds
     }
 }
 
-/// One more benchmark done, for the progress lines.
-pub fn tick() {
-    if let Some(progress) = PROGRESS.get() {
-        progress.tick();
+/// The order of a pass: a seeded shuffle of `0..n` (Fisher-Yates), so the
+/// same cell and round shuffle alike in every run.
+pub fn pass_order(n: usize, seed: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    let mut rng = SplitMix64::new(seed);
+    for i in (1..n).rev() {
+        let j = (rng.next_u64() % (i as u64 + 1)) as usize;
+        order.swap(i, j);
+    }
+    order
+}
+
+fn seed_of(scenario: &str, clients: usize, round: usize) -> u64 {
+    scenario
+        .bytes()
+        .fold(0xCBF2_9CE4_8422_2325u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3)
+        })
+        .wrapping_add((clients as u64) << 32 | round as u64)
+}
+
+/// Measures one cell: `rounds` passes in shuffled order, a sample row per
+/// row and pass.
+fn measure_cell(
+    cell: &mut Cell<'_>,
+    settings: &Settings,
+    progress: Option<&Progress>,
+) -> Vec<SampleRow> {
+    let cores = patterns::sync::cores();
+    let mut samples = Vec::new();
+    for round in 0..settings.rounds {
+        let order = pass_order(
+            cell.rows.len(),
+            seed_of(&cell.scenario, cell.clients, round),
+        );
+        for (position, &i) in order.iter().enumerate() {
+            let row = &mut cell.rows[i];
+            let sampled = (row.measure)(settings.window);
+            let total: u64 = sampled.ops.iter().sum();
+            samples.push(SampleRow {
+                scenario: cell.scenario.clone(),
+                style: row.style.clone(),
+                driver: row.driver.to_string(),
+                clients: cell.clients,
+                round,
+                order: position,
+                runnable_threads: row.runnable_threads,
+                cores,
+                ops: total,
+                span_ns: u64::try_from(sampled.span.as_nanos()).unwrap_or(u64::MAX),
+                cpu_ns: u64::try_from(sampled.cost.cpu.as_nanos()).unwrap_or(u64::MAX),
+                voluntary_switches: sampled.cost.voluntary_switches,
+                involuntary_switches: sampled.cost.involuntary_switches,
+                allocations: sampled.cost.allocations,
+                allocated_bytes: sampled.cost.allocated_bytes,
+                steal_ns: u64::try_from(sampled.cost.steal.as_nanos()).unwrap_or(u64::MAX),
+                slowest_client_ops: sampled.ops.iter().copied().min().unwrap_or(0),
+                fastest_client_ops: sampled.ops.iter().copied().max().unwrap_or(0),
+                jain: stats::jain(&sampled.ops),
+            });
+            if let Some(progress) = progress {
+                progress.tick();
+            }
+        }
+    }
+    samples
+}
+
+/// Writes the samples so far to `<out>/<workload>.samples.csv` (after
+/// every cell: an interrupted run keeps what it measured).
+fn save(out_dir: &Path, workload: &str, samples: &[SampleRow]) {
+    let path = report::cells::samples_path(out_dir, workload);
+    let written = std::fs::create_dir_all(out_dir)
+        .and_then(|()| std::fs::write(&path, results::write(samples)));
+    if let Err(e) = written {
+        eprintln!("error: cannot write {}: {e}", path.display());
+        std::process::exit(1);
     }
 }
 
-/// Defines `measure_every_style(&mut StyleRun)` from a registry, for
+/// A throughput bench's `main`: the settings, a plan of every cell
+/// (`add_rows(cell, drivers, scenario)` fills one), the interleaved
+/// rounds, progress lines, the samples saved, and the report at the end.
+pub fn throughput_main<Sc: Scenario>(
+    workload: &Workload,
+    scenarios: &[Sc],
+    default_drivers: &[&'static str],
+    add_rows: impl for<'a> Fn(&mut Cell<'a>, &'a Drivers, &Sc),
+) {
+    if std::env::args().any(|a| a == "--list") {
+        // cargo's listing of benchmarks: nothing to list one by one.
+        return;
+    }
+    let settings = Settings::from_env(default_drivers);
+    let drivers = Drivers::new(settings.drivers.clone());
+    let mut plan = Plan { cells: Vec::new() };
+    for scenario in scenarios {
+        for &clients in &settings.sweep {
+            let mut cell = Cell::new(scenario.name(), clients);
+            add_rows(&mut cell, &drivers, scenario);
+            if let Some(filter) = &settings.filter {
+                cell.filter(filter, workload.baselines());
+            }
+            if !cell.rows.is_empty() {
+                plan.cells.push(cell);
+            }
+        }
+    }
+    let progress = (!settings.smoke).then(|| {
+        let per_run = settings.window.warm_up + settings.window.measure + Duration::from_millis(5);
+        Progress::start(workload, plan.runs(settings.rounds), per_run)
+    });
+    let out_dir = report::default_out_dir();
+    let mut samples = Vec::new();
+    for cell in &mut plan.cells {
+        samples.extend(measure_cell(cell, &settings, progress.as_ref()));
+        if !settings.smoke {
+            save(&out_dir, workload.name, &samples);
+        }
+    }
+    drop(plan);
+    drop(drivers);
+    if settings.smoke {
+        eprintln!(
+            "[{}] every row ran once ({} runs)",
+            workload.name,
+            samples.len()
+        );
+        return;
+    }
+    if let Some(progress) = &progress {
+        progress.finish();
+    }
+    report::after_bench(workload);
+}
+
+/// Defines `add_every_style(cell, drivers, scenario)` from a registry, for
 /// `patterns::for_each_*!(measured_styles)`: every `facade`, `library` and
-/// `torn` style (the torn ones are flagged in the report), never a `broken`
-/// one (the speed of a wrong answer, or of a deadlock, is no result).
+/// `torn` style (the torn ones are flagged in the report) under every
+/// chosen driver, never a `broken` one (the speed of a wrong answer, or of
+/// a deadlock, is no result).
 #[macro_export]
 macro_rules! measured_styles {
     (
@@ -216,85 +470,76 @@ macro_rules! measured_styles {
         torn: [$($t:ident: $tt:ty,)*],
         broken: [$($b:ident: $bt:ty,)*],
     ) => {
-        /// How many styles `measure_every_style` measures (for progress).
-        const MEASURED_STYLES: usize = [$(stringify!($f),)* $(stringify!($l),)* $(stringify!($t),)*].len();
-
-        fn measure_every_style<Sc>(run: &mut $crate::runner::StyleRun<'_, '_, Sc>)
-        where
-            Sc: Copy,
+        fn add_every_style<'a, Sc>(
+            cell: &mut $crate::runner::Cell<'a>,
+            drivers: &'a $crate::runner::Drivers,
+            scenario: Sc,
+        ) where
+            Sc: Copy + 'a,
             $(Sc: $crate::runner::StyleBench<$ft>,)*
             $(Sc: $crate::runner::StyleBench<$lt>,)*
             $(Sc: $crate::runner::StyleBench<$tt>,)*
         {
-            $(run.style::<$ft>();)*
-            $(run.style::<$lt>();)*
-            $(run.style::<$tt>();)*
+            $(cell.every_driver::<$ft, Sc>(drivers, scenario);)*
+            $(cell.every_driver::<$lt, Sc>(drivers, scenario);)*
+            $(cell.every_driver::<$tt, Sc>(drivers, scenario);)*
         }
     };
 }
 
-/// A criterion bench's `main`: the settings (clients, drivers, quick), a
-/// group per scenario, `measure(group, drivers, scenario, clients)` for
-/// each client count, progress lines, and the report at the end. For the
-/// progress count: `styles` is how many styles each cell measures under
-/// each driver, `baselines` how many baselines it measures under each
-/// driver name (each one calls [`tick`]).
-pub fn criterion_main<Sc: Scenario>(
-    workload: &Workload,
-    scenarios: &[Sc],
-    default_drivers: &[&'static str],
-    styles: usize,
-    baselines: &[(&str, usize)],
-    mut measure: impl FnMut(&mut Group<'_>, &Drivers, &Sc, usize),
-) {
-    let sweep = settings::or_exit(settings::client_sweep());
-    let chosen = settings::or_exit(settings::driver_choice(default_drivers));
-    let repeat = settings::or_exit(settings::repeat());
-    if settings::measuring() {
-        let baselines: usize = baselines
-            .iter()
-            .filter(|(driver, _)| chosen.contains(driver))
-            .map(|(_, n)| n)
-            .sum();
-        let total = repeat * scenarios.len() * sweep.len() * (styles * chosen.len() + baselines);
-        // Warm-up, measurement, and criterion's analysis.
-        let per_benchmark =
-            settings::scaled(Duration::from_millis(800)) + Duration::from_millis(60);
-        let _ = PROGRESS.set(Progress::start(workload, total, per_benchmark));
+/// A baseline's guard for the threads it serves from (dropped after the
+/// run, outside the timing): `stop` tells them to end, then each is
+/// joined.
+pub struct Servers {
+    stop: Option<Box<dyn FnOnce() + Send>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Servers {
+    pub fn new(
+        stop: impl FnOnce() + Send + 'static,
+        threads: Vec<std::thread::JoinHandle<()>>,
+    ) -> Servers {
+        Servers {
+            stop: Some(Box::new(stop)),
+            threads,
+        }
     }
-    let run_started = SystemTime::now();
-    let mut criterion = criterion();
-    let drivers = Drivers::new(chosen);
-    // Criterion keeps only the latest results on disk, so each
-    // repetition's are read back before the next overwrites them.
-    let mut repetitions = Vec::new();
-    for repetition in 0..repeat {
-        let started = SystemTime::now();
-        for scenario in scenarios {
-            let mut group = criterion.benchmark_group(scenario.name());
-            group.throughput(Throughput::Elements(1));
-            for &clients in &sweep {
-                measure(&mut group, &drivers, scenario, clients);
+}
+
+impl Drop for Servers {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            stop();
+        }
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// A baseline client's loop, inside its `async` block:
+/// `ops_until!(Driver, stop, |op| { ... })` runs the body for `op = 0, 1,
+/// 2...` until `stop` is set and evaluates to how many ran, awaiting
+/// `Driver::between_ops()` every [`patterns::drive::YIELD_EVERY`]
+/// operations as the drivers' own loop does, so a baseline and its styles
+/// pay the same loop. (A macro, not a function taking an async closure:
+/// the future of such a function cannot yet be shown `Send` for the
+/// closure's borrows, which a spawned client needs.)
+#[macro_export]
+macro_rules! ops_until {
+    ($driver:ty, $stop:expr, |$op:ident| $body:block) => {{
+        let mut done: u64 = 0;
+        while !$stop.is_set() {
+            let $op = done;
+            $body
+            done += 1;
+            if done % patterns::drive::YIELD_EVERY == 0 {
+                <$driver as patterns::drive::Driver>::between_ops().await;
             }
-            group.finish();
         }
-        if repeat > 1 && settings::measuring() {
-            eprintln!(
-                "[{}] repetition {} of {repeat} done",
-                workload.name,
-                repetition + 1
-            );
-            repetitions.push(report::or_exit(report::load_since(workload, started)));
-        }
-    }
-    criterion.final_summary();
-    drop(drivers);
-    if settings::measuring() {
-        if let Some(progress) = PROGRESS.get() {
-            progress.finish();
-        }
-        report::after_bench(workload, run_started, repetitions);
-    }
+        done
+    }};
 }
 
 /// One of two operations' futures, as a client's next operation: polled
@@ -337,12 +582,64 @@ mod tests {
     use super::*;
 
     #[test]
-    fn shares_add_up() {
-        for clients in 1..9 {
-            for iters in [0, 1, 7, 1000, 1001] {
-                let sum: u64 = (0..clients).map(|c| share(iters, clients, c)).sum();
-                assert_eq!(sum, iters);
-            }
-        }
+    fn a_pass_order_is_a_seeded_permutation() {
+        let order = pass_order(10, 7);
+        let mut sorted = order.clone();
+        sorted.sort_unstable();
+        assert_eq!(sorted, (0..10).collect::<Vec<_>>());
+        assert_eq!(pass_order(10, 7), order, "the same seed, the same order");
+        assert_ne!(pass_order(10, 8), order, "another seed, another order");
+        assert!(pass_order(0, 1).is_empty());
+    }
+
+    #[test]
+    fn runnable_threads_count_helpers_by_where_they_run() {
+        let cores = worker_threads();
+        // Two client threads and an owner thread: one more than two cores.
+        assert_eq!(runnable_threads::<Threads>(2, Helpers::Threads(|_| 1)), 3);
+        // Client tasks share the workers; a dedicated owner thread adds one.
+        assert_eq!(
+            runnable_threads::<Tokio>(8, Helpers::Threads(|_| 1)),
+            cores + 1
+        );
+        // An owner task shares the workers with the client tasks.
+        assert_eq!(
+            runnable_threads::<Tokio>(1, Helpers::Tasks(1)),
+            2.min(cores)
+        );
+        assert_eq!(runnable_threads::<Threads>(1, Helpers::PerCall), 2);
+        assert_eq!(runnable_threads::<Threads>(1, Helpers::None), 1);
+    }
+
+    #[test]
+    fn a_window_run_stops_by_itself_and_counts_every_client() {
+        let window = Window {
+            warm_up: Duration::from_millis(1),
+            measure: Duration::from_millis(20),
+        };
+        let sampled = sample(window, |stop| {
+            Threads.run_each(3, {
+                let stop = stop.clone();
+                move |_| {
+                    let stop = stop.clone();
+                    async move {
+                        let mut n = 0u64;
+                        while !stop.is_set() {
+                            n += 1;
+                            std::hint::spin_loop();
+                        }
+                        n
+                    }
+                }
+            })
+        });
+        assert_eq!(sampled.ops.len(), 3);
+        assert!(sampled.ops.iter().all(|&n| n > 0), "{:?}", sampled.ops);
+        assert!(
+            sampled.span >= Duration::from_millis(15),
+            "{:?}",
+            sampled.span
+        );
+        assert!(sampled.cost.cpu > Duration::ZERO);
     }
 }

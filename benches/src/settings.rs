@@ -1,5 +1,5 @@
 //! What a run measures, from the environment and the command line, shared
-//! by every bench (criterion's and the latency harness's): the client
+//! by every bench (the throughput runner's and the latency harness's): the client
 //! sweep, the drivers, quick mode, and whether this process measures at all.
 //! Bad values are refused with a message naming the setting, never a panic.
 
@@ -82,8 +82,7 @@ fn parse_drivers(list: &str) -> Result<Vec<&'static str>, String> {
 }
 
 /// Quick mode: a rough pass of every bench in about a fifth of the full
-/// run's time, for `cargo bench -- --quick` (criterion's own flag, which
-/// also reaches the harness benches) or `WORKBENCH_QUICK=1`. Every harness
+/// run's time, for `cargo bench -- --quick` or `WORKBENCH_QUICK=1`. Every harness
 /// honours it by shortening what it measures; none skips a cell.
 pub fn quick() -> bool {
     std::env::args().any(|a| a == "--quick")
@@ -102,8 +101,10 @@ pub fn measuring() -> bool {
 }
 
 /// `cargo bench -- ...` passes the same arguments to every bench binary;
-/// the first one that is neither a flag nor the value of one of criterion's
-/// options is the name filter (`cargo bench -- atomic`).
+/// the first one that is neither a flag nor the value of an option that
+/// takes one (criterion's, which earlier versions used, are still skipped
+/// so an old command line does not become a filter) is the name filter
+/// (`cargo bench -- atomic`).
 pub fn name_filter() -> Option<String> {
     const TAKES_VALUE: [&str; 12] = [
         "--measurement-time",
@@ -128,28 +129,43 @@ pub fn name_filter() -> Option<String> {
         .map(|(_, a)| a.clone())
 }
 
-/// The most repetitions `WORKBENCH_REPEAT` may ask for.
-pub const MAX_REPEAT: usize = 20;
+/// The fewest and most interleaved rounds `WORKBENCH_ROUNDS` may ask for.
+pub const ROUNDS: std::ops::RangeInclusive<usize> = 1..=50;
 
-/// How many times a criterion bench repeats its whole run: 1 unless
-/// `WORKBENCH_REPEAT=n` (1 to [`MAX_REPEAT`]). Each cell is then the median
-/// of the repetitions' medians, shown with their range, so a cell that
-/// flips between two speeds from run to run shows it.
-pub fn repeat() -> Result<usize, String> {
-    match std::env::var("WORKBENCH_REPEAT") {
-        Ok(n) => parse_repeat(&n),
-        Err(std::env::VarError::NotPresent) => Ok(1),
-        Err(e) => Err(format!("WORKBENCH_REPEAT: {e}")),
+/// Rounds per cell by default: five pairs of each style with its baseline,
+/// the fewest from which a median and its interval mean something.
+pub const DEFAULT_ROUNDS: usize = 5;
+
+/// How many interleaved rounds a throughput cell is measured in:
+/// [`DEFAULT_ROUNDS`] unless `WORKBENCH_ROUNDS=n` says otherwise. Each
+/// round runs every row of the cell once, in a shuffled order; a cell's
+/// figures are medians over its rounds, shown with their range.
+pub fn rounds() -> Result<usize, String> {
+    if std::env::var_os("WORKBENCH_REPEAT").is_some() {
+        return Err(
+            "WORKBENCH_REPEAT is gone: every cell is now measured in interleaved rounds; \
+             set WORKBENCH_ROUNDS (default 5) instead"
+                .to_string(),
+        );
+    }
+    match std::env::var("WORKBENCH_ROUNDS") {
+        Ok(n) => parse_rounds(&n),
+        Err(std::env::VarError::NotPresent) => Ok(DEFAULT_ROUNDS),
+        Err(e) => Err(format!("WORKBENCH_ROUNDS: {e}")),
     }
 }
 
-fn parse_repeat(n: &str) -> Result<usize, String> {
+fn parse_rounds(n: &str) -> Result<usize, String> {
     n.trim()
         .parse::<usize>()
         .ok()
-        .filter(|n| (1..=MAX_REPEAT).contains(n))
+        .filter(|n| ROUNDS.contains(n))
         .ok_or_else(|| {
-            format!("WORKBENCH_REPEAT={n:?} is not a number of repetitions from 1 to {MAX_REPEAT}")
+            format!(
+                "WORKBENCH_ROUNDS={n:?} is not a number of rounds from {} to {}",
+                ROUNDS.start(),
+                ROUNDS.end()
+            )
         })
 }
 
@@ -182,12 +198,12 @@ mod tests {
     }
 
     #[test]
-    fn repetitions_are_validated() {
-        assert_eq!(parse_repeat(" 3").unwrap(), 3);
-        for bad in ["", "0", "x", "-2", "21"] {
-            let err = parse_repeat(bad).unwrap_err();
+    fn rounds_are_validated() {
+        assert_eq!(parse_rounds(" 3").unwrap(), 3);
+        for bad in ["", "0", "x", "-2", "51"] {
+            let err = parse_rounds(bad).unwrap_err();
             assert!(
-                err.contains("WORKBENCH_REPEAT") && err.contains("1 to 20"),
+                err.contains("WORKBENCH_ROUNDS") && err.contains("1 to 50"),
                 "{err}"
             );
         }

@@ -69,3 +69,39 @@ pub mod server;
 /// is correct; it only decides contention.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ClientId(pub usize);
+
+// ANCHOR: helpers
+/// The threads and tasks a style keeps busy besides its callers while they
+/// call it (a capability each style declares beside its reason, default
+/// [`Helpers::None`]). The benches add them to the clients to count the
+/// runnable threads of a cell honestly: an actor with two clients on two
+/// cores is three busy threads, oversubscribed, even though the clients
+/// alone are not.
+#[derive(Debug, Clone, Copy)]
+pub enum Helpers {
+    /// Every operation runs on its caller's thread or task.
+    None,
+    /// Dedicated OS threads (an owner, a pool's workers), as a function of
+    /// the number of clients the style was built for.
+    Threads(fn(clients: usize) -> usize),
+    /// One OS thread per call in flight (a bridge to a blocking thread):
+    /// as many as there are clients.
+    PerCall,
+    /// Tasks on the ambient async runtime (an async owner): they share the
+    /// runtime's worker threads with whatever else runs there.
+    Tasks(usize),
+}
+
+impl Helpers {
+    /// The OS threads this style adds to a cell with `clients` clients,
+    /// and the tasks it adds to the ambient runtime.
+    pub fn threads_and_tasks(self, clients: usize) -> (usize, usize) {
+        match self {
+            Helpers::None => (0, 0),
+            Helpers::Threads(count) => (count(clients), 0),
+            Helpers::PerCall => (clients, 0),
+            Helpers::Tasks(tasks) => (0, tasks),
+        }
+    }
+}
+// ANCHOR_END: helpers

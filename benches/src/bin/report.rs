@@ -2,13 +2,14 @@
 //! re-running anything.
 //!
 //! ```sh
-//! cargo run -p benches --bin report -- [--criterion-dir DIR] [--out DIR] [--book] [WORKLOAD...]
+//! cargo run -p benches --bin report -- [--out DIR] [--book] [WORKLOAD...]
 //! cargo run -p benches --bin report -- --compare SAVED_DIR_OR_CSV
 //! ```
 //!
-//! Criterion workloads are rebuilt from criterion's files; harness
-//! workloads (jobs) wrote their report at the end of their run and are
-//! shown as they are. `--book` also copies each report and its charts into
+//! Throughput workloads are rebuilt from the samples their bench saved
+//! (`<out>/<workload>.samples.csv`, every round of every cell); harness
+//! workloads (jobs, server, runtime, context) wrote their report at the
+//! end of their run and are shown as they are. `--book` also copies each report and its charts into
 //! `book/src/results/`, the snapshot the book shows (commit it with the
 //! machine it came from in its header). Every run also refreshes
 //! `<out>/index.html`, all reports on one page. `--compare` puts this run
@@ -22,10 +23,9 @@ use std::process::ExitCode;
 use benches::report::{self, ReportError, paths};
 use benches::workloads;
 
-const USAGE: &str =
-    "usage: report [--criterion-dir DIR] [--out DIR] [--book] [--compare SAVED] [WORKLOAD...]
-  --criterion-dir DIR  where criterion saved its results (default: <target>/criterion)
-  --out DIR            where reports are (re)written: <workload>.md, .csv, <scenario>.svg
+const USAGE: &str = "usage: report [--out DIR] [--book] [--compare SAVED] [WORKLOAD...]
+  --out DIR            where the benches saved their samples and where reports are
+                       (re)written: <workload>.md, .csv, <scenario>.svg
                        (default: <target>/workbench-report)
   --book               also copy them into the book's snapshot, book/src/results/
   --page-from DIR      only write <out>/index.html, from the reports in DIR
@@ -47,7 +47,6 @@ fn main() -> ExitCode {
 fn run() -> Result<(), String> {
     let all = workloads::all();
     let known = || all.iter().map(|w| w.name).collect::<Vec<_>>().join(", ");
-    let mut criterion_dir = None;
     let mut out_dir = None;
     let mut book = false;
     let mut compare_with = None;
@@ -56,11 +55,6 @@ fn run() -> Result<(), String> {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
-            "--criterion-dir" => {
-                criterion_dir = Some(PathBuf::from(
-                    args.next().ok_or("--criterion-dir needs a directory")?,
-                ))
-            }
             "--out" => out_dir = Some(PathBuf::from(args.next().ok_or("--out needs a directory")?)),
             "--book" => book = true,
             "--page-from" => {
@@ -88,7 +82,6 @@ fn run() -> Result<(), String> {
             },
         }
     }
-    let criterion_dir = criterion_dir.unwrap_or_else(paths::criterion_dir);
     let out_dir = out_dir.unwrap_or_else(paths::default_out_dir);
     if let Some(from) = page_from {
         if !from.is_dir() {
@@ -118,7 +111,7 @@ fn run() -> Result<(), String> {
 
     let mut written = 0;
     for workload in chosen {
-        match report::write(workload, &criterion_dir, &out_dir, None) {
+        match report::write(workload, &out_dir, false) {
             Ok(md) => {
                 report::print(&md, &out_dir, workload.name);
                 if book {
@@ -133,15 +126,14 @@ fn run() -> Result<(), String> {
                 written += 1;
             }
             // With no workload named, one that was never measured is not an
-            // error; a missing or unreadable criterion output is.
+            // error; an unreadable result is.
             Err(ReportError::NoResults { .. }) if !explicit => {}
             Err(e) => return Err(e.to_string()),
         }
     }
     if written == 0 {
         return Err(format!(
-            "no benchmark results under {} or {}: run `cargo bench` first",
-            criterion_dir.display(),
+            "no benchmark results under {}: run `cargo bench` first",
             out_dir.display()
         ));
     }

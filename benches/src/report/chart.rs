@@ -1,4 +1,4 @@
-//! One SVG chart per scenario: a group of horizontal bars per style and
+//! Two SVG charts per scenario. The first: a group of horizontal bars per style and
 //! driver, one bar per client count, on a logarithmic axis (the styles span
 //! five orders of magnitude, from thread spawns to atomic adds). Written by
 //! hand: a few rectangles do not need a plotting library.
@@ -152,6 +152,127 @@ pub fn svg(
                 COLOURS[i % COLOURS.len()],
                 escape(row),
                 si(m.ops_per_sec())
+            );
+        }
+    }
+    svg.push_str("</svg>\n");
+    svg
+}
+
+/// One SVG per throughput scenario: every row and client count as a point
+/// of throughput (x) against CPU time per operation (y), both on log
+/// axes. Fast is right, cheap is down: the rows that are both fast and
+/// cheap (no other row of the same client count is faster *and*
+/// cheaper) are labelled. Points are small squares, so the chart stays
+/// within the page's plain elements.
+pub fn cost_svg(
+    group: &str,
+    table: &ScenarioTable,
+    environment: &Environment,
+    flagged: &[(&str, &str)],
+) -> String {
+    const HEIGHT: f64 = 560.0;
+    const LEFT: f64 = 70.0;
+    const BOTTOM: f64 = HEIGHT - 40.0;
+    let clients: Vec<usize> = table.clients.iter().copied().collect();
+    let placeable = |t: f64| t.is_finite() && t > 0.0;
+    let points: Vec<(&str, usize, f64, f64)> = table
+        .cells
+        .iter()
+        .map(|((row, c), m)| (*row, *c, m.ops_per_sec(), m.median_of(|r| r.cpu_ns_per_op)))
+        .filter(|(_, _, x, y)| placeable(*x) && placeable(*y))
+        .collect();
+    let decades = |values: &mut dyn Iterator<Item = f64>| {
+        let (lo, hi) = values.fold((f64::MAX, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+        let (lo, hi) = if hi > 0.0 { (lo, hi) } else { (1.0, 10.0) };
+        let first = lo.log10().floor();
+        (first, hi.log10().ceil().max(first + 1.0))
+    };
+    let (x0, x1) = decades(&mut points.iter().map(|p| p.2));
+    let (y0, y1) = decades(&mut points.iter().map(|p| p.3));
+    let x = |v: f64| LEFT + (v.log10() - x0) / (x1 - x0) * (PLOT_RIGHT - LEFT);
+    let y = |v: f64| BOTTOM - (v.log10() - y0) / (y1 - y0) * (BOTTOM - TOP);
+
+    let mut svg = String::new();
+    let _ = writeln!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="10">"#
+    );
+    let _ = writeln!(svg, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        svg,
+        r#"<text x="10" y="20" font-size="15" font-weight="bold">{}: throughput against CPU time per operation (log scales; right is faster, lower is cheaper)</text>"#,
+        escape(group)
+    );
+    let _ = writeln!(
+        svg,
+        r##"<text x="10" y="38" fill="#555">{} ({} cores), commit {}; labelled: no other row with as many clients is both faster and cheaper</text>"##,
+        escape(&environment.cpu),
+        environment.cores,
+        escape(&environment.commit)
+    );
+    for (i, c) in clients.iter().enumerate() {
+        let lx = 10.0 + i as f64 * 190.0;
+        let _ = writeln!(
+            svg,
+            r#"<rect x="{lx}" y="50" width="10" height="10" fill="{}"/><text x="{}" y="59">{c} client{}</text>"#,
+            COLOURS[i % COLOURS.len()],
+            lx + 14.0,
+            if *c == 1 { "" } else { "s" }
+        );
+    }
+    let mut decade = x0;
+    while decade <= x1 {
+        let gx = x(10f64.powf(decade));
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{gx:.1}" y1="{TOP}" x2="{gx:.1}" y2="{BOTTOM}" stroke="#ddd"/><text x="{gx:.1}" y="{}" text-anchor="middle" fill="#555">{} ops/s</text>"##,
+            BOTTOM + 14.0,
+            si_axis(10f64.powf(decade))
+        );
+        decade += 1.0;
+    }
+    let mut decade = y0;
+    while decade <= y1 {
+        let gy = y(10f64.powf(decade));
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{LEFT}" y1="{gy:.1}" x2="{PLOT_RIGHT}" y2="{gy:.1}" stroke="#ddd"/><text x="{}" y="{:.1}" text-anchor="end" fill="#555">{} ns</text>"##,
+            LEFT - 4.0,
+            gy + 3.0,
+            si_axis(10f64.powf(decade))
+        );
+        decade += 1.0;
+    }
+    for &(row, c, ops, cpu) in &points {
+        let colour = clients.iter().position(|k| *k == c).unwrap_or(0);
+        let (px, py) = (x(ops), y(cpu));
+        let _ = writeln!(
+            svg,
+            r#"<rect x="{:.1}" y="{:.1}" width="6" height="6" fill="{}"><title>{} with {c} client(s): {} ops/s, {cpu:.1} ns CPU per operation</title></rect>"#,
+            px - 3.0,
+            py - 3.0,
+            COLOURS[colour % COLOURS.len()],
+            escape(row),
+            si(ops)
+        );
+        let dominated = points
+            .iter()
+            .any(|&(_, k, o, u)| k == c && o >= ops && u <= cpu && (o > ops || u < cpu));
+        if !dominated {
+            let (style, driver) = row.split_once('@').unwrap_or((row, ""));
+            let mark = if flagged.iter().any(|(f, _)| *f == style) {
+                " ⚠"
+            } else {
+                ""
+            };
+            let _ = writeln!(
+                svg,
+                r#"<text x="{:.1}" y="{:.1}">{}{mark} @ {} ({c})</text>"#,
+                px + 5.0,
+                py - 4.0,
+                escape(style),
+                escape(driver)
             );
         }
     }

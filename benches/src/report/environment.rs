@@ -1,7 +1,9 @@
-//! What a report must say about where it was measured: CPU, cores, OS,
-//! compiler, the versions of the crates under test, and the commit.
+//! What a report must say about where it was measured: CPU, cores and
+//! their topology (SMT siblings, caches, frequency governor, the CPUs this
+//! process may use), OS, compiler, the versions of the crates under test,
+//! and the commit.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Crates whose versions are quoted in every report.
@@ -15,7 +17,6 @@ const CRATES_UNDER_TEST: &[&str] = &[
     "parking_lot",
     "dashmap",
     "foldhash",
-    "criterion",
 ];
 
 pub struct Environment {
@@ -25,6 +26,8 @@ pub struct Environment {
     pub rustc: String,
     pub crates: Vec<(String, String)>,
     pub commit: String,
+    /// SMT siblings, caches, governor and affinity, as one line.
+    pub topology: String,
 }
 
 impl Environment {
@@ -36,6 +39,7 @@ impl Environment {
             rustc: command_line("rustc", &["-V"]),
             crates: locked_versions(&workspace.join("Cargo.lock")),
             commit: commit(workspace),
+            topology: topology(Path::new("/sys/devices/system/cpu"), &allowed_cpus()),
         }
     }
 
@@ -50,6 +54,7 @@ impl Environment {
             "rustc": self.rustc,
             "crates": self.crates,
             "commit": self.commit,
+            "topology": self.topology,
         })
     }
 
@@ -75,6 +80,8 @@ impl Environment {
             rustc: text("rustc")?,
             crates,
             commit: text("commit")?,
+            // Saved by an earlier version without it.
+            topology: text("topology").unwrap_or_else(|| "not recorded".into()),
         })
     }
 
@@ -85,9 +92,10 @@ impl Environment {
             .map(|(n, v)| format!("{n} {v}"))
             .collect();
         format!(
-            "| | |\n|---|---|\n| CPU | {} |\n| cores | {} |\n| OS | {} |\n| compiler | {} |\n| crates | {} |\n| commit | `{}` |\n",
+            "| | |\n|---|---|\n| CPU | {} |\n| cores | {} |\n| topology | {} |\n| OS | {} |\n| compiler | {} |\n| crates | {} |\n| commit | `{}` |\n",
             self.cpu,
             self.cores,
+            self.topology,
             self.os,
             self.rustc,
             crates.join(", "),
@@ -106,6 +114,81 @@ fn cpu_model() -> String {
                 .map(|(_, model)| model.trim().to_string())
         })
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The CPUs this process may run on (`Cpus_allowed_list`).
+fn allowed_cpus() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+                .map(|v| v.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// One line about the CPUs under `sys` (`/sys/devices/system/cpu`): which
+/// share a core (SMT siblings), the caches of the first CPU and which CPUs
+/// share each, the frequency governor, and the CPUs this process may use.
+/// What sysfs does not expose (a VM often hides the governor) is said.
+pub fn topology(sys: &Path, allowed: &str) -> String {
+    let read = |path: PathBuf| {
+        std::fs::read_to_string(path)
+            .ok()
+            .map(|s| s.trim().to_string())
+    };
+    let online = read(sys.join("online")).unwrap_or_else(|| "unknown".into());
+    let mut siblings: Vec<String> = Vec::new();
+    for cpu in 0.. {
+        let Some(list) = read(sys.join(format!("cpu{cpu}/topology/thread_siblings_list"))) else {
+            break;
+        };
+        if !siblings.contains(&list) {
+            siblings.push(list);
+        }
+    }
+    let smt = if siblings.is_empty() {
+        "SMT siblings not exposed".to_string()
+    } else if siblings.iter().all(|s| !s.contains([',', '-'])) {
+        format!(
+            "{} cores, no two CPUs share one (no SMT siblings)",
+            siblings.len()
+        )
+    } else {
+        format!("SMT siblings {}", siblings.join(" | "))
+    };
+    let mut caches = Vec::new();
+    for index in 0.. {
+        let dir = sys.join(format!("cpu0/cache/index{index}"));
+        let (Some(level), Some(kind), Some(size)) = (
+            read(dir.join("level")),
+            read(dir.join("type")),
+            read(dir.join("size")),
+        ) else {
+            break;
+        };
+        let kind = match kind.as_str() {
+            "Data" => "d",
+            "Instruction" => "i",
+            _ => "",
+        };
+        let shared = read(dir.join("shared_cpu_list")).unwrap_or_default();
+        caches.push(format!("L{level}{kind} {size} (CPUs {shared})"));
+    }
+    let caches = if caches.is_empty() {
+        "caches not exposed".to_string()
+    } else {
+        format!("caches {}", caches.join(", "))
+    };
+    let governor = read(sys.join("cpu0/cpufreq/scaling_governor"))
+        .map_or("no frequency governor exposed".to_string(), |g| {
+            format!("governor {g}")
+        });
+    format!(
+        "CPUs {online} online; {smt}; {caches}; {governor}; this process may use CPUs {allowed}"
+    )
 }
 
 fn os() -> String {
@@ -168,4 +251,42 @@ fn locked_versions(lock_file: &Path) -> Vec<(String, String)> {
     found.sort();
     found.dedup();
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, file: &str, text: &str) {
+        let path = root.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, format!("{text}\n")).unwrap();
+    }
+
+    #[test]
+    fn topology_names_siblings_caches_and_what_is_missing() {
+        let root = std::env::temp_dir().join(format!("workbench-topology-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        write(&root, "online", "0-3");
+        for (cpu, siblings) in [(0, "0,2"), (1, "1,3"), (2, "0,2"), (3, "1,3")] {
+            write(
+                &root,
+                &format!("cpu{cpu}/topology/thread_siblings_list"),
+                siblings,
+            );
+        }
+        write(&root, "cpu0/cache/index0/level", "1");
+        write(&root, "cpu0/cache/index0/type", "Data");
+        write(&root, "cpu0/cache/index0/size", "48K");
+        write(&root, "cpu0/cache/index0/shared_cpu_list", "0,2");
+        let line = topology(&root, "0-3");
+        let _ = std::fs::remove_dir_all(&root);
+        assert_eq!(
+            line,
+            "CPUs 0-3 online; SMT siblings 0,2 | 1,3; caches L1d 48K (CPUs 0,2); \
+             no frequency governor exposed; this process may use CPUs 0-3"
+        );
+        let bare = topology(Path::new("/nonexistent"), "0");
+        assert!(bare.contains("SMT siblings not exposed") && bare.contains("caches not exposed"));
+    }
 }

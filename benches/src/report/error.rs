@@ -6,7 +6,6 @@ use std::path::PathBuf;
 
 #[derive(Debug)]
 pub enum ReportError {
-    NoCriterionDir(PathBuf),
     NoResults { dir: PathBuf, workload: String },
     Unreadable { path: PathBuf, reason: String },
     Write { path: PathBuf, reason: String },
@@ -24,23 +23,14 @@ impl ReportError {
 impl fmt::Display for ReportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ReportError::NoCriterionDir(dir) => write!(
-                f,
-                "no criterion results at {}: run the benchmarks first (cargo bench), \
-                 or point --criterion-dir at criterion's output",
-                dir.display()
-            ),
             ReportError::NoResults { dir, workload } => write!(
                 f,
                 "no {workload} results under {}: run `cargo bench --bench {workload}` first",
                 dir.display()
             ),
-            ReportError::Unreadable { path, reason } => write!(
-                f,
-                "cannot read {}: {reason} (criterion's output format may have changed; \
-                 this report reads the format of the criterion version pinned in Cargo.toml)",
-                path.display()
-            ),
+            ReportError::Unreadable { path, reason } => {
+                write!(f, "cannot read {}: {reason}", path.display())
+            }
             ReportError::Write { path, reason } => {
                 write!(f, "cannot write {}: {reason}", path.display())
             }

@@ -24,11 +24,14 @@ h2{margin-top:2em}nav a{margin-right:1em}svg{max-width:100%;height:auto;display:
 .legend{background:#f8f8f0;border:1px solid #ddc;padding:0.5em 1em}";
 
 const LEGEND: &str = "<div class=\"legend\"><b>Reading the tables.</b> Compare cells <i>within</i> one \
-table: they were measured in the same run. † marks a column with more clients than cores \
-(oversubscribed). ⚠ marks a style that breaks part of its workload's contract, measured to show what \
-the shortcut buys (each table says why). A ratio such as <code>0.50× fetch_add</code> is the row's \
-throughput as a fraction of the bare primitive it is built on, measured in the same run. Latency \
-percentiles come from HdrHistogram; means are never shown as latency.</div>";
+table: they were measured in the same run, the throughput workloads in interleaved rounds \
+(each figure the median of the rounds, <code>[a–b]</code> the slowest and fastest). † marks a \
+column or cell with more threads that may run than cores (oversubscribed). ⚠ marks a style that \
+breaks part of its workload's contract, measured to show what the shortcut buys (each table says \
+why). A ratio such as <code>0.50× [0.48–0.53] fetch_add</code> is the row's throughput as a \
+fraction of the bare primitive it is built on, paired round by round, with its 95% interval; ▼ \
+only where the whole interval lies below the bar. Latency percentiles come from HdrHistogram; \
+means are never shown as latency.</div>";
 
 fn to_html(markdown: &str) -> String {
     let markdown: String = markdown
@@ -36,15 +39,38 @@ fn to_html(markdown: &str) -> String {
         .filter(|l| !l.starts_with("<!-- ANCHOR"))
         .collect::<Vec<_>>()
         .join("\n");
-    // Raw HTML in the Markdown becomes text: the workbench's reports have
-    // none, and a foreign one's must not run in the reader's browser.
+    // Raw HTML in the Markdown becomes text, except the few tags the
+    // workbench's own reports use to fold tables and place charts: a
+    // foreign report's markup must not run in the reader's browser.
     let events = Parser::new_ext(&markdown, Options::ENABLE_TABLES).map(|event| match event {
+        Event::Html(raw) | Event::InlineHtml(raw) if is_report_markup(&raw) => Event::Html(raw),
         Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
         other => other,
     });
     let mut out = String::new();
     html::push_html(&mut out, events);
     out
+}
+
+/// Whether raw HTML is only what the workbench's reports write: folding
+/// tags (`<details>`, `<summary>`) around plain text, and chart markers
+/// (`<!-- chart: name -->`, a name of letters, digits and dashes).
+fn is_report_markup(raw: &str) -> bool {
+    let mut rest = raw.to_string();
+    for tag in ["<details>", "</details>", "<summary>", "</summary>"] {
+        rest = rest.replace(tag, "");
+    }
+    let rest = rest.trim();
+    if let Some(name) = rest
+        .strip_prefix("<!-- chart: ")
+        .and_then(|r| r.strip_suffix(" -->"))
+    {
+        return !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    }
+    !rest.contains(['<', '>', '&'])
 }
 
 /// What the workbench's charts are made of (`chart.rs`).
@@ -188,15 +214,31 @@ pub fn page(out_dir: &Path, workloads: &[Workload]) -> String {
     for w in &present {
         let md =
             std::fs::read_to_string(out_dir.join(format!("{}.md", w.name))).unwrap_or_default();
+        // A chart goes where its report placed its marker (beside its
+        // scenario's summary), else after the report.
+        let mut html = to_html(&md);
+        let mut unplaced = Vec::new();
+        for chart in charts(out_dir, w.name) {
+            let Ok(svg) = std::fs::read_to_string(&chart) else {
+                continue;
+            };
+            let stem = chart
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let marker = super::render::chart_marker(&stem);
+            if html.contains(&marker) {
+                html = html.replacen(&marker, &embed_chart(&svg), 1);
+            } else {
+                unplaced.push(embed_chart(&svg));
+            }
+        }
         body.push_str(&format!(
             "\n<section id=\"{0}\">\n{1}<p><a href=\"{0}.csv\">{0}.csv</a> (every cell, machine-readable)</p>\n",
-            w.name,
-            to_html(&md)
+            w.name, html
         ));
-        for chart in charts(out_dir, w.name) {
-            if let Ok(svg) = std::fs::read_to_string(&chart) {
-                body.push_str(&embed_chart(&svg));
-            }
+        for svg in unplaced {
+            body.push_str(&svg);
         }
         body.push_str("</section>\n");
     }
@@ -269,6 +311,50 @@ mod tests {
 
     /// Someone else's results: a script in the Markdown and in a chart,
     /// an event handler, a link. None of it may become live markup.
+    #[test]
+    fn only_the_reports_own_folding_and_chart_markers_stay_markup() {
+        assert!(is_report_markup(
+            "<details><summary>Throughput, every row</summary>\n"
+        ));
+        assert!(is_report_markup("</details>\n"));
+        assert!(is_report_markup("<!-- chart: counter-add-cost -->\n"));
+        for hostile in [
+            "<details open onclick=alert(1)>",
+            "<summary><img src=x></summary>",
+            "<!-- chart: a --><script>",
+            "<!-- chart: x\" onload=\"y -->",
+            "<details>&lt;script&gt;",
+        ] {
+            assert!(!is_report_markup(hostile), "{hostile}");
+        }
+    }
+
+    #[test]
+    fn a_chart_goes_where_its_marker_is() {
+        let dir =
+            std::env::temp_dir().join(format!("workbench-html-marker-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join("bank.md"),
+            "# bank\n\n## bank-2\n\n<!-- chart: bank-2 -->\n\n<details><summary>rows</summary>\n\n| a | 1 |\n|---|---:|\n| b | 2 |\n\n</details>\n\n## after\n",
+        )
+        .unwrap();
+        std::fs::write(dir.join("bank-2.svg"), "<svg id=\"chart-bank-2\"></svg>").unwrap();
+        let page = page(&dir, &crate::workloads::all());
+        let _ = std::fs::remove_dir_all(&dir);
+        let (chart, after) = (
+            page.find("<svg id=\"chart-bank-2\">")
+                .expect("the chart is on the page"),
+            page.find("<h2>after</h2>").unwrap(),
+        );
+        assert!(
+            chart < after,
+            "the chart sits at its marker, not after the report"
+        );
+        assert!(page.contains("<details><summary>rows</summary>"), "{page}");
+    }
+
     #[test]
     fn foreign_markup_is_shown_not_run() {
         let dir =

@@ -1,5 +1,5 @@
-//! The side-by-side report: one Markdown and CSV file per workload, a chart
-//! per criterion scenario, and the run's environment saved beside them.
+//! The side-by-side report: one Markdown and CSV file per workload, charts
+//! per throughput scenario, and the run's environment saved beside them.
 //!
 //! The package, bottom to top (no module imports one above it):
 //!
@@ -7,29 +7,30 @@
 //! |---|---|
 //! | [`error`], [`paths`], [`environment`] | errors with actionable messages; where things are; the machine and commit |
 //! | [`workload`] | what a workload's report needs: scenarios, baselines, flagged styles, where results come from |
-//! | [`criterion`] | reading criterion's saved results |
+//! | [`stats`] | medians, quantiles, the bootstrap interval of a paired ratio, fairness |
+//! | [`cells`] | a throughput workload's cells, summed up from its saved samples |
 //! | [`table`] | formatting figures, Markdown tables, a scenario's rows x columns |
-//! | [`render`], [`chart`] | a criterion workload's Markdown/CSV; its SVG charts |
+//! | [`render`], [`chart`] | a throughput workload's Markdown/CSV; its SVG charts |
 //! | [`html`], [`compare`] | the one page of every report; two runs side by side |
 //! | this module | writing reports (after a bench, or rebuilt later), and the book's snapshot |
 
+pub mod cells;
 pub mod chart;
 pub mod compare;
-pub mod criterion;
 pub mod environment;
 pub mod error;
 pub mod html;
 pub mod paths;
 pub mod render;
+pub mod stats;
 pub mod table;
 pub mod workload;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::time::SystemTime;
 
 pub use self::error::ReportError;
-pub use self::paths::{criterion_dir, default_out_dir, workspace_root};
+pub use self::paths::{default_out_dir, workspace_root};
 pub use self::table::{si, time};
 pub use self::workload::{Source, Workload};
 
@@ -56,7 +57,7 @@ pub fn run_environment(
     if !saved.exists() {
         return Ok(Environment::detect(&workspace_root()));
     }
-    let json = criterion::read_json(&saved)?;
+    let json = cells::read_json(&saved)?;
     Environment::from_json(&json).ok_or_else(|| ReportError::Unreadable {
         path: saved.clone(),
         reason: "not an environment written by this report".to_string(),
@@ -75,15 +76,15 @@ pub fn write_files(out_dir: &Path, name: &str, md: &str, csv: &str) -> Result<()
 
 /// Produces a workload's report in `out_dir` and returns its Markdown.
 ///
-/// Criterion workloads are rebuilt from criterion's results (with `since`,
-/// only those written after it: right after a run); harness workloads wrote
-/// their report themselves at the end of their run, so it is read back as
-/// it is.
+/// Throughput workloads are rebuilt from the samples their bench saved
+/// there (`<workload>.samples.csv`); harness workloads wrote their report
+/// themselves at the end of their run, so it is read back as it is.
+/// `just_measured`: right after the run (the environment is this
+/// machine's now), not a later rebuild.
 pub fn write(
     workload: &Workload,
-    criterion_dir: &Path,
     out_dir: &Path,
-    since: Option<SystemTime>,
+    just_measured: bool,
 ) -> Result<String, ReportError> {
     if let Source::Harness = workload.source {
         let path = out_dir.join(format!("{}.md", workload.name));
@@ -92,49 +93,16 @@ pub fn write(
             workload: workload.name.to_string(),
         });
     }
-    let measurements = criterion::load(criterion_dir, workload.name, &groups(workload), since)?;
-    write_measured(workload, &measurements, out_dir, since.is_some())
+    let measurements = cells::load(out_dir, workload.name, &groups(workload))?;
+    write_measured(workload, &measurements, out_dir, just_measured)
 }
 
-/// The criterion groups of a workload's scenarios.
+/// The scenario names of a workload.
 fn groups(workload: &Workload) -> BTreeSet<&str> {
     workload
         .scenarios()
         .iter()
         .map(|s| s.name.as_str())
-        .collect()
-}
-
-/// A criterion workload's results written since `started` (one
-/// repetition of a repeated run).
-pub fn load_since(
-    workload: &Workload,
-    started: SystemTime,
-) -> Result<Vec<criterion::Measurement>, ReportError> {
-    criterion::load(
-        &criterion_dir(),
-        workload.name,
-        &groups(workload),
-        Some(started),
-    )
-}
-
-/// One measurement per cell from several repetitions of a run: each cell
-/// the median of its repetitions' medians (see
-/// [`criterion::Measurement::combine`]). A cell missing from some
-/// repetition is combined from those that have it.
-pub fn combine(repetitions: &[Vec<criterion::Measurement>]) -> Vec<criterion::Measurement> {
-    let mut cells: std::collections::BTreeMap<(&str, &str, usize), Vec<criterion::Measurement>> =
-        std::collections::BTreeMap::new();
-    for m in repetitions.iter().flatten() {
-        cells
-            .entry((m.group.as_str(), m.row.as_str(), m.clients))
-            .or_default()
-            .push(m.clone());
-    }
-    cells
-        .values()
-        .filter_map(|ms| criterion::Measurement::combine(ms))
         .collect()
 }
 
@@ -146,11 +114,11 @@ pub fn or_exit<T>(result: Result<T, ReportError>) -> T {
     })
 }
 
-/// Writes a criterion workload's report from `measurements`: Markdown,
-/// CSV and a chart per scenario.
+/// Writes a throughput workload's report from `measurements`: Markdown,
+/// CSV, and per scenario a throughput chart and a cost chart.
 fn write_measured(
     workload: &Workload,
-    measurements: &[criterion::Measurement],
+    measurements: &[cells::Measurement],
     out_dir: &Path,
     just_measured: bool,
 ) -> Result<String, ReportError> {
@@ -167,6 +135,9 @@ fn write_measured(
                 &workload.flagged,
                 true,
             );
+            std::fs::write(&path, svg).map_err(|e| ReportError::write(&path, e))?;
+            let path = out_dir.join(format!("{}-cost.svg", scenario.name));
+            let svg = chart::cost_svg(&scenario.name, &table, &environment, &workload.flagged);
             std::fs::write(&path, svg).map_err(|e| ReportError::write(&path, e))?;
         }
     }
@@ -188,24 +159,14 @@ pub fn print(md: &str, out_dir: &Path, name: &str) {
     }
 }
 
-/// Called at the end of a criterion bench binary: writes and prints the
-/// report of what this run measured (from `repetitions` when the run was
-/// repeated, else from criterion's files). The measurements themselves are
-/// safe on disk, and `cargo run -p benches --bin report` can retry (from
-/// criterion's files, which hold the last repetition only); an error here
-/// still fails the bench, so that CI sees it.
-pub fn after_bench(
-    workload: &Workload,
-    run_started: SystemTime,
-    repetitions: Vec<Vec<criterion::Measurement>>,
-) {
+/// Called at the end of a throughput bench binary: writes and prints the
+/// report of what this run measured, from the samples it saved. The
+/// samples stay on disk, and `cargo run -p benches --bin report` can
+/// rebuild the report from them; an error here still fails the bench, so
+/// that CI sees it.
+pub fn after_bench(workload: &Workload) {
     let out_dir = default_out_dir();
-    let written = if repetitions.len() > 1 {
-        write_measured(workload, &combine(&repetitions), &out_dir, true)
-    } else {
-        write(workload, &criterion_dir(), &out_dir, Some(run_started))
-    };
-    match written {
+    match write(workload, &out_dir, true) {
         Ok(md) => print(&md, &out_dir, workload.name),
         Err(e) => {
             eprintln!("error: report not written: {e}");

@@ -1,5 +1,5 @@
-//! Where things are: the workspace, cargo's target directory, criterion's
-//! output, and the reports.
+//! Where things are: the workspace, cargo's target directory, and the
+//! reports (with the samples they are rebuilt from).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -12,7 +12,7 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// Cargo's target directory, found the way criterion finds it:
+/// Cargo's target directory:
 /// `CARGO_TARGET_DIR`, else `cargo metadata`, else `<workspace>/target`.
 pub fn target_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("CARGO_TARGET_DIR") {
@@ -28,13 +28,6 @@ pub fn target_dir() -> PathBuf {
         .and_then(|o| serde_json::from_slice::<serde_json::Value>(&o.stdout).ok())
         .and_then(|m| m["target_directory"].as_str().map(PathBuf::from))
         .unwrap_or_else(|| workspace_root().join("target"))
-}
-
-/// Criterion's output directory: `CRITERION_HOME`, else `<target>/criterion`.
-pub fn criterion_dir() -> PathBuf {
-    std::env::var_os("CRITERION_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| target_dir().join("criterion"))
 }
 
 /// Where reports are written: `<target>/workbench-report/`.

@@ -1,11 +1,11 @@
 //! The table model every report shares: figures formatted for reading,
-//! a Markdown table builder, and one criterion scenario's measurements
+//! a Markdown table builder, and one throughput scenario's measurements
 //! arranged as rows (style and driver) by columns (clients).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use super::criterion::Measurement;
+use super::cells::Measurement;
 
 /// Formats operations per second with an SI prefix: `98.2 M`.
 pub fn si(ops: f64) -> String {

@@ -1,26 +1,24 @@
-//! The report's tests: reading criterion's files, the tables, the charts.
+//! The report's tests: reading saved samples, the tables and their marks,
+//! the charts.
 
 use std::path::PathBuf;
 
-use super::criterion::{Measurement, load as load_groups};
+use super::cells::{Measurement, load as load_groups, samples_path};
 use super::render::render;
 use super::*;
+use crate::results::{CellRow, SampleRow};
 use crate::workloads;
 
-fn load(
-    dir: &Path,
-    workload: &Workload,
-    since: Option<SystemTime>,
-) -> Result<Vec<Measurement>, ReportError> {
+fn load(dir: &Path, workload: &Workload) -> Result<Vec<Measurement>, ReportError> {
     let groups = workload
         .scenarios()
         .iter()
         .map(|s| s.name.as_str())
         .collect();
-    load_groups(dir, workload.name, &groups, since)
+    load_groups(dir, workload.name, &groups)
 }
 
-/// A scratch criterion directory, removed on drop.
+/// A scratch results directory, removed on drop.
 struct Scratch(PathBuf);
 
 impl Scratch {
@@ -32,34 +30,12 @@ impl Scratch {
         Scratch(dir)
     }
 
-    /// Writes one result as criterion 0.8 lays it out.
-    fn result(&self, group: &str, row: &str, clients: usize, median_ns: f64) {
-        let dir = self
-            .0
-            .join(group)
-            .join(row)
-            .join(clients.to_string())
-            .join("new");
-        std::fs::create_dir_all(&dir).unwrap();
-        let benchmark = serde_json::json!({
-            "group_id": group, "function_id": row, "value_str": clients.to_string(),
-            "throughput": {"Elements": 1}, "full_id": "", "directory_name": "", "title": ""
-        });
-        std::fs::write(dir.join("benchmark.json"), benchmark.to_string()).unwrap();
-        let estimates = serde_json::json!({"median": {"point_estimate": median_ns}});
-        std::fs::write(dir.join("estimates.json"), estimates.to_string()).unwrap();
-    }
-
-    /// Adds criterion's samples to a result written by [`Scratch::result`].
-    fn samples(&self, group: &str, row: &str, clients: usize, iters: &[f64], times: &[f64]) {
-        let file = self
-            .0
-            .join(group)
-            .join(row)
-            .join(clients.to_string())
-            .join("new/sample.json");
-        let sample = serde_json::json!({"sampling_mode": "Linear", "iters": iters, "times": times});
-        std::fs::write(file, sample.to_string()).unwrap();
+    fn write(&self, workload: &str, samples: &[SampleRow]) {
+        std::fs::write(
+            samples_path(&self.0, workload),
+            crate::results::write(samples),
+        )
+        .unwrap();
     }
 }
 
@@ -67,6 +43,41 @@ impl Drop for Scratch {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// One round of `row` (`style@driver`) at `ns` per operation: 1,000
+/// operations, split evenly, 10 ns of CPU and one allocation each.
+fn sample(scenario: &str, row: &str, clients: usize, round: usize, ns: f64) -> SampleRow {
+    let (style, driver) = row.split_once('@').unwrap();
+    SampleRow {
+        scenario: scenario.into(),
+        style: style.into(),
+        driver: driver.into(),
+        clients,
+        round,
+        order: 0,
+        runnable_threads: clients,
+        cores: 2,
+        ops: 1000,
+        span_ns: (ns * 1000.0) as u64,
+        cpu_ns: 10_000,
+        voluntary_switches: 0,
+        involuntary_switches: 0,
+        allocations: 1000,
+        allocated_bytes: 64_000,
+        steal_ns: 0,
+        slowest_client_ops: 1000 / clients as u64,
+        fastest_client_ops: 1000 / clients as u64,
+        jain: 1.0,
+    }
+}
+
+/// `rounds` rounds of `row`, each at `ns` per operation.
+fn rounds(scenario: &str, row: &str, clients: usize, ns: &[f64]) -> Vec<SampleRow> {
+    ns.iter()
+        .enumerate()
+        .map(|(round, ns)| sample(scenario, row, clients, round, *ns))
+        .collect()
 }
 
 fn environment() -> Environment {
@@ -77,213 +88,282 @@ fn environment() -> Environment {
         rustc: "rustc test".into(),
         crates: vec![("tokio".into(), "1.0.0".into())],
         commit: "abc".into(),
+        topology: "test topology".into(),
     }
 }
 
-#[test]
-fn a_missing_directory_is_a_clear_error() {
-    let err = load(
-        Path::new("/nonexistent/criterion"),
-        &workloads::counter::workload(),
-        None,
-    )
-    .unwrap_err();
-    assert!(matches!(err, ReportError::NoCriterionDir(_)));
-    assert!(
-        err.to_string().contains("run the benchmarks first"),
-        "{err}"
-    );
+fn csv_rows(csv: &str) -> Vec<CellRow> {
+    crate::results::read(csv).unwrap()
+}
+
+fn row<'r>(rows: &'r [CellRow], style: &str, driver: &str, clients: usize) -> &'r CellRow {
+    rows.iter()
+        .find(|r| r.style == style && r.driver == driver && r.clients == clients)
+        .unwrap_or_else(|| panic!("no row {style}@{driver} with {clients}"))
 }
 
 #[test]
-fn an_empty_directory_says_which_workload_is_missing() {
-    let scratch = Scratch::new("empty");
-    let err = load(&scratch.0, &workloads::counter::workload(), None).unwrap_err();
-    assert!(
-        err.to_string().contains("cargo bench --bench counter"),
-        "{err}"
-    );
+fn a_missing_directory_or_file_says_which_workload_is_missing() {
+    for dir in [Path::new("/nonexistent/results"), &Scratch::new("empty").0] {
+        let err = load(dir, &workloads::counter::workload()).unwrap_err();
+        assert!(matches!(err, ReportError::NoResults { .. }), "{err}");
+        assert!(
+            err.to_string().contains("cargo bench --bench counter"),
+            "{err}"
+        );
+    }
 }
 
 #[test]
 fn a_malformed_file_is_named_not_skipped() {
     let scratch = Scratch::new("malformed");
-    scratch.result("counter-add", "atomic@threads", 1, 5.0);
-    let bad = scratch
-        .0
-        .join("counter-add/atomic@threads/1/new/estimates.json");
-    std::fs::write(&bad, "{ not json").unwrap();
-    let err = load(&scratch.0, &workloads::counter::workload(), None).unwrap_err();
-    let message = err.to_string();
-    assert!(
-        message.contains("estimates.json") && message.contains("not JSON"),
-        "{message}"
-    );
+    std::fs::write(
+        samples_path(&scratch.0, "counter"),
+        "scenario,style\ncounter-add,\"unclosed\n",
+    )
+    .unwrap();
+    let message = load(&scratch.0, &workloads::counter::workload())
+        .unwrap_err()
+        .to_string();
+    assert!(message.contains("counter.samples.csv"), "{message}");
 }
 
 #[test]
-fn tables_show_throughput_baseline_fractions_and_oversubscription() {
+fn tables_show_throughput_ranges_fractions_with_intervals_and_oversubscription() {
     let scratch = Scratch::new("render");
-    scratch.result("counter-add", "baseline_fetch_add@threads", 1, 5.0);
-    scratch.result("counter-add", "atomic@threads", 1, 10.0);
-    scratch.result("counter-add", "atomic@threads", 4, 20.0);
-    scratch.result("counter-add", "mutex@tokio", 1, 25.0);
-    let measurements = load(&scratch.0, &workloads::counter::workload(), None).unwrap();
+    let mut samples = rounds(
+        "counter-add",
+        "baseline_fetch_add@threads",
+        1,
+        &[5.0, 5.0, 5.0, 5.0, 5.0],
+    );
+    // Twice the baseline's time in every round: 0.50× with no doubt.
+    samples.extend(rounds(
+        "counter-add",
+        "atomic@threads",
+        1,
+        &[10.0, 10.0, 10.0, 9.0, 11.0],
+    ));
+    samples.extend(rounds("counter-add", "atomic@threads", 4, &[20.0]));
+    samples.extend(rounds("counter-add", "mutex@tokio", 1, &[25.0]));
+    scratch.write("counter", &samples);
+    let measurements = load(&scratch.0, &workloads::counter::workload()).unwrap();
     let (md, csv) = render(
         &workloads::counter::workload(),
         &measurements,
         &environment(),
     );
-
-    // 10 ns per operation is 100 M ops/s, half the baseline's 200 M: on
-    // its own runtime with one client, below the bar.
     assert!(
-        md.contains("| atomic | threads | 100 M (0.50× fetch_add) ▼ | 50 M |"),
+        md.contains("| atomic | threads | 100 M [90.909 M–111.111 M] (0.50× [0.45–0.56] fetch_add) ▼ | 50 M |"),
         "{md}"
     );
     assert!(
-        md.contains("▼ Below the bar of 0.67× its own baseline: atomic with 1 client (0.50×)"),
+        md.contains(
+            "▼ Below the bar of 0.67× its own baseline, over the whole interval: atomic with 1 client (0.50×)"
+        ),
         "{md}"
     );
     // No baseline measured for the mutex: no fraction, no mark.
     assert!(md.contains("| mutex | tokio | 40 M | – |"), "{md}");
-    assert!(
-        md.contains("4 clients †"),
-        "4 clients on 2 cores are oversubscribed:\n{md}"
-    );
+    assert!(md.contains("4 clients †"), "{md}");
     assert!(
         md.contains("test cpu") && md.contains("tokio 1.0.0"),
-        "environment missing:\n{md}"
+        "{md}"
     );
-    // Baselines come first.
     assert!(md.find("baseline_fetch_add").unwrap() < md.find("| atomic").unwrap());
     assert!(
         md.contains("## counter-mixed\n\nNot measured in this run."),
         "{md}"
     );
+    // The cost table and the charts' places.
     assert!(
-        csv.contains(
-            "counter-add,atomic,threads,1,false,100000000,10.00,fetch_add,0.500,false,,1,,,true\n"
+        md.contains("| atomic | threads | 10.0 ns CPU · 0 sw · 1.00 alloc · 1.00 fair |"),
+        "{md}"
+    );
+    assert!(md.contains("<!-- chart: counter-add-cost -->"), "{md}");
+
+    let rows = csv_rows(&csv);
+    let atomic = row(&rows, "atomic", "threads", 1);
+    assert_eq!(atomic.ops_per_sec, 100e6);
+    assert_eq!(atomic.fraction_of_baseline, Some(0.5));
+    assert!(atomic.below_bar && !atomic.oversubscribed);
+    assert_eq!(atomic.repeats, 5);
+    assert_eq!(atomic.cpu_ns_per_op, Some(10.0));
+    assert_eq!(atomic.allocations_per_op, Some(1.0));
+    assert_eq!(atomic.allocated_bytes_per_op, Some(64.0));
+    assert_eq!(atomic.slowest_client_share, Some(1.0));
+    assert!(row(&rows, "atomic", "threads", 4).oversubscribed);
+}
+
+#[test]
+fn no_verdict_when_the_interval_crosses_the_bar_or_rests_on_too_few_pairs() {
+    let scratch = Scratch::new("interval");
+    let mut samples = rounds("counter-add", "baseline_fetch_add@threads", 1, &[5.0; 5]);
+    // A median of 0.50× but two rounds at 0.83×: the interval reaches
+    // above the bar, so no ▼.
+    samples.extend(rounds(
+        "counter-add",
+        "atomic@threads",
+        1,
+        &[10.0, 6.0, 10.0, 6.0, 10.0],
+    ));
+    samples.extend(rounds(
+        "counter-add",
+        "baseline_fetch_add@threads",
+        2,
+        &[5.0, 5.0],
+    ));
+    // Two pairs, both at 0.25×: too few for a verdict.
+    samples.extend(rounds("counter-add", "atomic@threads", 2, &[20.0, 20.0]));
+    scratch.write("counter", &samples);
+    let measurements = load(&scratch.0, &workloads::counter::workload()).unwrap();
+    let (md, csv) = render(
+        &workloads::counter::workload(),
+        &measurements,
+        &environment(),
+    );
+    assert!(!md.contains(") ▼") && !md.contains("Below the bar"), "{md}");
+    let rows = csv_rows(&csv);
+    let one = row(&rows, "atomic", "threads", 1);
+    assert_eq!(one.fraction_of_baseline, Some(0.5));
+    assert!(
+        one.fraction_high.unwrap() > 0.67 && !one.below_bar,
+        "{one:?}"
+    );
+    assert!(!row(&rows, "atomic", "threads", 2).below_bar);
+}
+
+#[test]
+fn a_cell_oversubscribed_by_its_helpers_is_marked_and_never_judged() {
+    let scratch = Scratch::new("helpers");
+    let mut samples = rounds(
+        "counter-add",
+        "baseline_crossbeam_round_trip@threads",
+        2,
+        &[100.0; 5],
+    );
+    // Two clients and an owner thread on two cores.
+    let mut actor = rounds("counter-add", "actor@threads", 2, &[1000.0; 5]);
+    for s in &mut actor {
+        s.runnable_threads = 3;
+    }
+    samples.extend(actor);
+    scratch.write("counter", &samples);
+    let measurements = load(&scratch.0, &workloads::counter::workload()).unwrap();
+    let (md, csv) = render(
+        &workloads::counter::workload(),
+        &measurements,
+        &environment(),
+    );
+    assert!(
+        md.contains(
+            "| actor | threads | 1 M [1 M–1 M] † (0.10× [0.10–0.10] crossbeam_round_trip) |"
         ),
-        "{csv}"
+        "{md}"
     );
-    assert!(
-        csv.contains("counter-add,atomic,threads,4,true,50000000,20.00,fetch_add,"),
-        "{csv}"
+    let actor = row(&csv_rows(&csv), "actor", "threads", 2).clone();
+    assert!(actor.oversubscribed && !actor.below_bar, "{actor:?}");
+    assert_eq!(actor.runnable_threads, Some(3));
+}
+
+#[test]
+fn a_baseline_that_is_no_floor_is_named() {
+    let scratch = Scratch::new("floor");
+    let mut samples = rounds("counter-add", "baseline_std_mutex@threads", 1, &[20.0; 5]);
+    samples.extend(rounds(
+        "counter-add",
+        "mutex@threads",
+        1,
+        &[10.0, 10.0, 9.0, 11.0, 10.0],
+    ));
+    scratch.write("counter", &samples);
+    let measurements = load(&scratch.0, &workloads::counter::workload()).unwrap();
+    let (md, _) = render(
+        &workloads::counter::workload(),
+        &measurements,
+        &environment(),
     );
+    assert!(md.contains("std_mutex) ▲"), "{md}");
+    assert!(md.contains("▲ Above 1.1× its own baseline"), "{md}");
 }
 
 #[test]
 fn a_style_on_another_runtime_gets_a_fraction_but_no_bar() {
     let scratch = Scratch::new("bar");
-    scratch.result("counter-add", "baseline_fetch_add@threads", 1, 5.0);
-    scratch.result("counter-add", "atomic@tokio", 1, 10.0);
-    scratch.result("counter-add", "baseline_fetch_add@threads", 2, 5.0);
-    scratch.result("counter-add", "atomic@threads", 2, 6.0);
-    let measurements = load(&scratch.0, &workloads::counter::workload(), None).unwrap();
+    let mut samples = rounds("counter-add", "baseline_fetch_add@threads", 1, &[5.0; 5]);
+    samples.extend(rounds("counter-add", "atomic@tokio", 1, &[10.0; 5]));
+    scratch.write("counter", &samples);
+    let measurements = load(&scratch.0, &workloads::counter::workload()).unwrap();
     let (md, _) = render(
         &workloads::counter::workload(),
         &measurements,
         &environment(),
     );
     assert!(
-        md.contains("| atomic | tokio | 100 M (0.50× fetch_add) | – |"),
-        "{md}"
-    );
-    assert!(
-        md.contains("| atomic | threads | – | 166.667 M (0.83× fetch_add) |"),
+        md.contains("| atomic | tokio | 100 M [100 M–100 M] (0.50× [0.50–0.50] fetch_add) |"),
         "{md}"
     );
     assert!(!md.contains(") ▼") && !md.contains("Below the bar"), "{md}");
 }
 
 #[test]
-fn noisy_cells_show_their_spread_and_repeated_runs_their_range() {
+fn noisy_cells_show_their_spread() {
     let scratch = Scratch::new("spread");
-    scratch.result("counter-add", "mutex@threads", 1, 10.0);
-    // Per operation: 8, 9, 10, 11, 12, 14 ns: quartiles 9.25 and 11.75
-    // around a median of 10.5, a spread of 0.238 (±12%).
-    let iters = [100.0; 6];
-    scratch.samples(
-        "counter-add",
-        "mutex@threads",
-        1,
-        &iters,
-        &[800., 900., 1000., 1100., 1200., 1400.],
+    // 100 M ops/s in the middle round, quartiles at 80 M and 125 M.
+    scratch.write(
+        "counter",
+        &rounds(
+            "counter-add",
+            "mutex@threads",
+            1,
+            &[8.0, 12.5, 10.0, 5.0, 20.0],
+        ),
     );
-    let measurements = load(&scratch.0, &workloads::counter::workload(), None).unwrap();
-    assert!((measurements[0].spread.unwrap() - 2.5 / 10.5).abs() < 1e-9);
+    let measurements = load(&scratch.0, &workloads::counter::workload()).unwrap();
+    assert!((measurements[0].spread().unwrap() - 0.45).abs() < 1e-9);
     let (md, csv) = render(
         &workloads::counter::workload(),
         &measurements,
         &environment(),
     );
-    assert!(md.contains("| mutex | threads | 100 M ±12% |"), "{md}");
-    assert!(csv.contains(",false,0.238,1,,,false\n"), "{csv}");
-
-    // Too few samples (criterion's --quick): no spread at all.
-    scratch.samples(
-        "counter-add",
-        "mutex@threads",
-        1,
-        &iters[..2],
-        &[800., 1400.],
-    );
-    let measurements = load(&scratch.0, &workloads::counter::workload(), None).unwrap();
-    assert_eq!(measurements[0].spread, None);
-
-    // Three repetitions: the median of their medians, and their range.
-    let repetition = |ns: f64| {
-        vec![Measurement {
-            group: "counter-add".to_string(),
-            row: "mutex@threads".to_string(),
-            clients: 1,
-            median_ns_per_op: ns,
-            spread: None,
-            repeats: Vec::new(),
-        }]
-    };
-    let combined = combine(&[repetition(10.0), repetition(40.0), repetition(20.0)]);
-    assert_eq!(combined.len(), 1);
-    assert_eq!(combined[0].median_ns_per_op, 20.0);
-    let (md, csv) = render(&workloads::counter::workload(), &combined, &environment());
     assert!(
-        md.contains("| mutex | threads | 50 M [25 M–100 M] |"),
+        md.contains("| mutex | threads | 100 M [50 M–200 M] ±22% |"),
         "{md}"
     );
-    assert!(
-        csv.contains(",false,,3,25000000,100000000,false\n"),
-        "{csv}"
-    );
+    let rows = csv_rows(&csv);
+    let mutex = row(&rows, "mutex", "threads", 1);
+    assert_eq!(mutex.ops_per_sec_slowest, Some(50e6));
+    assert_eq!(mutex.spread_iqr, Some(0.45));
 }
 
 #[test]
 fn flagged_styles_are_marked_with_the_reason() {
     let scratch = Scratch::new("flagged");
-    scratch.result("bank-2", "atomic@threads", 1, 10.0);
-    scratch.result("bank-2", "mutex@threads", 1, 20.0);
-    let measurements = load(&scratch.0, &workloads::bank::workload(), None).unwrap();
+    let mut samples = rounds("bank-2", "atomic@threads", 1, &[10.0]);
+    samples.extend(rounds("bank-2", "mutex@threads", 1, &[20.0]));
+    scratch.write("bank", &samples);
+    let measurements = load(&scratch.0, &workloads::bank::workload()).unwrap();
     let (md, csv) = render(&workloads::bank::workload(), &measurements, &environment());
     assert!(md.contains("| atomic ⚠ | threads | 100 M |"), "{md}");
     assert!(md.contains("| mutex | threads | 50 M |"), "{md}");
     assert!(md.contains("⚠ atomic: breaks the contract"), "{md}");
-    assert!(
-        csv.contains("bank-2,atomic,threads,1,false,100000000,10.00,,,true,,1,,,false\n"),
-        "{csv}"
-    );
-    assert!(
-        csv.contains("bank-2,mutex,threads,1,false,50000000,20.00,,,false"),
-        "{csv}"
-    );
+    let rows = csv_rows(&csv);
+    assert!(row(&rows, "atomic", "threads", 1).breaks_contract);
+    assert!(!row(&rows, "mutex", "threads", 1).breaks_contract);
 }
 
 #[test]
-fn charts_have_a_bar_per_cell_and_name_every_row() {
+fn charts_have_a_bar_per_cell_and_label_the_fast_and_cheap() {
     let scratch = Scratch::new("chart");
-    scratch.result("counter-add", "baseline_fetch_add@threads", 1, 5.0);
-    scratch.result("counter-add", "atomic@threads", 1, 10.0);
-    scratch.result("counter-add", "atomic@threads", 4, 20.0);
-    let measurements = load(&scratch.0, &workloads::counter::workload(), None).unwrap();
+    let mut samples = rounds("counter-add", "baseline_fetch_add@threads", 1, &[5.0]);
+    samples.extend(rounds("counter-add", "atomic@threads", 1, &[10.0]));
+    samples.extend(rounds("counter-add", "atomic@threads", 4, &[20.0]));
+    // Slower and dearer than the atomic: not labelled in the cost chart.
+    let mut mutex = rounds("counter-add", "mutex@threads", 1, &[40.0]);
+    mutex[0].cpu_ns = 40_000;
+    samples.extend(mutex);
+    scratch.write("counter", &samples);
+    let measurements = load(&scratch.0, &workloads::counter::workload()).unwrap();
     let table = ScenarioTable::of(&measurements, "counter-add").unwrap();
     let svg = chart::svg(
         "counter-add",
@@ -295,93 +375,79 @@ fn charts_have_a_bar_per_cell_and_name_every_row() {
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     assert_eq!(
         svg.matches("<title>").count(),
-        3,
-        "one bar per measured cell:\n{svg}"
+        4,
+        "one bar per cell:\n{svg}"
     );
     assert!(svg.contains("atomic ⚠ @ threads") && svg.contains("baseline_fetch_add @ threads"));
     assert!(svg.contains("4 clients (oversubscribed)"));
+
+    let cost = chart::cost_svg("counter-add", &table, &environment(), &[("atomic", "why")]);
+    assert!(cost.trim_end().ends_with("</svg>"));
+    assert_eq!(
+        cost.matches("<title>").count(),
+        4,
+        "one point per cell:\n{cost}"
+    );
+    // The baseline (fastest, as cheap as any) is labelled; the mutex is
+    // dominated by it.
+    assert!(cost.contains("baseline_fetch_add @ threads (1)"), "{cost}");
+    assert!(!cost.contains("mutex @ threads (1)</text>"), "{cost}");
+    assert!(crate::report::html::is_plain_chart(&cost), "{cost}");
     assert!(ScenarioTable::of(&measurements, "counter-mixed").is_none());
 }
 
 #[test]
-fn results_older_than_the_run_are_left_out() {
-    let scratch = Scratch::new("stale");
-    scratch.result("counter-add", "atomic@threads", 1, 10.0);
-    let later = SystemTime::now() + std::time::Duration::from_secs(3600);
-    let err = load(&scratch.0, &workloads::counter::workload(), Some(later)).unwrap_err();
-    assert!(matches!(err, ReportError::NoResults { .. }), "{err}");
-}
-
-#[test]
 fn a_rebuilt_report_keeps_the_runs_environment() {
-    let results = Scratch::new("env-results");
     let out = Scratch::new("env-out");
-    results.result("bank-2", "mutex@threads", 1, 20.0);
+    out.write("bank", &rounds("bank-2", "mutex@threads", 1, &[20.0]));
     let saved = environment();
     std::fs::write(
         out.0.join("bank.environment.json"),
         saved.to_json().to_string(),
     )
     .unwrap();
-    let md = write(&workloads::bank::workload(), &results.0, &out.0, None).unwrap();
+    let md = write(&workloads::bank::workload(), &out.0, false).unwrap();
     assert!(md.contains("test cpu") && md.contains("`abc`"), "{md}");
 
     std::fs::write(out.0.join("bank.environment.json"), "{\"cpu\": 1}").unwrap();
-    let err = write(&workloads::bank::workload(), &results.0, &out.0, None).unwrap_err();
+    let err = write(&workloads::bank::workload(), &out.0, false).unwrap_err();
     assert!(err.to_string().contains("bank.environment.json"), "{err}");
 }
 
-/// A time of zero (or not a number, or a throughput of zero elements) is no
-/// measurement: the reader names the file; it used to give an infinite
-/// throughput, and the chart's decade loop then never ended.
+/// A round without an operation or a time is no measurement: the reader
+/// names the file (an infinite throughput once sent the chart's decade
+/// loop into an endless loop).
 #[test]
-fn a_zero_or_nan_estimate_is_an_error_not_a_hang() {
-    for bad in [0.0, -1.0, f64::NAN] {
+fn a_round_without_operations_is_an_error_not_a_hang() {
+    for (ops, span_ns) in [(0, 1000), (1000, 0)] {
         let scratch = Scratch::new("zero");
-        scratch.result("counter-add", "atomic@threads", 1, 5.0);
-        let file = scratch
-            .0
-            .join("counter-add/atomic@threads/1/new/estimates.json");
-        // serde_json writes NaN as null; write the text by hand.
-        std::fs::write(
-            &file,
-            format!("{{\"median\": {{\"point_estimate\": {bad:?}}}}}"),
-        )
-        .unwrap();
-        let err = load(&scratch.0, &workloads::counter::workload(), None).unwrap_err();
-        let message = err.to_string();
-        assert!(message.contains("estimates.json"), "{bad}: {message}");
+        let mut bad = sample("counter-add", "atomic@threads", 1, 0, 5.0);
+        (bad.ops, bad.span_ns) = (ops, span_ns);
+        scratch.write("counter", &[bad]);
+        let message = load(&scratch.0, &workloads::counter::workload())
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("counter.samples.csv") && message.contains("nothing to rate"),
+            "{message}"
+        );
     }
-    let scratch = Scratch::new("zero-elements");
-    scratch.result("counter-add", "atomic@threads", 1, 5.0);
-    let file = scratch
-        .0
-        .join("counter-add/atomic@threads/1/new/benchmark.json");
-    let text = std::fs::read_to_string(&file)
-        .unwrap()
-        .replace("\"Elements\":1", "\"Elements\":0");
-    std::fs::write(&file, text).unwrap();
-    let message = load(&scratch.0, &workloads::counter::workload(), None)
-        .unwrap_err()
-        .to_string();
-    assert!(message.contains("Elements is 0"), "{message}");
 }
 
-/// The chart itself survives cells it cannot place (it is also drawn from
-/// tables built by hand): no bar for them, a finite axis, a closed SVG.
+/// The charts themselves survive cells they cannot place (they are also
+/// drawn from tables built by hand): no bar or point for them, finite
+/// axes, a closed SVG.
 #[test]
 fn a_chart_of_unplaceable_cells_still_ends() {
-    let measurement = |row: &str, ns: f64| Measurement {
-        group: "counter-add".into(),
-        row: row.into(),
-        clients: 1,
-        median_ns_per_op: ns,
-        spread: None,
-        repeats: Vec::new(),
-    };
     let measurements = [
-        measurement("atomic@threads", 0.0),
-        measurement("mutex@threads", f64::NAN),
+        Measurement::single(
+            "counter-add".into(),
+            "atomic@threads".into(),
+            1,
+            f64::INFINITY,
+        ),
+        Measurement::single("counter-add".into(), "mutex@threads".into(), 1, f64::NAN),
+        Measurement::single("counter-add".into(), "actor@threads".into(), 1, 0.0),
     ];
     let table = ScenarioTable::of(&measurements, "counter-add").unwrap();
     let svg = chart::svg("counter-add", &table, &environment(), &[], true);
@@ -391,4 +457,7 @@ fn a_chart_of_unplaceable_cells_still_ends() {
         0,
         "no bar for a cell with no throughput"
     );
+    let cost = chart::cost_svg("counter-add", &table, &environment(), &[]);
+    assert!(cost.trim_end().ends_with("</svg>"));
+    assert_eq!(cost.matches("<title>").count(), 0);
 }

@@ -5,7 +5,7 @@
 
 /// A scenario as the report shows it.
 pub struct ScenarioInfo {
-    /// The criterion group (and chart file) name, e.g. `bank-64-audit`.
+    /// The scenario's (and its charts' file) name, e.g. `bank-64-audit`.
     pub name: String,
     /// What clients do in it, as a sentence fragment.
     pub about: String,
@@ -26,9 +26,9 @@ pub trait Scenario {
 
 /// Where a workload's results come from.
 pub enum Source {
-    /// Criterion groups, one per scenario, read back from criterion's
-    /// output; the report is rebuilt from them.
-    Criterion {
+    /// The throughput runner's cells, one scenario at a time, rebuilt
+    /// from the samples the bench saved (`benches::runner`).
+    Throughput {
         scenarios: Vec<ScenarioInfo>,
         /// `(style, baseline row)`: every row of the style (under any
         /// driver) also shows its throughput as a fraction of the
@@ -59,14 +59,14 @@ pub struct Workload {
 impl Workload {
     pub fn scenarios(&self) -> &[ScenarioInfo] {
         match &self.source {
-            Source::Criterion { scenarios, .. } => scenarios,
+            Source::Throughput { scenarios, .. } => scenarios,
             Source::Harness => &[],
         }
     }
 
     pub fn baselines(&self) -> &[(&'static str, &'static str)] {
         match &self.source {
-            Source::Criterion { baselines, .. } => baselines,
+            Source::Throughput { baselines, .. } => baselines,
             Source::Harness => &[],
         }
     }

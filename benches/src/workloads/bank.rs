@@ -46,9 +46,25 @@ impl Scenario for BankScenario {
 pub fn workload() -> Workload {
     Workload {
         name: "bank",
-        source: Source::Criterion {
+        source: Source::Throughput {
             scenarios: SCENARIOS.iter().map(Scenario::info).collect(),
-            baselines: &[],
+            // ANCHOR: baselines
+            // The bare primitive each style is built on (bench: bank.rs).
+            // The tokio actor has none: its round trip is the counter's.
+            baselines: &[
+                ("mutex", "baseline_mutex_two_writes@threads"),
+                ("rwlock", "baseline_mutex_two_writes@threads"),
+                (
+                    "mutex_parking_lot",
+                    "baseline_parking_lot_two_writes@threads",
+                ),
+                ("ordered", "baseline_ordered_lock_pair@threads"),
+                ("sharded", "baseline_ordered_lock_pair@threads"),
+                ("atomic", "baseline_cas_pair@threads"),
+                ("actor", "baseline_crossbeam_round_trip@threads"),
+                ("actor_crossbeam", "baseline_crossbeam_round_trip@threads"),
+            ],
+            // ANCHOR_END: baselines
         },
         flagged: super::flag(
             patterns::for_each_bank!(torn_style_names),

@@ -47,7 +47,7 @@ impl Scenario for CounterScenario {
 pub fn workload() -> Workload {
     Workload {
         name: "counter",
-        source: Source::Criterion {
+        source: Source::Throughput {
             scenarios: SCENARIOS.iter().map(Scenario::info).collect(),
             // ANCHOR: baselines
             // The raw primitive each style is built on, on its own runtime.

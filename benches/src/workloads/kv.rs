@@ -94,9 +94,22 @@ impl Scenario for KvScenario {
 pub fn workload() -> Workload {
     Workload {
         name: "kv",
-        source: Source::Criterion {
+        source: Source::Throughput {
             scenarios: scenarios().iter().map(Scenario::info).collect(),
-            baselines: &[],
+            // ANCHOR: baselines
+            // The bare primitive each style is built on (bench: kv.rs).
+            // The async actors and the sharded actor have none.
+            baselines: &[
+                ("mutex", "baseline_locked_map@threads"),
+                ("mutex_parking_lot", "baseline_locked_map@threads"),
+                ("rwlock", "baseline_locked_map@threads"),
+                ("rwlock_parking_lot", "baseline_locked_map@threads"),
+                ("sharded", "baseline_sixteen_locked_maps@threads"),
+                ("dashmap", "baseline_dashmap@threads"),
+                ("actor", "baseline_crossbeam_round_trip@threads"),
+                ("actor_crossbeam", "baseline_crossbeam_round_trip@threads"),
+            ],
+            // ANCHOR_END: baselines
         },
         flagged: super::flag(patterns::for_each_store!(torn_style_names), ""),
         about: "Every store hashes with foldhash (`foldhash::fast::RandomState`, version in the crates line above), the same hasher for every style; \

@@ -19,6 +19,7 @@
 //!
 //! Drop: the inbox is closed, the owner drains it, exits, and is joined.
 
+use crate::Helpers;
 use crate::bank::{
     AccountId, Bank, BankError, Op, check_account, check_transfer, opening_total, serve,
     transfer_outcome,
@@ -57,6 +58,8 @@ impl ActorBank {
 
 impl Bank for ActorBank {
     const STYLE: &'static str = "actor";
+    // Busy besides its callers: the owner thread.
+    const HELPERS: Helpers = Helpers::Threads(|_| 1);
 
     fn new(opening: &[u64]) -> Self {
         opening_total(opening);

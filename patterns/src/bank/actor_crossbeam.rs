@@ -10,6 +10,7 @@
 
 use crossbeam_channel::{Receiver, Sender, bounded};
 
+use crate::Helpers;
 use crate::bank::{
     AccountId, Bank, BankError, Op, check_account, check_transfer, opening_total, serve,
     transfer_outcome,
@@ -53,6 +54,8 @@ impl CrossbeamActorBank {
 
 impl Bank for CrossbeamActorBank {
     const STYLE: &'static str = "actor_crossbeam";
+    // Busy besides its callers: the owner thread.
+    const HELPERS: Helpers = Helpers::Threads(|_| 1);
 
     fn new(opening: &[u64]) -> Self {
         opening_total(opening);

@@ -11,6 +11,7 @@
 //! Drop: the inbox sender is dropped, the task's `recv` returns `None` once
 //! drained; an owned runtime's thread then returns and is joined.
 
+use crate::Helpers;
 use crate::sync::tokio::sync::{mpsc, oneshot};
 
 use crate::bank::{
@@ -54,6 +55,8 @@ impl TokioActorBank {
 
 impl Bank for TokioActorBank {
     const STYLE: &'static str = "actor_tokio";
+    // Busy besides its callers: the owner task, on the ambient tokio runtime.
+    const HELPERS: Helpers = Helpers::Tasks(1);
 
     fn new(opening: &[u64]) -> Self {
         opening_total(opening);

@@ -34,6 +34,8 @@
 use std::fmt;
 use std::future::Future;
 
+use crate::Helpers;
+
 pub mod actor;
 pub mod atomic;
 pub mod mutex;
@@ -97,6 +99,9 @@ impl std::error::Error for BankError {}
 pub trait Bank: Send + Sync + 'static {
     /// The style's name in reports, tests and the book, e.g. `"ordered"`.
     const STYLE: &'static str;
+
+    /// What it keeps busy besides its callers (see [`Helpers`]).
+    const HELPERS: Helpers = Helpers::None;
 
     /// A bank whose account `i` opens with `opening[i]`. Panics if the
     /// balances add up to more than `u64::MAX`.

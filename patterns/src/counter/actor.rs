@@ -13,6 +13,7 @@
 //! Drop: the inbox is closed, the owner drains it, exits, and is joined.
 
 use crate::ClientId;
+use crate::Helpers;
 use crate::counter::Counter;
 use crate::primitives::BoundedQueue;
 use crate::primitives::INBOX_CAPACITY;
@@ -63,6 +64,8 @@ impl ActorCounter {
 
 impl Counter for ActorCounter {
     const STYLE: &'static str = "actor";
+    // Busy besides its callers: the owner thread.
+    const HELPERS: Helpers = Helpers::Threads(|_| 1);
 
     fn new(_clients: usize) -> Self {
         let inbox = Arc::new(BoundedQueue::new(INBOX_CAPACITY));

@@ -16,6 +16,7 @@ use async_std::channel::{Receiver, Sender, bounded};
 use async_std::task;
 
 use crate::ClientId;
+use crate::Helpers;
 use crate::counter::Counter;
 use crate::primitives::INBOX_CAPACITY;
 
@@ -52,6 +53,8 @@ async fn run_owner(inbox: Receiver<Request>) {
 
 impl Counter for AsyncStdActorCounter {
     const STYLE: &'static str = "actor_async_std";
+    // Busy besides its callers: the owner task, on async-std's global executor.
+    const HELPERS: Helpers = Helpers::Tasks(1);
     // async-std's executor and blocking pool are process-wide, not ours
     // to join; dropping it waits for its own task instead.
     const JOINS_ITS_THREADS: bool = false;

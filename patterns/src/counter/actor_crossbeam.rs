@@ -14,6 +14,7 @@
 use crossbeam_channel::{Receiver, Sender, bounded};
 
 use crate::ClientId;
+use crate::Helpers;
 use crate::counter::Counter;
 use crate::primitives::INBOX_CAPACITY;
 use crate::sync::{JoinHandle, spawn, thread_local};
@@ -67,6 +68,8 @@ impl CrossbeamActorCounter {
 
 impl Counter for CrossbeamActorCounter {
     const STYLE: &'static str = "actor_crossbeam";
+    // Busy besides its callers: the owner thread.
+    const HELPERS: Helpers = Helpers::Threads(|_| 1);
 
     fn new(_clients: usize) -> Self {
         let (inbox, requests) = bounded(INBOX_CAPACITY);

@@ -16,6 +16,7 @@
 use smol::channel::{Receiver, Sender, bounded};
 
 use crate::ClientId;
+use crate::Helpers;
 use crate::counter::Counter;
 use crate::primitives::INBOX_CAPACITY;
 use crate::primitives::smol_home::spawn_owner;
@@ -52,6 +53,8 @@ async fn run_owner(inbox: Receiver<Request>) {
 
 impl Counter for SmolActorCounter {
     const STYLE: &'static str = "actor_smol";
+    // Busy besides its callers: the owner task, on the ambient smol executor.
+    const HELPERS: Helpers = Helpers::Tasks(1);
 
     // ANCHOR: new
     fn new(_clients: usize) -> Self {

@@ -19,6 +19,7 @@
 //! Drop: the inbox sender is dropped, the task's `recv` returns `None` once
 //! drained; an owned runtime's thread then returns and is joined.
 
+use crate::Helpers;
 use crate::sync::tokio::sync::{mpsc, oneshot};
 
 use crate::ClientId;
@@ -65,6 +66,8 @@ impl TokioActorCounter {
 
 impl Counter for TokioActorCounter {
     const STYLE: &'static str = "actor_tokio";
+    // Busy besides its callers: the owner task, on the ambient tokio runtime.
+    const HELPERS: Helpers = Helpers::Tasks(1);
 
     fn new(_clients: usize) -> Self {
         let (inbox, requests) = mpsc::channel(INBOX_CAPACITY);

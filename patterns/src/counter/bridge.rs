@@ -9,6 +9,7 @@
 //! of microseconds), and the benchmark shows by how much.
 
 use crate::ClientId;
+use crate::Helpers;
 use crate::counter::Counter;
 use crate::primitives::spawn_blocking;
 use crate::sync::{Arc, AtomicU64, Ordering::Relaxed};
@@ -21,6 +22,8 @@ pub struct BridgeCounter {
 
 impl Counter for BridgeCounter {
     const STYLE: &'static str = "bridge";
+    // Busy besides its callers: a thread spawned for every operation.
+    const HELPERS: Helpers = Helpers::PerCall;
     // Every operation is a thread of its own (`spawn_blocking`).
     const THREADS_PER_OPERATION: usize = 1;
 

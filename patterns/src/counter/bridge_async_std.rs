@@ -9,6 +9,7 @@
 use async_std::task;
 
 use crate::ClientId;
+use crate::Helpers;
 use crate::counter::Counter;
 use crate::sync::{Arc, AtomicU64, Ordering::Relaxed};
 
@@ -20,6 +21,8 @@ pub struct AsyncStdBridgeCounter {
 
 impl Counter for AsyncStdBridgeCounter {
     const STYLE: &'static str = "bridge_async_std";
+    // Busy besides its callers: a blocking-pool thread for every operation in flight.
+    const HELPERS: Helpers = Helpers::PerCall;
     // async-std's executor and blocking pool are process-wide, not ours
     // to join; dropping it waits for its own task instead.
     const JOINS_ITS_THREADS: bool = false;

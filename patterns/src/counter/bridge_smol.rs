@@ -7,6 +7,7 @@
 //! The pool is global, not ours: dropping the counter has no thread to join.
 
 use crate::ClientId;
+use crate::Helpers;
 use crate::counter::Counter;
 use crate::sync::{Arc, AtomicU64, Ordering::Relaxed};
 
@@ -18,6 +19,8 @@ pub struct SmolBridgeCounter {
 
 impl Counter for SmolBridgeCounter {
     const STYLE: &'static str = "bridge_smol";
+    // Busy besides its callers: a blocking-pool thread for every operation in flight.
+    const HELPERS: Helpers = Helpers::PerCall;
     // `smol::unblock` runs on the `blocking` crate's process-wide pool,
     // not ours to join.
     const JOINS_ITS_THREADS: bool = false;

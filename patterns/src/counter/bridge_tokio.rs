@@ -9,6 +9,7 @@
 //! owns a runtime for its pool, so it works under any driver; dropping the
 //! counter then drops that runtime, which waits for the pool's threads.
 
+use crate::Helpers;
 use crate::sync::tokio::runtime::{Handle, Runtime};
 
 use crate::ClientId;
@@ -31,6 +32,8 @@ pub struct TokioBridgeCounter {
 
 impl Counter for TokioBridgeCounter {
     const STYLE: &'static str = "bridge_tokio";
+    // Busy besides its callers: a blocking-pool thread for every operation in flight.
+    const HELPERS: Helpers = Helpers::PerCall;
 
     fn new(_clients: usize) -> Self {
         // The ambient runtime's blocking pool, or one of its own: see

@@ -27,7 +27,7 @@
 
 use std::future::Future;
 
-use crate::ClientId;
+use crate::{ClientId, Helpers};
 
 pub mod actor;
 pub mod atomic;
@@ -75,6 +75,9 @@ pub trait Counter: Send + Sync + 'static {
     /// Threads one operation starts of its own (a bridge: one per call).
     /// A loom model counts them against loom's limit of five threads.
     const THREADS_PER_OPERATION: usize = 0;
+
+    /// What it keeps busy besides its callers (see [`Helpers`]).
+    const HELPERS: Helpers = Helpers::None;
 
     /// Whether dropping it stops and joins every thread it started (its
     /// drop test counts them). False where its work runs on a process-wide

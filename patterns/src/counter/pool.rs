@@ -16,6 +16,7 @@
 //! closed, every worker drains and exits, and all are joined.
 
 use crate::ClientId;
+use crate::Helpers;
 use crate::counter::Counter;
 use crate::primitives::BoundedQueue;
 use crate::primitives::INBOX_CAPACITY;
@@ -65,6 +66,8 @@ impl PoolCounter {
 
 impl Counter for PoolCounter {
     const STYLE: &'static str = "pool";
+    // Busy besides its callers: one worker per client, at most one per core (`new`).
+    const HELPERS: Helpers = Helpers::Threads(|clients| clients.clamp(1, cores().min(MAX_ANSWERS)));
     // `get` gathers the workers' shards one by one: see the header.
     const LINEARIZABLE: bool = false;
 

@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::time::Duration;
 
-use super::{AsyncDriver, Driver, run_spawned};
+use super::{AsyncDriver, Driver, Timed, run_spawned};
 use crate::ClientId;
 
 pub struct AsyncStd;
@@ -17,10 +17,15 @@ impl Driver for AsyncStd {
         AsyncStd
     }
 
-    fn run<F, Fut>(&self, clients: usize, client: F) -> Duration
+    fn between_ops() -> impl Future<Output = ()> + Send {
+        async_std::task::yield_now()
+    }
+
+    fn run_each<F, Fut, T>(&self, clients: usize, client: F) -> Timed<T>
     where
         F: Fn(ClientId) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
+        Fut: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
     {
         async_std::task::block_on(run_spawned(clients, client, async_std::task::spawn, || {
             std::future::ready(())

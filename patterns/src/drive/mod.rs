@@ -36,6 +36,7 @@ mod tokio;
 
 use std::future::Future;
 use std::sync::Arc as StdArc;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use crate::ClientId;
@@ -53,6 +54,11 @@ pub trait Driver: Sized {
     /// The driver's name in reports: `threads`, `tokio`, `async_std`, `smol`.
     const NAME: &'static str;
 
+    /// Whether each client is an OS thread of its own (else clients are
+    /// tasks sharing [`worker_threads`] workers): what counting a cell's
+    /// runnable threads needs.
+    const CLIENTS_ARE_THREADS: bool = false;
+
     fn new() -> Self;
 
     /// Calls `make` inside the driver's runtime context, so that an
@@ -63,35 +69,115 @@ pub trait Driver: Sized {
         make()
     }
 
-    /// Runs `clients` clients, client `i` running the future `client(ClientId(i))`,
-    /// all released together; returns the time from release until the last
-    /// one finished.
+    /// Runs `clients` clients, client `i` running the future
+    /// `client(ClientId(i))`, all released together; returns the time from
+    /// release until the last one finished, and each client's output in
+    /// client order.
+    fn run_each<F, Fut, T>(&self, clients: usize, client: F) -> Timed<T>
+    where
+        F: Fn(ClientId) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = T> + Send + 'static,
+        T: Send + 'static;
+
+    /// [`Driver::run_each`] for clients with nothing to report: just the time.
     fn run<F, Fut>(&self, clients: usize, client: F) -> Duration
     where
         F: Fn(ClientId) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static;
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        self.run_each(clients, client).span
+    }
 
-    /// Runs `clients` clients, client `id` performing operations
-    /// `0..ops(id)` of `body` one after another; timed like [`Driver::run`].
+    /// What a client loop awaits every [`YIELD_EVERY`] operations: on an
+    /// async runtime, one yield, so that clients outnumbering the workers
+    /// take turns instead of running one after another (a future that is
+    /// ready at once never yields by itself); on OS threads, nothing (the
+    /// kernel preempts).
+    fn between_ops() -> impl Future<Output = ()> + Send {
+        std::future::ready(())
+    }
+
+    /// Runs `clients` clients, each performing operations `0, 1, 2...` of
+    /// `body` one after another until `stop` is set (checked before every
+    /// operation); returns the span and each client's operation count.
     ///
     /// The driver owns the loop. On an async runtime the loop runs inside
-    /// one task; the thread driver overrides this to call `block_on` once
-    /// per operation from ordinary code, so a ready future costs one poll
-    /// and the loop's state stays in registers (inside a long-lived future
-    /// it would be stored to the future's memory on every iteration).
-    fn run_ops<B, N>(&self, clients: usize, ops: N, body: StdArc<B>) -> Duration
-    where
-        B: ClientOp,
-        N: Fn(ClientId) -> u64 + Send + Sync + 'static,
-    {
-        self.run(clients, move |id| {
-            let (body, count) = (StdArc::clone(&body), ops(id));
+    /// one task and awaits [`Driver::between_ops`] every [`YIELD_EVERY`]
+    /// operations; the thread driver overrides this to call `block_on`
+    /// once per operation from ordinary code, so a ready future costs one
+    /// poll and the loop's state stays in registers (inside a long-lived
+    /// future it would be stored to the future's memory on every
+    /// iteration).
+    fn run_until<B: ClientOp>(&self, clients: usize, stop: &Stop, body: StdArc<B>) -> Timed<u64> {
+        let stop = stop.clone();
+        self.run_each(clients, move |id| {
+            let (body, stop) = (StdArc::clone(&body), stop.clone());
             async move {
-                for op in 0..count {
+                let mut op = 0;
+                while !stop.is_set() {
                     body.op(id, op).await;
+                    op += 1;
+                    if op % YIELD_EVERY == 0 {
+                        Self::between_ops().await;
+                    }
                 }
+                op
             }
         })
+    }
+}
+
+/// How many operations an async client runs between two yields (see
+/// [`Driver::between_ops`]): rare enough that a yield (tens of
+/// nanoseconds) adds well under a nanosecond to an operation, often enough
+/// that clients sharing a worker take turns every few microseconds.
+pub const YIELD_EVERY: u64 = 1024;
+
+/// A run's span (first client's start to last client's finish, from the
+/// clients' own clock readings) and what each client returned.
+#[derive(Debug, Clone)]
+pub struct Timed<T> {
+    pub span: Duration,
+    pub outputs: Vec<T>,
+}
+
+/// The flag that ends a fixed-window run: clients check it before every
+/// operation (a load of a line nobody writes until the end) and finish the
+/// operation they are in when it is set.
+#[derive(Debug, Clone, Default)]
+pub struct Stop(StdArc<AtomicBool>);
+
+impl Stop {
+    pub fn new() -> Stop {
+        Stop::default()
+    }
+
+    #[inline]
+    pub fn is_set(&self) -> bool {
+        self.0.load(Relaxed)
+    }
+
+    pub fn set(&self) {
+        self.0.store(true, Relaxed);
+    }
+
+    /// A new flag and a timer thread that sets it after `window`; join the
+    /// handle after the run. The window starts when this is called (just
+    /// before the clients are started), so the run's measured span, not
+    /// the window, is what rates are computed over.
+    pub fn after(window: Duration) -> (Stop, std::thread::JoinHandle<()>) {
+        let stop = Stop::new();
+        let timer = {
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name("window timer".into())
+                .spawn(move || {
+                    std::thread::sleep(window);
+                    stop.set();
+                })
+                .expect("spawning the window's timer thread")
+        };
+        (stop, timer)
     }
 }
 
@@ -148,7 +234,7 @@ pub trait AsyncDriver: Driver {
 
 /// A client task as the async drivers spawn it: the client's future
 /// behind the start line, timed by its own clock readings.
-type TimedClient = std::pin::Pin<Box<dyn Future<Output = (Instant, Instant)> + Send>>;
+type TimedClient<T> = std::pin::Pin<Box<dyn Future<Output = (Instant, Instant, T)> + Send>>;
 
 /// The body of every async driver's [`Driver::run`], written once: makes
 /// each client's future, spawns it with `spawn` (which must start the task
@@ -159,17 +245,18 @@ type TimedClient = std::pin::Pin<Box<dyn Future<Output = (Instant, Instant)> + S
 ///
 /// The task wrapper is boxed: one allocation per client per run, outside
 /// the timing; the client's own future inside it is not.
-async fn run_spawned<F, Fut, S, H, Y, YF>(
+async fn run_spawned<F, Fut, T, S, H, Y, YF>(
     clients: usize,
     client: F,
     spawn: S,
     settle: Y,
-) -> Duration
+) -> Timed<T>
 where
     F: Fn(ClientId) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-    S: Fn(TimedClient) -> H,
-    H: Future<Output = (Instant, Instant)>,
+    Fut: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+    S: Fn(TimedClient<T>) -> H,
+    H: Future<Output = (Instant, Instant, T)>,
     Y: Fn() -> YF + Copy + Send + 'static,
     YF: Future<Output = ()> + Send,
 {
@@ -183,17 +270,23 @@ where
                 start_line.wait().await;
                 settle().await;
                 let start = Instant::now();
-                work.await;
-                (start, Instant::now())
+                let output = work.await;
+                (start, Instant::now(), output)
             }))
         })
         .collect();
     start_line.wait().await;
     let mut times = Vec::with_capacity(clients);
+    let mut outputs = Vec::with_capacity(clients);
     for finisher in finishers {
-        times.push(finisher.await);
+        let (start, finish, output) = finisher.await;
+        times.push((start, finish));
+        outputs.push(output);
     }
-    span(times)
+    Timed {
+        span: span(times),
+        outputs,
+    }
 }
 
 /// The number of worker threads the async drivers use: one per core.

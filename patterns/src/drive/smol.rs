@@ -12,7 +12,7 @@ use std::time::Duration;
 use smol::Executor;
 use smol::channel::{Sender, unbounded};
 
-use super::{AsyncDriver, Driver, pin_this_thread, run_spawned, worker_threads};
+use super::{AsyncDriver, Driver, Timed, pin_this_thread, run_spawned, worker_threads};
 use crate::ClientId;
 use crate::primitives::smol_home::with_ambient;
 
@@ -54,10 +54,15 @@ impl Driver for Smol {
         with_ambient(&self.executor, make)
     }
 
-    fn run<F, Fut>(&self, clients: usize, client: F) -> Duration
+    fn between_ops() -> impl Future<Output = ()> + Send {
+        smol::future::yield_now()
+    }
+
+    fn run_each<F, Fut, T>(&self, clients: usize, client: F) -> Timed<T>
     where
         F: Fn(ClientId) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
+        Fut: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
     {
         smol::block_on(run_spawned(
             clients,

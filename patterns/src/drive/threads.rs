@@ -3,24 +3,26 @@
 
 use std::future::Future;
 use std::sync::{Arc, Barrier};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use super::{ClientOp, Driver, block_on, pin_this_thread, span, with_blocker};
+use super::{ClientOp, Driver, Stop, Timed, block_on, pin_this_thread, span, with_blocker};
 use crate::ClientId;
 
 pub struct Threads;
 
 impl Driver for Threads {
     const NAME: &'static str = "threads";
+    const CLIENTS_ARE_THREADS: bool = true;
 
     fn new() -> Self {
         Threads
     }
 
-    fn run<F, Fut>(&self, clients: usize, client: F) -> Duration
+    fn run_each<F, Fut, T>(&self, clients: usize, client: F) -> Timed<T>
     where
         F: Fn(ClientId) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
+        Fut: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
     {
         run_threads(clients, |id| {
             let work = client(id);
@@ -28,18 +30,17 @@ impl Driver for Threads {
         })
     }
 
-    fn run_ops<B, N>(&self, clients: usize, ops: N, body: Arc<B>) -> Duration
-    where
-        B: ClientOp,
-        N: Fn(ClientId) -> u64 + Send + Sync + 'static,
-    {
+    fn run_until<B: ClientOp>(&self, clients: usize, stop: &Stop, body: Arc<B>) -> Timed<u64> {
         run_threads(clients, |id| {
-            let (body, count) = (&body, ops(id));
+            let body = &body;
             move || {
                 with_blocker(|blocker| {
-                    for op in 0..count {
+                    let mut op = 0;
+                    while !stop.is_set() {
                         blocker.block_on(body.op(id, op));
+                        op += 1;
                     }
+                    op
                 })
             }
         })
@@ -48,10 +49,11 @@ impl Driver for Threads {
 
 /// Spawns one scoped thread per client; `prepare(id)` runs before the start
 /// line and returns the timed work.
-fn run_threads<'env, P, W>(clients: usize, prepare: P) -> Duration
+fn run_threads<'env, P, W, T>(clients: usize, prepare: P) -> Timed<T>
 where
     P: Fn(ClientId) -> W + Sync + 'env,
-    W: FnOnce() + Send + 'env,
+    W: FnOnce() -> T + Send + 'env,
+    T: Send + 'env,
 {
     let start_line = Barrier::new(clients + 1);
     std::thread::scope(|scope| {
@@ -63,15 +65,23 @@ where
                     let work = prepare(ClientId(i));
                     start_line.wait();
                     let start = Instant::now();
-                    work();
-                    (start, Instant::now())
+                    let output = work();
+                    (start, Instant::now(), output)
                 })
             })
             .collect();
         start_line.wait();
-        span(finishers.into_iter().map(|t| {
-            t.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        }))
+        let (mut times, mut outputs) = (Vec::new(), Vec::new());
+        for finisher in finishers {
+            let (start, finish, output) = finisher
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            times.push((start, finish));
+            outputs.push(output);
+        }
+        Timed {
+            span: span(times),
+            outputs,
+        }
     })
 }

@@ -6,7 +6,7 @@ use std::sync::Arc as StdArc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
-use super::{AsyncDriver, Driver, pin_this_thread, run_spawned, worker_threads};
+use super::{AsyncDriver, Driver, Timed, pin_this_thread, run_spawned, worker_threads};
 use crate::ClientId;
 
 pub struct Tokio {
@@ -45,10 +45,15 @@ impl Driver for Tokio {
         make()
     }
 
-    fn run<F, Fut>(&self, clients: usize, client: F) -> Duration
+    fn between_ops() -> impl Future<Output = ()> + Send {
+        tokio::task::yield_now()
+    }
+
+    fn run_each<F, Fut, T>(&self, clients: usize, client: F) -> Timed<T>
     where
         F: Fn(ClientId) -> Fut + Send + Sync + 'static,
-        Fut: Future<Output = ()> + Send + 'static,
+        Fut: Future<Output = T> + Send + 'static,
+        T: Send + 'static,
     {
         // Spawned at once (`run_spawned` collects the handles before the
         // start line); awaiting the handle re-raises a client's panic.

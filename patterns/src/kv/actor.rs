@@ -11,6 +11,7 @@
 //!
 //! Drop: the inbox is closed, the owner drains it, exits, and is joined.
 
+use crate::Helpers;
 use crate::kv::{Map, Op, Session, SessionId, SessionStore, filled_map, serve};
 use crate::primitives::BoundedQueue;
 use crate::primitives::INBOX_CAPACITY;
@@ -60,6 +61,8 @@ pub(crate) fn ask(inbox: &BoundedQueue<Request>, op: Op) -> Option<Session> {
 
 impl SessionStore for ActorStore {
     const STYLE: &'static str = "actor";
+    // Busy besides its callers: the owner thread.
+    const HELPERS: Helpers = Helpers::Threads(|_| 1);
 
     fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self {
         let inbox = Arc::new(BoundedQueue::new(INBOX_CAPACITY));

@@ -10,6 +10,7 @@
 use async_std::channel::{Receiver, Sender, bounded};
 use async_std::task;
 
+use crate::Helpers;
 use crate::kv::{Map, Op, Session, SessionId, SessionStore, filled_map, serve};
 use crate::primitives::INBOX_CAPACITY;
 
@@ -43,6 +44,8 @@ impl AsyncStdActorStore {
 
 impl SessionStore for AsyncStdActorStore {
     const STYLE: &'static str = "actor_async_std";
+    // Busy besides its callers: the owner task, on async-std's global executor.
+    const HELPERS: Helpers = Helpers::Tasks(1);
     // async-std's executor and blocking pool are process-wide, not ours
     // to join; dropping it waits for its own task instead.
     const JOINS_ITS_THREADS: bool = false;

@@ -7,6 +7,7 @@
 
 use crossbeam_channel::{Receiver, Sender, bounded};
 
+use crate::Helpers;
 use crate::kv::{Map, Op, Session, SessionId, SessionStore, filled_map, serve};
 use crate::primitives::INBOX_CAPACITY;
 use crate::sync::{JoinHandle, spawn, thread_local};
@@ -44,6 +45,8 @@ impl CrossbeamActorStore {
 
 impl SessionStore for CrossbeamActorStore {
     const STYLE: &'static str = "actor_crossbeam";
+    // Busy besides its callers: the owner thread.
+    const HELPERS: Helpers = Helpers::Threads(|_| 1);
 
     fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self {
         let (inbox, requests) = bounded(INBOX_CAPACITY);

@@ -11,6 +11,7 @@
 
 use smol::channel::{Receiver, Sender, bounded};
 
+use crate::Helpers;
 use crate::kv::{Map, Op, Session, SessionId, SessionStore, filled_map, serve};
 use crate::primitives::INBOX_CAPACITY;
 use crate::primitives::smol_home::spawn_owner;
@@ -46,6 +47,8 @@ impl SmolActorStore {
 
 impl SessionStore for SmolActorStore {
     const STYLE: &'static str = "actor_smol";
+    // Busy besides its callers: the owner task, on the ambient smol executor.
+    const HELPERS: Helpers = Helpers::Tasks(1);
 
     fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self {
         let (inbox, requests) = bounded(INBOX_CAPACITY);

@@ -6,6 +6,7 @@
 //! Drop: the inbox sender is dropped, the task's `recv` returns `None` once
 //! drained; an owned runtime's thread then returns and is joined.
 
+use crate::Helpers;
 use crate::sync::tokio::sync::{mpsc, oneshot};
 
 use crate::kv::{Map, Op, Session, SessionId, SessionStore, filled_map, serve};
@@ -41,6 +42,8 @@ impl TokioActorStore {
 
 impl SessionStore for TokioActorStore {
     const STYLE: &'static str = "actor_tokio";
+    // Busy besides its callers: the owner task, on the ambient tokio runtime.
+    const HELPERS: Helpers = Helpers::Tasks(1);
 
     fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self {
         let (inbox, requests) = mpsc::channel(INBOX_CAPACITY);

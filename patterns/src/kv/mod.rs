@@ -28,6 +28,8 @@
 use std::collections::HashMap;
 use std::future::Future;
 
+use crate::Helpers;
+
 pub mod actor;
 pub mod mutex;
 pub mod racy;
@@ -113,6 +115,9 @@ pub trait SessionStore: Send + Sync + 'static {
     /// executor or pool that is not the style's to join; the style's file
     /// says which.
     const JOINS_ITS_THREADS: bool = true;
+
+    /// What it keeps busy besides its callers (see [`Helpers`]).
+    const HELPERS: Helpers = Helpers::None;
 
     /// A store holding `initial` (later entries win for a repeated id),
     /// sized for about `capacity` sessions. Filled before it is shared, so

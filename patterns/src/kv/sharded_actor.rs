@@ -13,6 +13,7 @@
 
 use std::hash::BuildHasher;
 
+use crate::Helpers;
 use crate::kv::actor::{Request, ask, run_owner};
 use crate::kv::{Hasher, Map, Op, Session, SessionId, SessionStore, new_map, shard_of};
 use crate::primitives::BoundedQueue;
@@ -38,6 +39,8 @@ impl ShardedActorStore {
 
 impl SessionStore for ShardedActorStore {
     const STYLE: &'static str = "sharded_actor";
+    // Busy besides its callers: an owner thread per core, at least two (`with_sessions`).
+    const HELPERS: Helpers = Helpers::Threads(|_| cores().max(2));
 
     fn with_sessions(capacity: usize, initial: &[(SessionId, Session)]) -> Self {
         let owners = cores().max(2);

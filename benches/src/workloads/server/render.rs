@@ -7,7 +7,7 @@ use super::DEPTHS;
 use super::load::{LoadCell, MemoryCell};
 use super::redis::{REDIS_SCENARIOS, RedisCell};
 use crate::harness::percentiles;
-use crate::report::criterion::Measurement;
+use crate::report::cells::Measurement;
 use crate::report::table::{MdTable, bytes, si};
 use crate::results::ServerRow;
 
@@ -76,14 +76,12 @@ pub fn render(
                 ..ServerRow::empty("load", cell.style, cell.connections)
             });
             if rate > 0.0 {
-                chart_cells.push(Measurement {
-                    group: format!("server-depth-{depth}"),
-                    row: format!("{}@server", cell.style),
-                    clients: cell.connections,
-                    median_ns_per_op: 1e9 / rate,
-                    spread: None,
-                    repeats: Vec::new(),
-                });
+                chart_cells.push(Measurement::single(
+                    format!("server-depth-{depth}"),
+                    format!("{}@server", cell.style),
+                    cell.connections,
+                    rate,
+                ));
             }
         }
         md.push_str(&table.finish());
