@@ -351,34 +351,30 @@ fn tokio_baselines<'a>(cell: &mut Cell<'a>, tokio_driver: &'a Tokio, scenario: C
     );
 }
 
-/// An `async-channel` server task on the driver's executor, as the
-/// async-std and smol actors use: requests from a bounded(1024) channel,
-/// each carrying a `bounded(1)` channel for its answer.
-fn async_channel_round_trip<'a, D: Driver>(
-    cell: &mut Cell<'a>,
-    driver: &'a D,
-    spawn_server: impl Fn(Pin<Box<dyn Future<Output = ()> + Send>>) + 'a,
-    scenario: CounterScenario,
-) {
-    cell.baseline(
-        driver,
-        "async_channel_round_trip",
-        Helpers::Tasks(1),
-        move |_| {
-            let (requests, inbox) =
-                smol::channel::bounded::<(u64, smol::channel::Sender<u64>)>(1024);
+/// A server task on the driver's executor, as the async-std and smol
+/// actors use: requests from a bounded(1024) channel, each carrying a
+/// `bounded(1)` channel for its answer. `$channel` is the runtime's own
+/// channel module (`async_std::channel` and `smol::channel` are different
+/// major versions of `async-channel`, and the newer one allocates several
+/// times per send: each actor is held to its own).
+macro_rules! async_channel_round_trip {
+    ($cell:expr, $driver:expr, $runtime:ty, $channel:path, $spawn_server:expr, $scenario:expr) => {{
+        use $channel as channel;
+        let (scenario, spawn_server) = ($scenario, $spawn_server);
+        $cell.baseline($driver, "async_channel_round_trip", Helpers::Tasks(1), move |_| {
+            let (requests, inbox) = channel::bounded::<(u64, channel::Sender<u64>)>(1024);
             spawn_server(Box::pin(async move {
                 let mut total = 0u64;
                 while let Ok((n, reply)) = inbox.recv().await {
                     total += n;
                     let _ = reply.try_send(total);
                 }
-            }));
+            }) as Pin<Box<dyn Future<Output = ()> + Send>>);
             let client = move |_: ClientId, stop: Stop| {
                 let requests = requests.clone();
                 async move {
-                    ops_until!(D, stop, |op| {
-                        let (reply_to, reply) = smol::channel::bounded(1);
+                    ops_until!($runtime, stop, |op| {
+                        let (reply_to, reply) = channel::bounded(1);
                         let n = u64::from(!scenario.is_get(op));
                         requests.send((n, reply_to)).await.unwrap();
                         black_box(reply.recv().await.unwrap());
@@ -386,18 +382,20 @@ fn async_channel_round_trip<'a, D: Driver>(
                 }
             };
             (client, ())
-        },
-    );
+        });
+    }};
 }
 
 /// async-std's baselines: the channel round trip on its global executor,
 /// and its `spawn_blocking` per operation.
 fn async_std_baselines<'a>(cell: &mut Cell<'a>, driver: &'a AsyncStd, scenario: CounterScenario) {
-    async_channel_round_trip(
+    async_channel_round_trip!(
         cell,
         driver,
+        AsyncStd,
+        async_std::channel,
         |server| drop(async_std::task::spawn(server)),
-        scenario,
+        scenario
     );
     cell.baseline(driver, "spawn_blocking", Helpers::PerCall, move |_| {
         let total = Arc::new(AtomicU64::new(0));
@@ -420,11 +418,13 @@ fn async_std_baselines<'a>(cell: &mut Cell<'a>, driver: &'a AsyncStd, scenario: 
 /// and `smol::unblock` per operation (the `blocking` crate's pool, which
 /// async-std's `spawn_blocking` also uses).
 fn smol_baselines<'a>(cell: &mut Cell<'a>, driver: &'a Smol, scenario: CounterScenario) {
-    async_channel_round_trip(
+    async_channel_round_trip!(
         cell,
         driver,
+        Smol,
+        smol::channel,
         move |server| driver.enter(|| drop(patterns::primitives::smol_home::spawn_owner(server))),
-        scenario,
+        scenario
     );
     cell.baseline(driver, "spawn_blocking", Helpers::PerCall, move |_| {
         let total = Arc::new(AtomicU64::new(0));
