@@ -361,28 +361,34 @@ macro_rules! async_channel_round_trip {
     ($cell:expr, $driver:expr, $runtime:ty, $channel:path, $spawn_server:expr, $scenario:expr) => {{
         use $channel as channel;
         let (scenario, spawn_server) = ($scenario, $spawn_server);
-        $cell.baseline($driver, "async_channel_round_trip", Helpers::Tasks(1), move |_| {
-            let (requests, inbox) = channel::bounded::<(u64, channel::Sender<u64>)>(1024);
-            spawn_server(Box::pin(async move {
-                let mut total = 0u64;
-                while let Ok((n, reply)) = inbox.recv().await {
-                    total += n;
-                    let _ = reply.try_send(total);
-                }
-            }) as Pin<Box<dyn Future<Output = ()> + Send>>);
-            let client = move |_: ClientId, stop: Stop| {
-                let requests = requests.clone();
-                async move {
-                    ops_until!($runtime, stop, |op| {
-                        let (reply_to, reply) = channel::bounded(1);
-                        let n = u64::from(!scenario.is_get(op));
-                        requests.send((n, reply_to)).await.unwrap();
-                        black_box(reply.recv().await.unwrap());
-                    })
-                }
-            };
-            (client, ())
-        });
+        $cell.baseline(
+            $driver,
+            "async_channel_round_trip",
+            Helpers::Tasks(1),
+            move |_| {
+                let (requests, inbox) = channel::bounded::<(u64, channel::Sender<u64>)>(1024);
+                spawn_server(Box::pin(async move {
+                    let mut total = 0u64;
+                    while let Ok((n, reply)) = inbox.recv().await {
+                        total += n;
+                        let _ = reply.try_send(total);
+                    }
+                })
+                    as Pin<Box<dyn Future<Output = ()> + Send>>);
+                let client = move |_: ClientId, stop: Stop| {
+                    let requests = requests.clone();
+                    async move {
+                        ops_until!($runtime, stop, |op| {
+                            let (reply_to, reply) = channel::bounded(1);
+                            let n = u64::from(!scenario.is_get(op));
+                            requests.send((n, reply_to)).await.unwrap();
+                            black_box(reply.recv().await.unwrap());
+                        })
+                    }
+                };
+                (client, ())
+            },
+        );
     }};
 }
 

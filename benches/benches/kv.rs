@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use benches::runner::{Cell, Drivers, Servers, StyleBench, throughput_main};
 use benches::workloads::kv::{KEYS, Keys, KvScenario, scenarios, workload};
 use benches::{measured_styles, ops_until};
+use crossbeam_utils::CachePadded;
 use patterns::drive::{ClientOp, Driver, Stop, Threads, Tokio};
 use patterns::kv::{self, Map, Session, SessionId, SessionStore, apply_update};
 use patterns::primitives::rng::SplitMix64;
@@ -188,20 +189,54 @@ const SHARDS: usize = 16;
 /// the same plans, with no trait and no future per operation.
 fn baselines<'a>(cell: &mut Cell<'a>, threads: &'a Threads, scenario: KvScenario) {
     // ANCHOR: baseline_map
-    cell.baseline(threads, "locked_map", Helpers::None, move |clients| {
-        let map = Arc::new(Mutex::new(kv::filled_map(KEYS as usize, &prefill())));
-        let plans = plans(scenario, clients);
-        let client = move |id: ClientId, stop: Stop| {
-            let (map, plans) = (Arc::clone(&map), Arc::clone(&plans));
-            async move {
-                ops_until!(Threads, stop, |op| {
-                    let op = as_op(plans[id.0][op as usize % PLAN]);
-                    black_box(kv::serve(&mut map.lock().unwrap(), op));
-                })
-            }
+    // One map behind one lock: `$read` and `$write` give its guards (a
+    // shared one for `get`, where the lock has one).
+    macro_rules! locked_map {
+        ($name:literal, $lock:expr, |$m:ident| $read:expr, $write:expr) => {
+            cell.baseline(threads, $name, Helpers::None, move |clients| {
+                let map = Arc::new($lock(kv::filled_map(KEYS as usize, &prefill())));
+                let plans = plans(scenario, clients);
+                let client = move |id: ClientId, stop: Stop| {
+                    let (map, plans) = (Arc::clone(&map), Arc::clone(&plans));
+                    async move {
+                        ops_until!(Threads, stop, |op| {
+                            let $m = &map;
+                            let answer = match as_op(plans[id.0][op as usize % PLAN]) {
+                                kv::Op::Get(key) => $read.get(&key).copied(),
+                                op => kv::serve(&mut $write, op),
+                            };
+                            black_box(answer);
+                        })
+                    }
+                };
+                (client, ())
+            });
         };
-        (client, ())
-    });
+    }
+    locked_map!(
+        "locked_map",
+        Mutex::new,
+        |m| m.lock().unwrap(),
+        m.lock().unwrap()
+    );
+    locked_map!(
+        "parking_lot_locked_map",
+        parking_lot::Mutex::new,
+        |m| m.lock(),
+        m.lock()
+    );
+    locked_map!(
+        "rwlock_map",
+        std::sync::RwLock::new,
+        |m| m.read().unwrap(),
+        m.write().unwrap()
+    );
+    locked_map!(
+        "parking_lot_rwlock_map",
+        parking_lot::RwLock::new,
+        |m| m.read(),
+        m.write()
+    );
     // ANCHOR_END: baseline_map
 
     cell.baseline(
@@ -216,7 +251,11 @@ fn baselines<'a>(cell: &mut Cell<'a>, threads: &'a Threads, scenario: KvScenario
             for (id, s) in prefill() {
                 maps[kv::shard_of(hasher.hash_one(id), SHARDS)].insert(id, s);
             }
-            let shards: Arc<[Mutex<Map>]> = maps.into_iter().map(Mutex::new).collect();
+            // Each lock on its own cache line, as the `sharded` style has them.
+            let shards: Arc<[CachePadded<Mutex<Map>>]> = maps
+                .into_iter()
+                .map(|m| CachePadded::new(Mutex::new(m)))
+                .collect();
             let plans = plans(scenario, clients);
             let client = move |id: ClientId, stop: Stop| {
                 let (shards, plans, hasher) =

@@ -232,8 +232,7 @@ pub fn render(
                     ));
                 }
                 line.push(cell);
-                cost_line.push(
-                    format!(
+                cost_line.push(format!(
                         "{} CPU · {} sw · {} alloc · {:.2} fair",
                         cpu(m.median_of(|r| r.cpu_ns_per_op)),
                         per_op(m.median_of(
@@ -241,8 +240,7 @@ pub fn render(
                         )),
                         per_op(m.median_of(|r| r.allocations_per_op)),
                         m.median_of(|r| r.slowest_client_share)
-                    ),
-                );
+                    ));
                 rows_out.push(cell_row(
                     group, style, driver, m, baseline, ratio, flagged, below_bar,
                 ));

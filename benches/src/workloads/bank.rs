@@ -71,6 +71,6 @@ pub fn workload() -> Workload {
             "breaks the contract: an audit can see money in flight between a withdrawal and its deposit. Measured to show what the shortcut buys, not as a candidate",
         ),
         about: "",
-        typical_seconds: 300,
+        typical_seconds: 255,
     }
 }

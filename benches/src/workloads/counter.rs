@@ -78,6 +78,6 @@ pub fn workload() -> Workload {
         },
         flagged: super::flag(patterns::for_each_counter!(torn_style_names), ""),
         about: "",
-        typical_seconds: 370,
+        typical_seconds: 275,
     }
 }

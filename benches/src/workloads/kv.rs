@@ -101,9 +101,15 @@ pub fn workload() -> Workload {
             // The async actors and the sharded actor have none.
             baselines: &[
                 ("mutex", "baseline_locked_map@threads"),
-                ("mutex_parking_lot", "baseline_locked_map@threads"),
-                ("rwlock", "baseline_locked_map@threads"),
-                ("rwlock_parking_lot", "baseline_locked_map@threads"),
+                (
+                    "mutex_parking_lot",
+                    "baseline_parking_lot_locked_map@threads",
+                ),
+                ("rwlock", "baseline_rwlock_map@threads"),
+                (
+                    "rwlock_parking_lot",
+                    "baseline_parking_lot_rwlock_map@threads",
+                ),
                 ("sharded", "baseline_sixteen_locked_maps@threads"),
                 ("dashmap", "baseline_dashmap@threads"),
                 ("actor", "baseline_crossbeam_round_trip@threads"),
@@ -114,6 +120,6 @@ pub fn workload() -> Workload {
         flagged: super::flag(patterns::for_each_store!(torn_style_names), ""),
         about: "Every store hashes with foldhash (`foldhash::fast::RandomState`, version in the crates line above), the same hasher for every style; \
             std's default, SipHash, is built to resist hash flooding rather than for speed and would add its own cost to every figure.",
-        typical_seconds: 300,
+        typical_seconds: 345,
     }
 }
