@@ -160,11 +160,14 @@ pub fn svg(
 }
 
 /// One SVG per throughput scenario: every row and client count as a point
-/// of throughput (x) against CPU time per operation (y), both on log
-/// axes. Fast is right, cheap is down: the rows that are both fast and
-/// cheap (no other row of the same client count is faster *and*
-/// cheaper) are labelled. Points are small squares, so the chart stays
-/// within the page's plain elements.
+/// of throughput (x, log axis) against the CPU it kept busy (y: CPU time
+/// per second of wall time, in cores; linear from 0). CPU per operation
+/// alone falls as throughput rises for every style alike; cores busy
+/// separates a style that sleeps while it waits from one that spins: two
+/// styles at the same throughput, one at 0.9 cores and one at 2.0. Fast is
+/// right, cheap is down, and the rows that no other row of the same client
+/// count beats on both are labelled. Points are small squares, so the
+/// chart stays within the page's plain elements.
 pub fn cost_svg(
     group: &str,
     table: &ScenarioTable,
@@ -179,19 +182,27 @@ pub fn cost_svg(
     let points: Vec<(&str, usize, f64, f64)> = table
         .cells
         .iter()
-        .map(|((row, c), m)| (*row, *c, m.ops_per_sec(), m.median_of(|r| r.cpu_ns_per_op)))
-        .filter(|(_, _, x, y)| placeable(*x) && placeable(*y))
+        .map(|((row, c), m)| {
+            let ops = m.ops_per_sec();
+            (*row, *c, ops, m.median_of(|r| r.cpu_ns_per_op) * ops / 1e9)
+        })
+        .filter(|(_, _, x, y)| placeable(*x) && y.is_finite() && *y >= 0.0)
         .collect();
-    let decades = |values: &mut dyn Iterator<Item = f64>| {
-        let (lo, hi) = values.fold((f64::MAX, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-        let (lo, hi) = if hi > 0.0 { (lo, hi) } else { (1.0, 10.0) };
-        let first = lo.log10().floor();
-        (first, hi.log10().ceil().max(first + 1.0))
-    };
-    let (x0, x1) = decades(&mut points.iter().map(|p| p.2));
-    let (y0, y1) = decades(&mut points.iter().map(|p| p.3));
+    let (lo, hi) = points
+        .iter()
+        .fold((f64::MAX, 0.0f64), |(lo, hi), p| (lo.min(p.2), hi.max(p.2)));
+    let (lo, hi) = if hi > 0.0 { (lo, hi) } else { (1.0, 10.0) };
+    let (x0, x1) = (
+        lo.log10().floor(),
+        hi.log10().ceil().max(lo.log10().floor() + 1.0),
+    );
+    let top_cores = points
+        .iter()
+        .map(|p| p.3)
+        .fold(environment.cores.max(1) as f64, f64::max)
+        .ceil();
     let x = |v: f64| LEFT + (v.log10() - x0) / (x1 - x0) * (PLOT_RIGHT - LEFT);
-    let y = |v: f64| BOTTOM - (v.log10() - y0) / (y1 - y0) * (BOTTOM - TOP);
+    let y = |v: f64| BOTTOM - v / top_cores * (BOTTOM - TOP);
 
     let mut svg = String::new();
     let _ = writeln!(
@@ -201,12 +212,12 @@ pub fn cost_svg(
     let _ = writeln!(svg, r#"<rect width="100%" height="100%" fill="white"/>"#);
     let _ = writeln!(
         svg,
-        r#"<text x="10" y="20" font-size="15" font-weight="bold">{}: throughput against CPU time per operation (log scales; right is faster, lower is cheaper)</text>"#,
+        r#"<text x="10" y="20" font-size="15" font-weight="bold">{}: throughput against the CPU kept busy (right is faster, lower is cheaper)</text>"#,
         escape(group)
     );
     let _ = writeln!(
         svg,
-        r##"<text x="10" y="38" fill="#555">{} ({} cores), commit {}; labelled: no other row with as many clients is both faster and cheaper</text>"##,
+        r##"<text x="10" y="38" fill="#555">{} ({} cores), commit {}; y: CPU time of the whole process per second, in cores; labelled: no other row with as many clients is both faster and cheaper</text>"##,
         escape(&environment.cpu),
         environment.cores,
         escape(&environment.commit)
@@ -232,24 +243,23 @@ pub fn cost_svg(
         );
         decade += 1.0;
     }
-    let mut decade = y0;
-    while decade <= y1 {
-        let gy = y(10f64.powf(decade));
+    for core in 0..=(top_cores as usize) {
+        let gy = y(core as f64);
         let _ = writeln!(
             svg,
-            r##"<line x1="{LEFT}" y1="{gy:.1}" x2="{PLOT_RIGHT}" y2="{gy:.1}" stroke="#ddd"/><text x="{}" y="{:.1}" text-anchor="end" fill="#555">{} ns</text>"##,
+            r##"<line x1="{LEFT}" y1="{gy:.1}" x2="{PLOT_RIGHT}" y2="{gy:.1}" stroke="#ddd"/><text x="{}" y="{:.1}" text-anchor="end" fill="#555">{core} core{}</text>"##,
             LEFT - 4.0,
             gy + 3.0,
-            si_axis(10f64.powf(decade))
+            if core == 1 { "" } else { "s" }
         );
-        decade += 1.0;
     }
-    for &(row, c, ops, cpu) in &points {
+    let mut labels: Vec<(f64, f64, String)> = Vec::new();
+    for &(row, c, ops, busy) in &points {
         let colour = clients.iter().position(|k| *k == c).unwrap_or(0);
-        let (px, py) = (x(ops), y(cpu));
+        let (px, py) = (x(ops), y(busy));
         let _ = writeln!(
             svg,
-            r#"<rect x="{:.1}" y="{:.1}" width="6" height="6" fill="{}"><title>{} with {c} client(s): {} ops/s, {cpu:.1} ns CPU per operation</title></rect>"#,
+            r#"<rect x="{:.1}" y="{:.1}" width="6" height="6" fill="{}"><title>{} with {c} client(s): {} ops/s, {busy:.2} cores busy</title></rect>"#,
             px - 3.0,
             py - 3.0,
             COLOURS[colour % COLOURS.len()],
@@ -258,7 +268,7 @@ pub fn cost_svg(
         );
         let dominated = points
             .iter()
-            .any(|&(_, k, o, u)| k == c && o >= ops && u <= cpu && (o > ops || u < cpu));
+            .any(|&(_, k, o, u)| k == c && o >= ops && u <= busy && (o > ops || u < busy));
         if !dominated {
             let (style, driver) = row.split_once('@').unwrap_or((row, ""));
             let mark = if flagged.iter().any(|(f, _)| *f == style) {
@@ -266,15 +276,37 @@ pub fn cost_svg(
             } else {
                 ""
             };
-            let _ = writeln!(
-                svg,
-                r#"<text x="{:.1}" y="{:.1}">{}{mark} @ {} ({c})</text>"#,
-                px + 5.0,
-                py - 4.0,
-                escape(style),
-                escape(driver)
-            );
+            labels.push((
+                px,
+                py,
+                format!("{}{mark} @ {} ({c})", escape(style), escape(driver)),
+            ));
         }
+    }
+    // Labels right-aligned left of their point, moved up a line or two
+    // where they would overlap one already placed, and left out (the
+    // point keeps its tooltip) where that is not enough: a label far from
+    // its point would name the wrong one.
+    labels.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut placed: Vec<(f64, f64)> = Vec::new();
+    for (px, py, text) in labels {
+        let overlaps = |ly: f64, placed: &[(f64, f64)]| {
+            placed
+                .iter()
+                .any(|(x2, y2)| (px - x2).abs() < 220.0 && (ly - y2).abs() < 11.0)
+        };
+        let Some(ly) = [py - 5.0, py - 16.0, py + 12.0]
+            .into_iter()
+            .find(|ly| !overlaps(*ly, &placed))
+        else {
+            continue;
+        };
+        placed.push((px, ly));
+        let _ = writeln!(
+            svg,
+            r#"<text x="{:.1}" y="{ly:.1}" text-anchor="end">{text}</text>"#,
+            px - 5.0
+        );
     }
     svg.push_str("</svg>\n");
     svg
