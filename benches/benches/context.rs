@@ -11,6 +11,7 @@ use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
+use benches::cost::Cost;
 use benches::harness::Harness;
 use benches::report::table::MdTable;
 use benches::results::ContextRow;
@@ -26,19 +27,25 @@ struct Cell {
     concurrent: usize,
     ns_per_read: f64,
     ns_per_request: f64,
+    /// CPU time of the whole process (every worker) per request.
+    cpu_ns_per_request: f64,
+    allocations_per_request: f64,
 }
 
 // ANCHOR: cost
 /// Per read: one request reads its context `READS` times. Per request: a
 /// request that reads its context once. Both with `concurrent` requests in
-/// flight, for about `duration`; the median of five rounds.
+/// flight, for about `duration`; the median of five rounds. Each round
+/// also reads the process's CPU time and allocations around it
+/// (`benches::cost`), charged per request.
 fn measure<S: ContextStyle>(
     runtime: &tokio::runtime::Runtime,
     concurrent: usize,
     duration: Duration,
 ) -> Cell {
     let round = |reads: usize| {
-        runtime.block_on(async move {
+        let before = Cost::now();
+        let (ns, requests) = runtime.block_on(async move {
             let requests = AtomicU64::new(0);
             let requests = std::sync::Arc::new(requests);
             let deadline = Instant::now() + duration / 5;
@@ -65,21 +72,28 @@ fn measure<S: ContextStyle>(
             for task in tasks {
                 task.await.expect("no panic");
             }
-            start.elapsed().as_nanos() as f64 / requests.load(Relaxed) as f64
-        })
+            let requests = requests.load(Relaxed).max(1) as f64;
+            (start.elapsed().as_nanos() as f64 / requests, requests)
+        });
+        let cost = Cost::now().since(&before);
+        (
+            ns,
+            cost.cpu.as_nanos() as f64 / requests,
+            cost.allocations as f64 / requests,
+        )
     };
-    let median = |reads: usize| {
-        let mut samples: Vec<f64> = (0..5).map(|_| round(reads)).collect();
-        samples.sort_by(f64::total_cmp);
-        samples[2]
-    };
-    let per_request = median(1);
-    let per_read = (median(READS) - per_request) / (READS - 1) as f64;
+    let median = |values: Vec<f64>| benches::report::stats::median(&values).unwrap_or(f64::NAN);
+    let rounds: Vec<(f64, f64, f64)> = (0..5).map(|_| round(1)).collect();
+    let per_request = median(rounds.iter().map(|r| r.0).collect());
+    let per_read =
+        (median((0..5).map(|_| round(READS).0).collect()) - per_request) / (READS - 1) as f64;
     Cell {
         style: S::STYLE,
         concurrent,
         ns_per_read: per_read.max(0.0),
         ns_per_request: per_request,
+        cpu_ns_per_request: median(rounds.iter().map(|r| r.1).collect()),
+        allocations_per_request: median(rounds.iter().map(|r| r.2).collect()),
     }
 }
 // ANCHOR_END: cost
@@ -196,7 +210,9 @@ fn main() {
         md,
         "Each cell: requests that read their context once (per request) or {READS} times (per read: the \
          difference, divided), for about {} ms in five rounds (the median), with 1 or 64 requests in flight. \
-         The ratio is to `explicit` with the same concurrency, in the same run.",
+         The ratio is to `explicit` with the same concurrency, in the same run. CPU and allocations per \
+         request: the whole process's CPU time (every worker) and allocations over the round, per request \
+         that read its context once.",
         duration.as_millis()
     );
     md.push_str("\n## Cost of asking who is calling\n\n");
@@ -207,6 +223,8 @@ fn main() {
             "per read",
             "per request",
             "per request / explicit",
+            "CPU per request",
+            "allocations per request",
         ],
         1,
     );
@@ -221,11 +239,19 @@ fn main() {
             format!("{:.1} ns", cell.ns_per_read),
             format!("{:.0} ns", cell.ns_per_request),
             format!("{explicit:.2}×"),
+            format!("{:.0} ns", cell.cpu_ns_per_request),
+            format!("{:.2}", cell.allocations_per_request),
         ]);
         for (metric, value, unit) in [
             ("per_read", round(cell.ns_per_read, 2), "ns"),
             ("per_request", round(cell.ns_per_request, 1), "ns"),
             ("ratio_to_explicit", round(explicit, 3), "x"),
+            ("cpu_per_request", round(cell.cpu_ns_per_request, 1), "ns"),
+            (
+                "allocations_per_request",
+                round(cell.allocations_per_request, 2),
+                "allocations",
+            ),
         ] {
             figure("cost", cell.style, cell.concurrent, metric, value, unit);
         }
