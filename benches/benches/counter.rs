@@ -166,6 +166,7 @@ fn thread_baselines<'a>(cell: &mut Cell<'a>, threads: &'a Threads, scenario: Cou
 
     condvar_ping_pong(cell, threads, scenario);
     crossbeam_round_trip(cell, threads, scenario);
+    crossbeam_send(cell, threads, scenario);
 }
 
 /// What the facade's actor does without its spin: a server thread and each
@@ -268,6 +269,53 @@ fn crossbeam_round_trip<'a>(cell: &mut Cell<'a>, threads: &'a Threads, scenario:
                 }
             };
             // The server ends once the client closure (every sender) is gone.
+            (client, Servers::new(|| {}, vec![server]))
+        },
+    );
+}
+
+/// A bare crossbeam owner that is told, not asked: an add is a send of
+/// `n` into a bounded(1024) channel with no reply; a read is a round trip
+/// behind the queued adds. The floor of `actor_crossbeam_unacked`.
+fn crossbeam_send<'a>(cell: &mut Cell<'a>, threads: &'a Threads, scenario: CounterScenario) {
+    use crossbeam_channel::{Sender, bounded};
+    /// Told or asked: the one message type an owner that replies only
+    /// to reads needs.
+    enum Message {
+        Add(u64),
+        Get(Sender<u64>),
+    }
+    cell.baseline(
+        threads,
+        "crossbeam_send",
+        Helpers::Threads(|_| 1),
+        move |_| {
+            let (requests, inbox) = bounded::<Message>(1024);
+            let server = std::thread::spawn(move || {
+                let mut total = 0u64;
+                for message in inbox {
+                    match message {
+                        Message::Add(n) => total += n,
+                        Message::Get(reply) => {
+                            let _ = reply.send(total);
+                        }
+                    }
+                }
+            });
+            let client = move |_: ClientId, stop: Stop| {
+                let requests = requests.clone();
+                async move {
+                    let (reply_to, replies) = bounded(1);
+                    ops_until!(Threads, stop, |op| {
+                        if scenario.is_get(op) {
+                            requests.send(Message::Get(reply_to.clone())).unwrap();
+                            black_box(replies.recv().unwrap());
+                        } else {
+                            requests.send(Message::Add(1)).unwrap();
+                        }
+                    })
+                }
+            };
             (client, Servers::new(|| {}, vec![server]))
         },
     );

@@ -12,6 +12,7 @@
 //! | `rwlock` (bank) | shared; an `RwLock` separates the many from the rare | the rare exclusive side waits for the shared side to drain |
 //! | `sharded` | shared, split into cells or locked shards | nothing, or only clients of the same shard |
 //! | `actor`, `actor_crossbeam`, `actor_tokio`, `actor_async_std`, `actor_smol` | one owner thread or task | clients wait for its reply |
+//! | `actor_crossbeam_unacked` (counter) | one owner thread | only reads wait: an add is a send, ordered by the one FIFO inbox |
 //! | `pool` | N workers, each owning a shard | clients wait for a worker's reply |
 //! | `bridge`, `bridge_tokio`, `bridge_async_std`, `bridge_smol` | shared; each operation runs on a blocking thread | the async caller awaits that thread |
 //! | `racy`, `naive` (broken), `atomic` in the bank (torn) | shared, without the synchronisation the invariant needs | nothing, and loses updates, deadlocks or tears audits |

@@ -63,6 +63,8 @@ pub fn workload() -> Workload {
                 ("actor", "baseline_crossbeam_round_trip@threads"),
                 ("pool", "baseline_crossbeam_round_trip@threads"),
                 ("actor_crossbeam", "baseline_crossbeam_round_trip@threads"),
+                // Adds are sends with no reply; gets are round trips.
+                ("actor_crossbeam_unacked", "baseline_crossbeam_send@threads"),
                 ("actor_tokio", "baseline_tokio_round_trip@tokio"),
                 (
                     "actor_async_std",

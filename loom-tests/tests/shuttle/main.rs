@@ -81,6 +81,7 @@ macro_rules! library {
     ([$($m:ident),+] actor_tokio: $t:ty) => { host!(actor_tokio: $t => $($m),+); };
     ([$($m:ident),+] bridge_tokio: $t:ty) => { host!(bridge_tokio: $t => $($m),+); };
     ($m:tt actor_crossbeam: $t:ty) => { const _: &str = cannot_host!(crossbeam); };
+    ($m:tt actor_crossbeam_unacked: $t:ty) => { const _: &str = cannot_host!(crossbeam); };
     ($m:tt pool_crossbeam: $t:ty) => { const _: &str = cannot_host!(crossbeam); };
     ($m:tt actor_async_std: $t:ty) => { const _: &str = cannot_host!(async_std); };
     ($m:tt bridge_async_std: $t:ty) => { const _: &str = cannot_host!(async_std); };

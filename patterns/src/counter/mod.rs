@@ -45,6 +45,8 @@ pub mod actor_async_std;
 #[cfg(not(workbench_loom))]
 pub mod actor_crossbeam;
 #[cfg(not(workbench_loom))]
+pub mod actor_crossbeam_unacked;
+#[cfg(not(workbench_loom))]
 pub mod actor_smol;
 #[cfg(not(workbench_loom))]
 pub mod actor_tokio;
@@ -146,6 +148,7 @@ macro_rules! for_each_counter {
                 mutex_parking_lot: $crate::counter::mutex_parking_lot::ParkingLotMutexCounter,
                 mutex_tokio: $crate::counter::mutex_tokio::TokioMutexCounter,
                 actor_crossbeam: $crate::counter::actor_crossbeam::CrossbeamActorCounter,
+                actor_crossbeam_unacked: $crate::counter::actor_crossbeam_unacked::UnackedCrossbeamActorCounter,
                 actor_tokio: $crate::counter::actor_tokio::TokioActorCounter,
                 actor_async_std: $crate::counter::actor_async_std::AsyncStdActorCounter,
                 actor_smol: $crate::counter::actor_smol::SmolActorCounter,
