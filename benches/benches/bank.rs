@@ -30,6 +30,9 @@ use patterns::drive::{ClientOp, Driver, Stop, Threads, Tokio};
 use patterns::primitives::rng::SplitMix64;
 use patterns::{ClientId, Helpers};
 
+// Allocations per operation are part of every cell's cost.
+benches::count_allocations!();
+
 /// Operations in each client's plan (a power of two: the index is a mask).
 const PLAN: usize = 4096;
 

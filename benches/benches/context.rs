@@ -19,6 +19,9 @@ use benches::workloads::context::workload;
 use patterns::context::{ContextStyle, RequestContext, seed_visitor_id};
 use patterns::primitives::rng::SplitMix64;
 
+// Allocations per operation are part of every cell's cost.
+benches::count_allocations!();
+
 const CONCURRENCY: [usize; 2] = [1, 64];
 const READS: usize = 1_000;
 

@@ -22,6 +22,9 @@ use patterns::counter::Counter;
 use patterns::drive::{AsyncStd, ClientOp, Driver, Smol, Stop, Threads, Tokio};
 use patterns::{ClientId, Helpers};
 
+// Allocations per operation are part of every cell's cost.
+benches::count_allocations!();
+
 // ANCHOR: client
 /// What a client does, one operation at a time, through the trait; the same
 /// for every style. The driver runs the loop. The scenario is a type

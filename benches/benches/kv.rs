@@ -29,6 +29,9 @@ use patterns::kv::{self, Map, Session, SessionId, SessionStore, apply_update};
 use patterns::primitives::rng::SplitMix64;
 use patterns::{ClientId, Helpers};
 
+// Allocations per operation are part of every cell's cost.
+benches::count_allocations!();
+
 /// Operations in each client's plan (a power of two).
 const PLAN: usize = 1 << 16;
 

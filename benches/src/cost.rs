@@ -1,7 +1,7 @@
 //! What a run costs the machine besides time: the process's CPU time and
 //! context switches (`getrusage`), the VM's steal time (`/proc/stat`), and
 //! the allocations made by every thread of the process (a counting global
-//! allocator, installed in every binary that links this crate).
+//! allocator, which a bench binary installs with [`count_allocations!`]).
 //!
 //! [`Cost::now`] reads them all; the difference of two readings taken
 //! around a run is what the run cost, summed over every thread the style
@@ -101,8 +101,30 @@ unsafe impl GlobalAlloc for CountingAllocator {
     }
 }
 
-#[global_allocator]
-static ALLOCATOR: CountingAllocator = CountingAllocator;
+/// Installs [`CountingAllocator`] as the binary's global allocator:
+/// `benches::count_allocations!();` at the top level of a bench that
+/// reports allocations (the throughput benches and the context bench).
+/// Not installed by the library itself, so the other binaries that link
+/// it (the server under test, the report) allocate as they would without
+/// the workbench.
+#[macro_export]
+macro_rules! count_allocations {
+    () => {
+        #[global_allocator]
+        static COUNTING_ALLOCATOR: $crate::cost::CountingAllocator =
+            $crate::cost::CountingAllocator;
+    };
+}
+
+// The library's own unit tests count too.
+#[cfg(test)]
+count_allocations!();
+
+/// Whether this binary counts allocations (it installed
+/// [`CountingAllocator`], and something has allocated since).
+pub fn counting() -> bool {
+    THREADS_SEEN.load(Relaxed) > 0
+}
 
 /// Allocations and bytes allocated by every thread so far.
 pub fn allocations() -> (u64, u64) {

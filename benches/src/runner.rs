@@ -416,6 +416,14 @@ pub fn throughput_main<Sc: Scenario>(
     }
     let settings = Settings::from_env(default_drivers);
     let drivers = Drivers::new(settings.drivers.clone());
+    // Building the drivers allocated: a binary that counts has counted.
+    if !crate::cost::counting() {
+        eprintln!(
+            "error: this bench does not count allocations (its allocations per operation would \
+             read 0): add `benches::count_allocations!();` to it"
+        );
+        std::process::exit(2);
+    }
     let mut plan = Plan { cells: Vec::new() };
     for scenario in scenarios {
         for &clients in &settings.sweep {
