@@ -148,19 +148,24 @@ pub struct Cost {
     /// Time the hypervisor ran something else on this VM's CPUs, summed
     /// over every CPU (zero on bare metal, or where `/proc/stat` is absent).
     pub steal: Duration,
+    /// The CPUs that sum is over (the `cpuN` lines of `/proc/stat`): the
+    /// machine's, not only those this process may use.
+    pub steal_cpus: usize,
 }
 
 impl Cost {
     pub fn now() -> Cost {
         let usage = usage();
         let (allocations, allocated_bytes) = allocations();
+        let stat = steal();
         Cost {
             cpu: usage.0,
             voluntary_switches: usage.1,
             involuntary_switches: usage.2,
             allocations,
             allocated_bytes,
-            steal: steal(),
+            steal: stat.0,
+            steal_cpus: stat.1,
         }
     }
 
@@ -177,6 +182,7 @@ impl Cost {
             allocations: self.allocations.saturating_sub(earlier.allocations),
             allocated_bytes: self.allocated_bytes.saturating_sub(earlier.allocated_bytes),
             steal: self.steal.saturating_sub(earlier.steal),
+            steal_cpus: self.steal_cpus,
         }
     }
 }
@@ -208,20 +214,27 @@ fn usage() -> (Duration, u64, u64) {
     (Duration::ZERO, 0, 0)
 }
 
-/// Steal time over every CPU, from the first line of `/proc/stat`.
-fn steal() -> Duration {
+/// Steal time over every CPU, from the first line of `/proc/stat`, and
+/// how many CPUs that line sums.
+fn steal() -> (Duration, usize) {
     std::fs::read_to_string("/proc/stat")
         .ok()
         .and_then(|stat| parse_steal(&stat, ticks_per_second()))
         .unwrap_or_default()
 }
 
-/// The `steal` field (the eighth number) of the `cpu` line, in clock ticks.
-fn parse_steal(stat: &str, ticks_per_second: u64) -> Option<Duration> {
+/// The `steal` field (the eighth number) of the `cpu` line, in clock
+/// ticks, and the number of `cpuN` lines.
+fn parse_steal(stat: &str, ticks_per_second: u64) -> Option<(Duration, usize)> {
     let line = stat.lines().find(|l| l.starts_with("cpu "))?;
     let ticks: u64 = line.split_whitespace().nth(8)?.parse().ok()?;
-    Some(Duration::from_nanos(
-        ticks.saturating_mul(1_000_000_000) / ticks_per_second.max(1),
+    let cpus = stat
+        .lines()
+        .filter(|l| l.starts_with("cpu") && l.as_bytes().get(3).is_some_and(u8::is_ascii_digit))
+        .count();
+    Some((
+        Duration::from_nanos(ticks.saturating_mul(1_000_000_000) / ticks_per_second.max(1)),
+        cpus.max(1),
     ))
 }
 
@@ -270,8 +283,11 @@ mod tests {
 
     #[test]
     fn steal_is_the_eighth_field_of_the_cpu_line() {
-        let stat = "cpu  10 0 20 300 4 0 1 250 0 0\ncpu0 5 0 10 150 2 0 1 125 0 0\n";
-        assert_eq!(parse_steal(stat, 100), Some(Duration::from_millis(2500)));
+        let stat = "cpu  10 0 20 300 4 0 1 250 0 0\ncpu0 5 0 10 150 2 0 1 125 0 0\nintr 7\n";
+        assert_eq!(
+            parse_steal(stat, 100),
+            Some((Duration::from_millis(2500), 1))
+        );
         assert_eq!(parse_steal("intr 1 2 3\n", 100), None);
         assert_eq!(parse_steal("cpu  1 2\n", 100), None);
     }

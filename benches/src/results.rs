@@ -21,6 +21,9 @@ pub trait Row: Serialize + DeserializeOwned {
     /// The columns, in field order; a file with other columns is another
     /// version's.
     const COLUMNS: &'static [&'static str];
+    /// Headers of earlier versions that still read, each the first
+    /// columns of [`Row::COLUMNS`] (the rest read as empty).
+    const EARLIER: &'static [&'static [&'static str]] = &[];
 }
 
 /// `rows` as CSV text, header first.
@@ -38,13 +41,13 @@ pub fn write<R: Row>(rows: &[R]) -> String {
     String::from_utf8(bytes).expect("rows are UTF-8")
 }
 
-/// The typed rows of `text`, which must have `R`'s columns, or (an
-/// earlier version's file) the first of them, the rest read as empty.
+/// The typed rows of `text`, which must have `R`'s columns, or one of its
+/// [`Row::EARLIER`] headers (the missing columns read as empty).
 pub fn read<R: Row>(text: &str) -> Result<Vec<R>, String> {
     let table = Table::parse(text)?;
-    let earlier_version = !table.header.is_empty()
-        && R::COLUMNS.starts_with(&table.header.iter().map(String::as_str).collect::<Vec<_>>());
-    if !earlier_version {
+    let header: Vec<&str> = table.header.iter().map(String::as_str).collect();
+    let known = header == R::COLUMNS || R::EARLIER.contains(&header.as_slice());
+    if !known {
         return Err(format!(
             "a {} CSV from another version of the workbench: its columns are [{}], this version's [{}]",
             R::WORKLOAD,
@@ -156,7 +159,7 @@ pub struct CellRow {
     /// Only when the whole confidence interval of the fraction lies below
     /// the bar.
     pub below_bar: bool,
-    /// The 95% bootstrap interval of `fraction_of_baseline` (the median of
+    /// The interval of `fraction_of_baseline` (the median of
     /// the rounds' paired ratios).
     #[serde(serialize_with = "fixed_opt::<3, _>", default)]
     pub fraction_low: Option<f64>,
@@ -187,8 +190,8 @@ pub struct CellRow {
     /// Jain's index of the clients' operation counts.
     #[serde(serialize_with = "fixed_opt::<3, _>", default)]
     pub jain: Option<f64>,
-    /// The VM's steal time over the rounds, as a share of the CPU time
-    /// the cores had.
+    /// The VM's steal time over the rounds, as a share of the time its
+    /// CPUs had (pooled: all rounds' steal over all rounds' time).
     #[serde(serialize_with = "fixed_opt::<4, _>", default)]
     pub steal_share: Option<f64>,
 }
@@ -198,6 +201,10 @@ pub struct CellRow {
 /// Written to `<workload>.samples.csv` as the bench goes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SampleRow {
+    /// The run it came from (its start, in seconds since the epoch): a
+    /// filtered run replaces only the cells it measured, and rounds pair
+    /// only within one run.
+    pub run: u64,
     pub scenario: String,
     /// The style, or `baseline_<primitive>`.
     pub style: String,
@@ -218,6 +225,11 @@ pub struct SampleRow {
     pub allocations: u64,
     pub allocated_bytes: u64,
     pub steal_ns: u64,
+    /// The wall time between the cost readings, and the CPUs the steal
+    /// time is summed over: steal's share is `steal_ns / (interval_ns *
+    /// steal_cpus)`.
+    pub interval_ns: u64,
+    pub steal_cpus: usize,
     pub slowest_client_ops: u64,
     pub fastest_client_ops: u64,
     #[serde(serialize_with = "fixed::<4, _>")]
@@ -310,7 +322,29 @@ impl ServerRow {
     }
 }
 
+/// The criterion harness's cells (the book's snapshot until it is
+/// refreshed): the first fifteen columns. Their figures were criterion's
+/// medians of fixed work, one run; `oversubscribed` counted clients only.
+const CRITERION_COLUMNS: &[&str] = &[
+    "scenario",
+    "style",
+    "driver",
+    "clients",
+    "oversubscribed",
+    "ops_per_sec",
+    "median_ns_per_op",
+    "baseline",
+    "fraction_of_baseline",
+    "breaks_contract",
+    "spread_iqr",
+    "repeats",
+    "ops_per_sec_slowest",
+    "ops_per_sec_fastest",
+    "below_bar",
+];
+
 impl Row for CellRow {
+    const EARLIER: &'static [&'static [&'static str]] = &[CRITERION_COLUMNS];
     // The three throughput workloads share the row; `WORKLOAD` names the
     // kind in messages.
     const WORKLOAD: &'static str = "throughput workload";
@@ -348,6 +382,7 @@ impl Row for CellRow {
 impl Row for SampleRow {
     const WORKLOAD: &'static str = "samples";
     const COLUMNS: &'static [&'static str] = &[
+        "run",
         "scenario",
         "style",
         "driver",
@@ -364,6 +399,8 @@ impl Row for SampleRow {
         "allocations",
         "allocated_bytes",
         "steal_ns",
+        "interval_ns",
+        "steal_cpus",
         "slowest_client_ops",
         "fastest_client_ops",
         "jain",
@@ -506,6 +543,12 @@ mod tests {
             read::<RuntimeRow>("kind,runtime,n,value,unit\nspawn,tokio,many,1,ns\n").unwrap_err();
         assert!(err.contains("row 1"), "{err}");
         assert!(Table::parse("").unwrap_err().contains("empty"));
+        // A shortened header is another version's, unless it is a known
+        // earlier one.
+        let err = read::<RuntimeRow>("kind,runtime\nspawn,tokio\n").unwrap_err();
+        assert!(err.contains("another version"), "{err}");
+        let err = read::<CellRow>("scenario,style,driver\na,b,c\n").unwrap_err();
+        assert!(err.contains("another version"), "{err}");
         assert!(
             Table::parse("a,b\n1,2,3\n").is_err(),
             "a record longer than the header"

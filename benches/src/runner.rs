@@ -126,6 +126,9 @@ impl Drivers {
 #[derive(Debug, Clone)]
 pub struct Sample {
     pub span: Duration,
+    /// The wall time between the two cost readings (the span, and the
+    /// clients' start and teardown): what steal time is a share of.
+    pub interval: Duration,
     /// Each client's operations.
     pub ops: Vec<u64>,
     pub cost: Cost,
@@ -137,15 +140,20 @@ pub fn sample(window: Window, mut run: impl FnMut(&Stop) -> Timed<u64>) -> Sampl
     if !window.warm_up.is_zero() {
         let (stop, timer) = Stop::after(window.warm_up);
         run(&stop);
+        stop.arm(); // in case no client did: the timer must end
         let _ = timer.join();
     }
     let (stop, timer) = Stop::after(window.measure);
     let before = Cost::now();
+    let started = std::time::Instant::now();
     let timed = run(&stop);
     let cost = Cost::now().since(&before);
+    let interval = started.elapsed();
+    stop.arm();
     let _ = timer.join();
     Sample {
         span: timed.span,
+        interval,
         ops: timed.outputs,
         cost,
     }
@@ -157,7 +165,10 @@ pub fn sample(window: Window, mut run: impl FnMut(&Stop) -> Timed<u64>) -> Sampl
 pub fn runnable_threads<D: Driver>(clients: usize, helpers: Helpers) -> usize {
     let (threads, tasks) = helpers.threads_and_tasks(clients);
     let workers = worker_threads();
-    if D::CLIENTS_ARE_THREADS {
+    if helpers.callers_wait() {
+        // A blocking thread per call runs while its caller waits for it.
+        threads
+    } else if D::CLIENTS_ARE_THREADS {
         // The tasks run on a runtime's workers beside the client threads.
         clients + threads + tasks.min(workers)
     } else {
@@ -346,6 +357,7 @@ fn seed_of(scenario: &str, clients: usize, round: usize) -> u64 {
 /// row and pass.
 fn measure_cell(
     cell: &mut Cell<'_>,
+    run: u64,
     settings: &Settings,
     progress: Option<&Progress>,
 ) -> Vec<SampleRow> {
@@ -361,6 +373,7 @@ fn measure_cell(
             let sampled = (row.measure)(settings.window);
             let total: u64 = sampled.ops.iter().sum();
             samples.push(SampleRow {
+                run,
                 scenario: cell.scenario.clone(),
                 style: row.style.clone(),
                 driver: row.driver.to_string(),
@@ -377,6 +390,8 @@ fn measure_cell(
                 allocations: sampled.cost.allocations,
                 allocated_bytes: sampled.cost.allocated_bytes,
                 steal_ns: u64::try_from(sampled.cost.steal.as_nanos()).unwrap_or(u64::MAX),
+                interval_ns: u64::try_from(sampled.interval.as_nanos()).unwrap_or(u64::MAX),
+                steal_cpus: sampled.cost.steal_cpus,
                 slowest_client_ops: sampled.ops.iter().copied().min().unwrap_or(0),
                 fastest_client_ops: sampled.ops.iter().copied().max().unwrap_or(0),
                 jain: stats::jain(&sampled.ops),
@@ -390,11 +405,15 @@ fn measure_cell(
 }
 
 /// Writes the samples so far to `<out>/<workload>.samples.csv` (after
-/// every cell: an interrupted run keeps what it measured).
-fn save(out_dir: &Path, workload: &str, samples: &[SampleRow]) {
+/// every cell: an interrupted run keeps what it measured), after the
+/// `earlier` runs' samples a filtered run keeps (the report takes each
+/// cell from the latest run that measured it).
+fn save(out_dir: &Path, workload: &str, earlier: &[SampleRow], samples: &[SampleRow]) {
     let path = report::cells::samples_path(out_dir, workload);
-    let written = std::fs::create_dir_all(out_dir)
-        .and_then(|()| std::fs::write(&path, results::write(samples)));
+    let mut all = earlier.to_vec();
+    all.extend_from_slice(samples);
+    let written =
+        std::fs::create_dir_all(out_dir).and_then(|()| std::fs::write(&path, results::write(&all)));
     if let Err(e) = written {
         eprintln!("error: cannot write {}: {e}", path.display());
         std::process::exit(1);
@@ -442,11 +461,29 @@ pub fn throughput_main<Sc: Scenario>(
         Progress::start(workload, plan.runs(settings.rounds), per_run)
     });
     let out_dir = report::default_out_dir();
+    // A filtered run measures some rows: the other rows' samples of the
+    // earlier runs stay (the report takes each cell from the latest run
+    // that measured it, and pairs rounds only within one run).
+    let saved = report::cells::samples_path(&out_dir, workload.name);
+    let earlier: Vec<SampleRow> = match std::fs::read_to_string(&saved) {
+        Ok(text) if settings.filter.is_some() => results::read(&text).unwrap_or_else(|e| {
+            eprintln!(
+                "[{}] the earlier samples in {} are not kept: {e}",
+                workload.name,
+                saved.display()
+            );
+            Vec::new()
+        }),
+        _ => Vec::new(),
+    };
+    let run = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
     let mut samples = Vec::new();
     for cell in &mut plan.cells {
-        samples.extend(measure_cell(cell, &settings, progress.as_ref()));
+        samples.extend(measure_cell(cell, run, &settings, progress.as_ref()));
         if !settings.smoke {
-            save(&out_dir, workload.name, &samples);
+            save(&out_dir, workload.name, &earlier, &samples);
         }
     }
     drop(plan);
@@ -547,6 +584,7 @@ impl Drop for Servers {
 macro_rules! ops_until {
     (Threads, $stop:expr, |$op:ident| $body:block) => {{
         let stop: &patterns::drive::Stop = &$stop;
+        stop.arm();
         (|| {
             let mut done: u64 = 0;
             while !stop.is_set() {
@@ -558,6 +596,7 @@ macro_rules! ops_until {
         })()
     }};
     ($driver:ty, $stop:expr, |$op:ident| $body:block) => {{
+        $stop.arm();
         let mut done: u64 = 0;
         while !$stop.is_set() {
             let $op = done;
@@ -622,6 +661,35 @@ mod tests {
     }
 
     #[test]
+    fn the_filter_keeps_matching_rows_and_the_baselines_they_are_held_against() {
+        let row = |style: &str, driver: &'static str| Contender {
+            style: style.to_string(),
+            driver,
+            runnable_threads: 1,
+            measure: Box::new(|_| unreachable!("not measured here")),
+        };
+        let mut cell = Cell::new("counter-add".into(), 1);
+        cell.rows = vec![
+            row("baseline_fetch_add", "threads"),
+            row("baseline_std_mutex", "threads"),
+            row("atomic", "threads"),
+            row("atomic", "tokio"),
+            row("mutex", "threads"),
+        ];
+        let baselines = [
+            ("atomic", "baseline_fetch_add@threads"),
+            ("mutex", "baseline_std_mutex@threads"),
+        ];
+        cell.filter("atomic@tokio", &baselines);
+        let kept: Vec<String> = cell
+            .rows
+            .iter()
+            .map(|r| format!("{}@{}", r.style, r.driver))
+            .collect();
+        assert_eq!(kept, ["baseline_fetch_add@threads", "atomic@tokio"]);
+    }
+
+    #[test]
     fn runnable_threads_count_helpers_by_where_they_run() {
         let cores = worker_threads();
         // Two client threads and an owner thread: one more than two cores.
@@ -636,7 +704,9 @@ mod tests {
             runnable_threads::<Tokio>(1, Helpers::Tasks(1)),
             2.min(cores)
         );
-        assert_eq!(runnable_threads::<Threads>(1, Helpers::PerCall), 2);
+        // A blocking thread per call runs in its caller's place.
+        assert_eq!(runnable_threads::<Threads>(2, Helpers::PerCall), 2);
+        assert_eq!(runnable_threads::<Tokio>(2, Helpers::PerCall), 2);
         assert_eq!(runnable_threads::<Threads>(1, Helpers::None), 1);
     }
 
@@ -652,6 +722,7 @@ mod tests {
                 move |_| {
                     let stop = stop.clone();
                     async move {
+                        stop.arm();
                         let mut n = 0u64;
                         while !stop.is_set() {
                             n += 1;

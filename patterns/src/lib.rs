@@ -85,8 +85,9 @@ pub enum Helpers {
     /// Dedicated OS threads (an owner, a pool's workers), as a function of
     /// the number of clients the style was built for.
     Threads(fn(clients: usize) -> usize),
-    /// One OS thread per call in flight (a bridge to a blocking thread):
-    /// as many as there are clients.
+    /// One OS thread per call in flight (a bridge to a blocking thread),
+    /// while the caller waits for it: as many as there are clients, in
+    /// place of the callers.
     PerCall,
     /// Tasks on the ambient async runtime (an async owner): they share the
     /// runtime's worker threads with whatever else runs there.
@@ -95,7 +96,8 @@ pub enum Helpers {
 
 impl Helpers {
     /// The OS threads this style adds to a cell with `clients` clients,
-    /// and the tasks it adds to the ambient runtime.
+    /// and the tasks it adds to the ambient runtime. (For [`Helpers::PerCall`]
+    /// the callers wait while those threads run: see [`Helpers::callers_wait`].)
     pub fn threads_and_tasks(self, clients: usize) -> (usize, usize) {
         match self {
             Helpers::None => (0, 0),
@@ -103,6 +105,11 @@ impl Helpers {
             Helpers::PerCall => (clients, 0),
             Helpers::Tasks(tasks) => (0, tasks),
         }
+    }
+
+    /// Whether each caller waits, not running, while its helper works.
+    pub fn callers_wait(self) -> bool {
+        matches!(self, Helpers::PerCall)
     }
 }
 // ANCHOR_END: helpers

@@ -15,6 +15,9 @@ use crate::results::{self, SampleRow};
 /// What one round of one cell did and cost, per operation.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Round {
+    /// The run and the pass within it: a style's round pairs with its
+    /// baseline's of the same run and pass.
+    pub run: u64,
     pub round: usize,
     pub ops_per_sec: f64,
     pub cpu_ns_per_op: f64,
@@ -24,8 +27,9 @@ pub struct Round {
     pub allocated_bytes_per_op: f64,
     pub slowest_client_share: f64,
     pub jain: f64,
-    /// Steal time over the CPU time the cores had during the round.
-    pub steal_share: f64,
+    /// Steal time, and the CPU time the VM's CPUs had over the round.
+    pub steal_ns: f64,
+    pub cpu_time_available_ns: f64,
 }
 
 impl Round {
@@ -39,6 +43,7 @@ impl Round {
         let per_op = |x: u64| x as f64 / ops;
         let even_share = ops / sample.clients as f64;
         Some(Round {
+            run: sample.run,
             round: sample.round,
             ops_per_sec: ops * 1e9 / sample.span_ns as f64,
             cpu_ns_per_op: per_op(sample.cpu_ns),
@@ -48,8 +53,8 @@ impl Round {
             allocated_bytes_per_op: per_op(sample.allocated_bytes),
             slowest_client_share: sample.slowest_client_ops as f64 / even_share,
             jain: sample.jain,
-            steal_share: sample.steal_ns as f64
-                / (sample.span_ns as f64 * sample.cores.max(1) as f64),
+            steal_ns: sample.steal_ns as f64,
+            cpu_time_available_ns: sample.interval_ns as f64 * sample.steal_cpus.max(1) as f64,
         })
     }
 }
@@ -79,6 +84,7 @@ impl Measurement {
             runnable_threads: clients,
             cores: 0,
             rounds: vec![Round {
+                run: 0,
                 round: 0,
                 ops_per_sec,
                 cpu_ns_per_op: f64::NAN,
@@ -88,7 +94,8 @@ impl Measurement {
                 allocated_bytes_per_op: f64::NAN,
                 slowest_client_share: f64::NAN,
                 jain: f64::NAN,
-                steal_share: f64::NAN,
+                steal_ns: f64::NAN,
+                cpu_time_available_ns: f64::NAN,
             }],
         }
     }
@@ -123,6 +130,14 @@ impl Measurement {
         stats::spread(&rates)
     }
 
+    /// The VM's steal time over all rounds as a share of the time its CPUs
+    /// had: pooled, since one round's steal is a few clock ticks at most.
+    pub fn steal_share(&self) -> f64 {
+        let steal: f64 = self.rounds.iter().map(|r| r.steal_ns).sum();
+        let had: f64 = self.rounds.iter().map(|r| r.cpu_time_available_ns).sum();
+        steal / had
+    }
+
     /// More threads may be runnable than there are cores.
     pub fn oversubscribed(&self) -> bool {
         self.runnable_threads > self.cores
@@ -130,17 +145,18 @@ impl Measurement {
 
     /// This cell's throughput over `baseline`'s, paired round by round
     /// (the two ran in the same interleaved pass): the median ratio and
-    /// its bootstrap interval, and how many pairs it rests on.
+    /// its interval (`stats::median_interval`), and how many pairs it
+    /// rests on.
     pub fn ratio_to(&self, baseline: &Measurement) -> Option<(Interval, usize)> {
-        let theirs: BTreeMap<usize, f64> = baseline
+        let theirs: BTreeMap<(u64, usize), f64> = baseline
             .rounds
             .iter()
-            .map(|r| (r.round, r.ops_per_sec))
+            .map(|r| ((r.run, r.round), r.ops_per_sec))
             .collect();
         let ratios: Vec<f64> = self
             .rounds
             .iter()
-            .filter_map(|r| Some(r.ops_per_sec / theirs.get(&r.round)?))
+            .filter_map(|r| Some(r.ops_per_sec / theirs.get(&(r.run, r.round))?))
             .collect();
         Some((stats::median_interval(&ratios)?, ratios.len()))
     }
@@ -186,14 +202,30 @@ pub fn load(
     Ok(cells)
 }
 
-/// Groups samples into cells (of `groups` only), rounds in order.
+/// Groups samples into cells (of `groups` only), rounds in order. Where
+/// a cell was measured by several runs (a filtered run after a full one),
+/// the latest run's rounds are the cell's.
 pub fn from_samples(
     samples: &[SampleRow],
     groups: &BTreeSet<&str>,
 ) -> Result<Vec<Measurement>, String> {
+    let mut latest: BTreeMap<(&str, &str, &str, usize), u64> = BTreeMap::new();
+    for s in samples {
+        let run = latest
+            .entry((&s.scenario, &s.style, &s.driver, s.clients))
+            .or_insert(s.run);
+        *run = (*run).max(s.run);
+    }
     let mut cells: BTreeMap<(&str, String, usize), Measurement> = BTreeMap::new();
     for (i, sample) in samples.iter().enumerate() {
-        if !groups.contains(sample.scenario.as_str()) {
+        if !groups.contains(sample.scenario.as_str())
+            || latest[&(
+                sample.scenario.as_str(),
+                sample.style.as_str(),
+                sample.driver.as_str(),
+                sample.clients,
+            )] != sample.run
+        {
             continue;
         }
         let round = Round::of(sample).ok_or_else(|| {

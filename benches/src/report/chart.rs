@@ -183,8 +183,9 @@ pub fn cost_svg(
         .cells
         .iter()
         .map(|((row, c), m)| {
-            let ops = m.ops_per_sec();
-            (*row, *c, ops, m.median_of(|r| r.cpu_ns_per_op) * ops / 1e9)
+            // Per round, then the median: CPU time over the span.
+            let busy = m.median_of(|r| r.cpu_ns_per_op * r.ops_per_sec / 1e9);
+            (*row, *c, m.ops_per_sec(), busy)
         })
         .filter(|(_, _, x, y)| placeable(*x) && y.is_finite() && *y >= 0.0)
         .collect();

@@ -12,7 +12,7 @@
 
 use std::path::{Path, PathBuf};
 
-use pulldown_cmark::{Event, Options, Parser, html};
+use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd, html};
 
 use super::error::ReportError;
 use super::workload::Workload;
@@ -42,14 +42,49 @@ fn to_html(markdown: &str) -> String {
     // Raw HTML in the Markdown becomes text, except the few tags the
     // workbench's own reports use to fold tables and place charts: a
     // foreign report's markup must not run in the reader's browser.
-    let events = Parser::new_ext(&markdown, Options::ENABLE_TABLES).map(|event| match event {
-        Event::Html(raw) | Event::InlineHtml(raw) if is_report_markup(&raw) => Event::Html(raw),
-        Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-        other => other,
-    });
+    // Links only to a place on the page or to a file beside it (the
+    // CSVs), and no images: a foreign report must not run a `javascript:`
+    // link or make the page fetch from the network.
+    let events =
+        Parser::new_ext(&markdown, Options::ENABLE_TABLES).filter_map(|event| match event {
+            Event::Html(raw) | Event::InlineHtml(raw) if is_report_markup(&raw) => {
+                Some(Event::Html(raw))
+            }
+            Event::Html(raw) | Event::InlineHtml(raw) => Some(Event::Text(raw)),
+            Event::Start(Tag::Link { ref dest_url, .. }) if !is_local_link(dest_url) => None,
+            Event::End(TagEnd::Link) => Some(Event::End(TagEnd::Link)),
+            Event::Start(Tag::Image { .. }) | Event::End(TagEnd::Image) => None,
+            other => Some(other),
+        });
+    // A dropped link's end tag would close nothing: rebuild the stream
+    // pairing them.
+    let mut open_links: Vec<bool> = Vec::new();
+    let events = events.collect::<Vec<_>>();
+    let mut kept = Vec::with_capacity(events.len());
+    for event in events {
+        match &event {
+            Event::Start(Tag::Link { .. }) => {
+                open_links.push(true);
+                kept.push(event);
+            }
+            Event::End(TagEnd::Link) => {
+                if open_links.pop().is_some() {
+                    kept.push(event);
+                }
+            }
+            _ => kept.push(event),
+        }
+    }
+    let events = kept.into_iter();
     let mut out = String::new();
     html::push_html(&mut out, events);
     out
+}
+
+/// A link to a place on this page (`#...`) or a relative path with no
+/// scheme (a CSV beside the page).
+fn is_local_link(url: &str) -> bool {
+    url.starts_with('#') || !(url.contains(':') || url.starts_with("//"))
 }
 
 /// Whether raw HTML is only what the workbench's reports write: folding
@@ -124,7 +159,15 @@ pub fn is_plain_chart(svg: &str) -> bool {
             let Some(close) = value.find('"') else {
                 return false;
             };
-            if !CHART_ATTRIBUTES.contains(&name.trim()) || value[..close].contains('<') {
+            // No markup, and no reference to anything outside the chart
+            // (`fill="url(...)"` can fetch).
+            let (name, text) = (name.trim(), value[..close].to_ascii_lowercase());
+            let outside = if name == "xmlns" {
+                text != "http://www.w3.org/2000/svg"
+            } else {
+                text.contains("url(") || text.contains(':')
+            };
+            if !CHART_ATTRIBUTES.contains(&name) || text.contains('<') || outside {
                 return false;
             }
             attributes = value[close + 1..].trim_start();
@@ -311,6 +354,24 @@ mod tests {
 
     /// Someone else's results: a script in the Markdown and in a chart,
     /// an event handler, a link. None of it may become live markup.
+    #[test]
+    fn foreign_links_and_images_are_not_live() {
+        let html = to_html(
+            "[a](javascript:alert(1)) [b](https://example.com) <javascript:alert(2)> \
+             ![c](https://example.com/p.png) [d](bank.csv) [e](#bank)",
+        );
+        assert!(!html.contains("href=\"javascript"), "{html}");
+        assert!(!html.contains("href=\"https://"), "{html}");
+        assert!(!html.contains("<img"), "{html}");
+        assert!(
+            html.contains("href=\"bank.csv\"") && html.contains("href=\"#bank\""),
+            "{html}"
+        );
+        assert!(!is_plain_chart(
+            "<svg><rect fill=\"url(https://example.com/x)\"/></svg>"
+        ));
+    }
+
     #[test]
     fn only_the_reports_own_folding_and_chart_markers_stay_markup() {
         assert!(is_report_markup(

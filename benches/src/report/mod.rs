@@ -7,7 +7,7 @@
 //! |---|---|
 //! | [`error`], [`paths`], [`environment`] | errors with actionable messages; where things are; the machine and commit |
 //! | [`workload`] | what a workload's report needs: scenarios, baselines, flagged styles, where results come from |
-//! | [`stats`] | medians, quantiles, the bootstrap interval of a paired ratio, fairness |
+//! | [`stats`] | medians, quantiles, a distribution-free interval for a paired ratio, fairness |
 //! | [`cells`] | a throughput workload's cells, summed up from its saved samples |
 //! | [`table`] | formatting figures, Markdown tables, a scenario's rows x columns |
 //! | [`render`], [`chart`] | a throughput workload's Markdown/CSV; its SVG charts |

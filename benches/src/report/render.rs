@@ -124,13 +124,16 @@ pub fn render(
     if !workload.baselines().is_empty() {
         md.push_str(&format!(
             "\nEach style is held against a baseline: the raw primitive it is built on, written \
-             by hand with no trait or future, on the runtime the style belongs to, measured in the \
-             same rounds (the `baseline_…` rows). A cell gives its throughput as a fraction of that \
-             baseline's (×: the median of the rounds' paired ratios, with its 95% bootstrap \
-             interval), under every driver. ▼ marks a cell of a correct style on its own runtime, \
-             without †, whose whole interval lies below the bar of {BAR}× (1.5 times slower than \
-             its primitive, or worse); ▲ one whose whole interval lies above {ABOVE_FLOOR}×: the \
-             baseline is then no floor for that style, which the book must explain.\n"
+             by hand with no trait, no registry and no wrapper future per operation, on the \
+             runtime the style belongs to, measured in the same rounds (the `baseline_…` rows). A \
+             cell gives its throughput as a fraction of that baseline's (×: the median of the \
+             rounds' paired ratios, with a distribution-free interval for it: with five rounds, \
+             the pairs' range, which holds the true median with 94% probability), under every \
+             driver. ▼ marks a cell of a correct style on its own runtime, without †, from at \
+             least {MIN_PAIRS} pairs, whose whole interval lies below the bar of {BAR}× (1.5 times \
+             slower than its primitive, or worse); ▲ one whose whole interval lies above \
+             {ABOVE_FLOOR}×: the baseline is then no floor for that style, which the book must \
+             explain.\n"
         ));
     }
     md.push_str(&format!(
@@ -374,6 +377,6 @@ fn cell_row(
         allocated_bytes_per_op: finite(m.median_of(|r| r.allocated_bytes_per_op)),
         slowest_client_share: finite(m.median_of(|r| r.slowest_client_share)),
         jain: finite(m.median_of(|r| r.jain)),
-        steal_share: finite(m.median_of(|r| r.steal_share)),
+        steal_share: finite(m.steal_share()),
     }
 }

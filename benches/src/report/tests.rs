@@ -50,6 +50,7 @@ impl Drop for Scratch {
 fn sample(scenario: &str, row: &str, clients: usize, round: usize, ns: f64) -> SampleRow {
     let (style, driver) = row.split_once('@').unwrap();
     SampleRow {
+        run: 1,
         scenario: scenario.into(),
         style: style.into(),
         driver: driver.into(),
@@ -66,6 +67,8 @@ fn sample(scenario: &str, row: &str, clients: usize, round: usize, ns: f64) -> S
         allocations: 1000,
         allocated_bytes: 64_000,
         steal_ns: 0,
+        interval_ns: (ns * 1000.0) as u64,
+        steal_cpus: 2,
         slowest_client_ops: 1000 / clients as u64,
         fastest_client_ops: 1000 / clients as u64,
         jain: 1.0,
@@ -412,6 +415,45 @@ fn a_rebuilt_report_keeps_the_runs_environment() {
     std::fs::write(out.0.join("bank.environment.json"), "{\"cpu\": 1}").unwrap();
     let err = write(&workloads::bank::workload(), &out.0, false).unwrap_err();
     assert!(err.to_string().contains("bank.environment.json"), "{err}");
+}
+
+#[test]
+fn a_later_run_replaces_only_the_cells_it_measured_and_pairs_within_itself() {
+    let scratch = Scratch::new("runs");
+    let mut samples = rounds("counter-add", "baseline_fetch_add@threads", 1, &[5.0; 5]);
+    samples.extend(rounds("counter-add", "atomic@threads", 1, &[10.0; 5]));
+    samples.extend(rounds("counter-add", "sharded@threads", 1, &[10.0; 5]));
+    // A filtered run (`-- atomic`) measured the atomic and its baseline again.
+    let mut later = rounds("counter-add", "baseline_fetch_add@threads", 1, &[4.0; 5]);
+    later.extend(rounds("counter-add", "atomic@threads", 1, &[5.0; 5]));
+    for s in &mut later {
+        s.run = 2;
+    }
+    samples.extend(later);
+    scratch.write("counter", &samples);
+    let measurements = load(&scratch.0, &workloads::counter::workload()).unwrap();
+    let (md, csv) = render(
+        &workloads::counter::workload(),
+        &measurements,
+        &environment(),
+    );
+    let rows = csv_rows(&csv);
+    let atomic = row(&rows, "atomic", "threads", 1);
+    assert_eq!(
+        (atomic.ops_per_sec, atomic.fraction_of_baseline),
+        (200e6, Some(0.8))
+    );
+    // The sharded row keeps its earlier run; it has no pair in the latest
+    // baseline's run, so no ratio rather than one across runs.
+    assert_eq!(row(&rows, "sharded", "threads", 1).ops_per_sec, 100e6);
+    assert_eq!(
+        row(&rows, "sharded", "threads", 1).fraction_of_baseline,
+        None
+    );
+    assert!(
+        md.contains("| sharded | threads | 100 M [100 M–100 M] |"),
+        "{md}"
+    );
 }
 
 /// A round without an operation or a time is no measurement: the reader

@@ -36,7 +36,10 @@ mod tokio;
 
 use std::future::Future;
 use std::sync::Arc as StdArc;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::{
+    AtomicBool,
+    Ordering::{AcqRel, Acquire, Relaxed},
+};
 use std::time::{Duration, Instant};
 
 use crate::ClientId;
@@ -113,6 +116,7 @@ pub trait Driver: Sized {
         self.run_each(clients, move |id| {
             let (body, stop) = (StdArc::clone(&body), stop.clone());
             async move {
+                stop.arm();
                 let mut op = 0;
                 while !stop.is_set() {
                     body.op(id, op).await;
@@ -143,9 +147,18 @@ pub struct Timed<T> {
 
 /// The flag that ends a fixed-window run: clients check it before every
 /// operation (a load of a line nobody writes until the end) and finish the
-/// operation they are in when it is set.
+/// operation they are in when it is set. The window's timer starts when the
+/// first client [arms](Stop::arm) it, past the start line: spawning the
+/// clients, however many, never eats into the window.
 #[derive(Debug, Clone, Default)]
-pub struct Stop(StdArc<AtomicBool>);
+pub struct Stop(StdArc<StopState>);
+
+#[derive(Debug, Default)]
+struct StopState {
+    stop: AtomicBool,
+    armed: AtomicBool,
+    timer: std::sync::OnceLock<std::thread::Thread>,
+}
 
 impl Stop {
     pub fn new() -> Stop {
@@ -154,17 +167,29 @@ impl Stop {
 
     #[inline]
     pub fn is_set(&self) -> bool {
-        self.0.load(Relaxed)
+        self.0.stop.load(Relaxed)
     }
 
     pub fn set(&self) {
-        self.0.store(true, Relaxed);
+        self.0.stop.store(true, Relaxed);
     }
 
-    /// A new flag and a timer thread that sets it after `window`; join the
-    /// handle after the run. The window starts when this is called (just
-    /// before the clients are started), so the run's measured span, not
-    /// the window, is what rates are computed over.
+    /// Starts the window's timer, if [`Stop::after`] made one and nobody
+    /// has started it yet: every client calls this as it starts its loop.
+    #[inline]
+    pub fn arm(&self) {
+        if !self.0.armed.load(Relaxed)
+            && !self.0.armed.swap(true, AcqRel)
+            && let Some(timer) = self.0.timer.get()
+        {
+            timer.unpark();
+        }
+    }
+
+    /// A new flag and a timer thread that sets it `window` after the first
+    /// client arms it; arm it yourself after the run (in case no client
+    /// did) and join the handle. Rates are computed over the clients' own
+    /// span, not over the window.
     pub fn after(window: Duration) -> (Stop, std::thread::JoinHandle<()>) {
         let stop = Stop::new();
         let timer = {
@@ -172,11 +197,16 @@ impl Stop {
             std::thread::Builder::new()
                 .name("window timer".into())
                 .spawn(move || {
+                    // A spurious unpark only loops.
+                    while !stop.0.armed.load(Acquire) {
+                        std::thread::park();
+                    }
                     std::thread::sleep(window);
                     stop.set();
                 })
                 .expect("spawning the window's timer thread")
         };
+        let _ = stop.0.timer.set(timer.thread().clone());
         (stop, timer)
     }
 }

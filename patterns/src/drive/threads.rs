@@ -35,6 +35,7 @@ impl Driver for Threads {
             let body = &body;
             move || {
                 with_blocker(|blocker| {
+                    stop.arm();
                     let mut op = 0;
                     while !stop.is_set() {
                         blocker.block_on(body.op(id, op));
