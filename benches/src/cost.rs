@@ -1,7 +1,8 @@
 //! What a run costs the machine besides time: the process's CPU time and
 //! context switches (`getrusage`), the VM's steal time (`/proc/stat`), and
 //! the allocations made by every thread of the process (a counting global
-//! allocator, which a bench binary installs with [`count_allocations!`]).
+//! allocator, which a bench binary installs with
+//! [`count_allocations!`](crate::count_allocations)).
 //!
 //! [`Cost::now`] reads them all; the difference of two readings taken
 //! around a run is what the run cost, summed over every thread the style
