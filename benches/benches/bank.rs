@@ -127,56 +127,38 @@ fn baselines<'a>(cell: &mut Cell<'a>, threads: &'a Threads, scenario: BankScenar
     let opening = move || vec![OPENING_BALANCE; scenario.accounts];
 
     // ANCHOR: baseline_lock
-    cell.baseline(threads, "mutex_two_writes", Helpers::None, move |clients| {
-        let (balances, plans) = (Arc::new(Mutex::new(opening())), plans(scenario, clients));
-        let client = move |id: ClientId, stop: Stop| {
-            let (balances, plans) = (Arc::clone(&balances), Arc::clone(&plans));
-            async move {
-                ops_until!(Threads, stop, |op| {
-                    let mut balances = balances.lock().unwrap();
-                    match plans[id.0][op as usize % PLAN] {
-                        Op::Transfer { from, to, amount } => {
-                            let [f, t] = balances.get_disjoint_mut([from.0, to.0]).unwrap();
-                            black_box(bank::move_money(from, f, t, amount)).ok();
-                        }
-                        Op::Audit => {
-                            black_box(bank::sum(balances.iter().copied()));
-                        }
+    // One lock over every balance and two writes: `$lock` makes it,
+    // `|$b| $guard` takes it.
+    macro_rules! lock_and_two_writes {
+        ($name:literal, $lock:expr, |$b:ident| $guard:expr) => {
+            cell.baseline(threads, $name, Helpers::None, move |clients| {
+                let (balances, plans) = (Arc::new($lock(opening())), plans(scenario, clients));
+                let client = move |id: ClientId, stop: Stop| {
+                    let (balances, plans) = (Arc::clone(&balances), Arc::clone(&plans));
+                    async move {
+                        ops_until!(Threads, stop, |op| {
+                            let $b = &balances;
+                            let mut balances = $guard;
+                            match plans[id.0][op as usize % PLAN] {
+                                Op::Transfer { from, to, amount } => {
+                                    let [f, t] = balances.get_disjoint_mut([from.0, to.0]).unwrap();
+                                    black_box(bank::move_money(from, f, t, amount)).ok();
+                                }
+                                Op::Audit => {
+                                    black_box(bank::sum(balances.iter().copied()));
+                                }
+                            }
+                        })
                     }
-                })
-            }
+                };
+                (client, ())
+            });
         };
-        (client, ())
-    });
+    }
+    lock_and_two_writes!("mutex_two_writes", Mutex::new, |b| b.lock().unwrap());
+    lock_and_two_writes!("parking_lot_two_writes", parking_lot::Mutex::new, |b| b
+        .lock());
     // ANCHOR_END: baseline_lock
-
-    cell.baseline(
-        threads,
-        "parking_lot_two_writes",
-        Helpers::None,
-        move |clients| {
-            let balances = Arc::new(parking_lot::Mutex::new(opening()));
-            let plans = plans(scenario, clients);
-            let client = move |id: ClientId, stop: Stop| {
-                let (balances, plans) = (Arc::clone(&balances), Arc::clone(&plans));
-                async move {
-                    ops_until!(Threads, stop, |op| {
-                        let mut balances = balances.lock();
-                        match plans[id.0][op as usize % PLAN] {
-                            Op::Transfer { from, to, amount } => {
-                                let [f, t] = balances.get_disjoint_mut([from.0, to.0]).unwrap();
-                                black_box(bank::move_money(from, f, t, amount)).ok();
-                            }
-                            Op::Audit => {
-                                black_box(bank::sum(balances.iter().copied()));
-                            }
-                        }
-                    })
-                }
-            };
-            (client, ())
-        },
-    );
 
     cell.baseline(
         threads,
