@@ -163,17 +163,7 @@ pub fn sample(window: Window, mut run: impl FnMut(&Stop) -> Timed<u64>) -> Sampl
 /// threads, or tasks on the driver's workers), and the threads and tasks
 /// the style keeps busy besides them.
 pub fn runnable_threads<D: Driver>(clients: usize, helpers: Helpers) -> usize {
-    let (threads, tasks) = helpers.threads_and_tasks(clients);
-    let workers = worker_threads();
-    if helpers.callers_wait() {
-        // A blocking thread per call runs while its caller waits for it.
-        threads
-    } else if D::CLIENTS_ARE_THREADS {
-        // The tasks run on a runtime's workers beside the client threads.
-        clients + threads + tasks.min(workers)
-    } else {
-        (clients + tasks).min(workers) + threads
-    }
+    helpers.runnable_threads(clients, D::CLIENTS_ARE_THREADS, worker_threads())
 }
 
 type Measure<'a> = Box<dyn FnMut(Window) -> Sample + 'a>;

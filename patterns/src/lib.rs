@@ -95,21 +95,31 @@ pub enum Helpers {
 }
 
 impl Helpers {
-    /// The OS threads this style adds to a cell with `clients` clients,
-    /// and the tasks it adds to the ambient runtime. (For [`Helpers::PerCall`]
-    /// the callers wait while those threads run: see [`Helpers::callers_wait`].)
-    pub fn threads_and_tasks(self, clients: usize) -> (usize, usize) {
+    /// The threads that may be runnable at once with `clients` callers:
+    /// the callers themselves (each an OS thread when `callers_are_threads`,
+    /// else tasks sharing `workers` runtime workers) and what this style
+    /// keeps busy besides them. A blocking thread per call runs in place of
+    /// its waiting caller.
+    pub fn runnable_threads(
+        self,
+        clients: usize,
+        callers_are_threads: bool,
+        workers: usize,
+    ) -> usize {
+        let callers = if callers_are_threads {
+            clients
+        } else {
+            clients.min(workers)
+        };
         match self {
-            Helpers::None => (0, 0),
-            Helpers::Threads(count) => (count(clients), 0),
-            Helpers::PerCall => (clients, 0),
-            Helpers::Tasks(tasks) => (0, tasks),
+            Helpers::None => callers,
+            Helpers::Threads(count) => callers + count(clients),
+            Helpers::PerCall => clients,
+            // Owner tasks run on a runtime's workers: beside client threads
+            // (at most one worker each), or among the client tasks.
+            Helpers::Tasks(tasks) if callers_are_threads => clients + tasks.min(workers),
+            Helpers::Tasks(tasks) => (clients + tasks).min(workers),
         }
-    }
-
-    /// Whether each caller waits, not running, while its helper works.
-    pub fn callers_wait(self) -> bool {
-        matches!(self, Helpers::PerCall)
     }
 }
 // ANCHOR_END: helpers

@@ -26,6 +26,42 @@ fn escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// A chart's opening: the `<svg>` element, a white background, a title
+/// and a grey line under it (both already escaped).
+fn open(height: f64, font_size: u32, title: &str, subtitle: &str) -> String {
+    let mut svg = String::new();
+    let _ = writeln!(
+        svg,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="{font_size}">"#
+    );
+    let _ = writeln!(svg, r#"<rect width="100%" height="100%" fill="white"/>"#);
+    let _ = writeln!(
+        svg,
+        r#"<text x="10" y="20" font-size="15" font-weight="bold">{title}</text>"#
+    );
+    let _ = writeln!(
+        svg,
+        r##"<text x="10" y="38" fill="#555">{subtitle}</text>"##
+    );
+    svg
+}
+
+/// One coloured square and label per client count, in sweep order;
+/// `mark(clients)` is appended to a label.
+fn legend(svg: &mut String, clients: &[usize], mark: impl Fn(usize) -> &'static str) {
+    for (i, &c) in clients.iter().enumerate() {
+        let lx = 10.0 + i as f64 * 190.0;
+        let _ = writeln!(
+            svg,
+            r#"<rect x="{lx}" y="50" width="12" height="12" fill="{}"/><text x="{}" y="60">{c} client{}{}</text>"#,
+            COLOURS[i % COLOURS.len()],
+            lx + 16.0,
+            if c == 1 { "" } else { "s" },
+            mark(c)
+        );
+    }
+}
+
 fn si_axis(value: f64) -> String {
     match value {
         v if v >= 1e9 => format!("{}G", v / 1e9),
@@ -67,41 +103,28 @@ pub fn svg(
     let plot_bottom = TOP + table.rows.len() as f64 * group_height;
     let height = plot_bottom + 30.0;
 
-    let mut svg = String::new();
-    let _ = writeln!(
-        svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" viewBox="0 0 {WIDTH} {height}" font-family="sans-serif" font-size="11">"#
+    let mut svg = open(
+        height,
+        11,
+        &format!(
+            "{}: aggregate operations per second (log scale; longer is better)",
+            escape(group)
+        ),
+        &format!(
+            "{} ({} cores), {}, commit {}",
+            escape(&environment.cpu),
+            environment.cores,
+            escape(&environment.rustc),
+            escape(&environment.commit)
+        ),
     );
-    let _ = writeln!(svg, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(
-        svg,
-        r#"<text x="10" y="20" font-size="15" font-weight="bold">{}: aggregate operations per second (log scale; longer is better)</text>"#,
-        escape(group)
-    );
-    let _ = writeln!(
-        svg,
-        r##"<text x="10" y="38" fill="#555">{} ({} cores), {}, commit {}</text>"##,
-        escape(&environment.cpu),
-        environment.cores,
-        escape(&environment.rustc),
-        escape(&environment.commit)
-    );
-    // Legend.
-    for (i, c) in clients.iter().enumerate() {
-        let lx = 10.0 + i as f64 * 190.0;
-        let mark = if mark_oversubscribed && *c > environment.cores {
+    legend(&mut svg, &clients, |c| {
+        if mark_oversubscribed && c > environment.cores {
             " (oversubscribed)"
         } else {
             ""
-        };
-        let _ = writeln!(
-            svg,
-            r#"<rect x="{lx}" y="50" width="12" height="12" fill="{}"/><text x="{}" y="60">{c} client{}{mark}</text>"#,
-            COLOURS[i % COLOURS.len()],
-            lx + 16.0,
-            if *c == 1 { "" } else { "s" }
-        );
-    }
+        }
+    });
     // Decade grid lines and labels.
     let mut decade = first_decade;
     while decade <= last_decade {
@@ -205,34 +228,22 @@ pub fn cost_svg(
     let x = |v: f64| LEFT + (v.log10() - x0) / (x1 - x0) * (PLOT_RIGHT - LEFT);
     let y = |v: f64| BOTTOM - v / top_cores * (BOTTOM - TOP);
 
-    let mut svg = String::new();
-    let _ = writeln!(
-        svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="10">"#
+    let mut svg = open(
+        HEIGHT,
+        10,
+        &format!(
+            "{}: throughput against the CPU kept busy (right is faster, lower is cheaper)",
+            escape(group)
+        ),
+        &format!(
+            "{} ({} cores), commit {}; y: CPU time of the whole process per second, in cores; \
+             labelled: no other row with as many clients is both faster and cheaper",
+            escape(&environment.cpu),
+            environment.cores,
+            escape(&environment.commit)
+        ),
     );
-    let _ = writeln!(svg, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(
-        svg,
-        r#"<text x="10" y="20" font-size="15" font-weight="bold">{}: throughput against the CPU kept busy (right is faster, lower is cheaper)</text>"#,
-        escape(group)
-    );
-    let _ = writeln!(
-        svg,
-        r##"<text x="10" y="38" fill="#555">{} ({} cores), commit {}; y: CPU time of the whole process per second, in cores; labelled: no other row with as many clients is both faster and cheaper</text>"##,
-        escape(&environment.cpu),
-        environment.cores,
-        escape(&environment.commit)
-    );
-    for (i, c) in clients.iter().enumerate() {
-        let lx = 10.0 + i as f64 * 190.0;
-        let _ = writeln!(
-            svg,
-            r#"<rect x="{lx}" y="50" width="10" height="10" fill="{}"/><text x="{}" y="59">{c} client{}</text>"#,
-            COLOURS[i % COLOURS.len()],
-            lx + 14.0,
-            if *c == 1 { "" } else { "s" }
-        );
-    }
+    legend(&mut svg, &clients, |_| "");
     let mut decade = x0;
     while decade <= x1 {
         let gx = x(10f64.powf(decade));
