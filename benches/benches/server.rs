@@ -1,45 +1,44 @@
-//! Server benchmarks, on the workbench's latency harness: every style of
-//! the registry, started as its own process (the `server` binary), loaded
-//! by one load generator in this process (a tokio runtime, a task per
-//! connection), over loopback only.
+//! Server benchmarks: every style of the registry, and redis-server, each
+//! started as its own process on the server's CPUs and loaded by the
+//! workbench's generator on the others (`benches::workloads::server`:
+//! `generator` for the load, `sweep` for one cell, `render` for the
+//! report). Loopback only; every loop is bounded in time and count.
 //!
-//! Three measurements per style:
+//! - **Closed-loop peak**: 1, 100, 1,000 and 10,000 connections, each
+//!   keeping 1 or 16 requests outstanding: requests/s and server CPU per
+//!   request. No latency here: in a closed loop it restates throughput.
+//! - **Latency under offered load**: 100 connections sending on a
+//!   schedule (open loop), at shares of the best server's peak and at a
+//!   fixed rate, latency timed from each request's intended send; once
+//!   with every request alike (`uniform`) and once with one in a hundred
+//!   slow (`mixed`).
+//! - **Idle connections**: RSS with 1,000 and 19,000 open.
+//! - **The limit**: limit 100, 200 connections.
+//! - **redis-benchmark** as a second client, on populated keys.
 //!
-//! - **Load**: 1, 10, 100, 1,000 and 10,000 connections, each sending
-//!   `depth` requests at a time (1: request/response; 16: pipelined) and
-//!   waiting for their replies, for a fixed time after a warm-up. Requests
-//!   alternate `INCR k 1` and `GET k` on the connection's own key.
-//!   Requests/s, latency percentiles (from sending a batch to each reply,
-//!   HdrHistogram) and how many connections were answered at all.
-//! - **Idle connections**: RSS of the server process with N1 and N2 idle
-//!   connections open (each answered one PING, so its state exists); the
-//!   slope is the memory per idle connection, and its figure for 100,000
-//!   connections is extrapolated (this machine allows 20,000 descriptors
-//!   per process, and the client holds one per connection too, in its own
-//!   process). Also: how many of N2 each style held and answered.
-//! - **The limit**: limit 100, 200 connections: who is served, at what
-//!   rate and latency.
-//!
-//! Every loop is bounded in time and count and stops by itself; every
-//! socket is on 127.0.0.1. `--test` runs every style through one small cell
-//! of each kind and writes nothing; `--quick` shortens everything.
+//! `--test` runs every cell kind briefly and writes nothing; `--quick`
+//! shortens every window to a quarter.
 
 use std::time::Duration;
 
-use benches::harness::{Harness, percentiles};
-use benches::report::chart;
-use benches::report::environment::Environment;
-use benches::report::table::{ScenarioTable, bytes, si};
-use benches::workloads::server::load::{measure_load, measure_memory};
+use benches::harness::Harness;
+use benches::report::table::{bytes, si, time};
+use benches::settings::{self, or_exit};
+use benches::workloads::server::generator::{Arrivals, Load, Mix};
+use benches::workloads::server::memory::measure_memory;
+use benches::workloads::server::placement::Placement;
 use benches::workloads::server::process::{ServerProcess, no_limit};
 use benches::workloads::server::redis::{
-    REDIS_SCENARIOS, REDIS_TIME_LIMIT, RedisCell, RedisServer, redis_benchmark,
+    REDIS_SCENARIOS, REDIS_TIME_LIMIT, RedisCell, RedisServer, populate, redis_benchmark,
     redis_tools_installed,
 };
-use benches::workloads::server::render::render;
+use benches::workloads::server::render::{Measured, render};
+use benches::workloads::server::sweep::{LoadCell, Target, measure};
 use benches::workloads::server::{
-    CONNECTIONS, DEPTHS, IDLE_FEW, IDLE_MANY, MEASURE, STYLES, WARM_UP, workload,
+    CLOSED_WARM_UP, CLOSED_WINDOW, CONNECTIONS, DEPTHS, FIXED_RATES, GRACE, IDLE_FEW, IDLE_MANY,
+    LOAD_SHARES, OPEN_CONNECTIONS, OPEN_WARM_UP, OPEN_WINDOW, SCENARIOS, STYLES, workload,
 };
+use patterns::primitives::rng::SplitMix64;
 
 /// The server binary this bench starts, one process per style.
 const SERVER: &str = env!("CARGO_BIN_EXE_server");
@@ -49,151 +48,341 @@ fn main() {
         return;
     };
     let workload = workload();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("the load generator's runtime");
-    let measure = harness.duration(MEASURE);
-    let warm_up = harness.duration(WARM_UP);
+    let placement = or_exit(Placement::from_env());
+    let poisson = or_exit(settings::poisson_arrivals());
+    let redis_tools = redis_tools_installed();
+    if !redis_tools {
+        eprintln!(
+            "note: redis-server or redis-benchmark is not installed: redis-server's rows are skipped \
+             (apt-get install redis-server redis-tools)"
+        );
+    }
+    eprintln!("placement: {}", placement.describe());
+    let mut targets: Vec<Target> = STYLES
+        .iter()
+        .map(|style| Target::Style {
+            binary: SERVER,
+            style,
+            limit: no_limit(),
+        })
+        .collect();
+    if redis_tools {
+        targets.push(Target::Redis);
+    }
+    let (closed_for, open_for) = (
+        (
+            harness.duration(CLOSED_WARM_UP),
+            harness.duration(CLOSED_WINDOW),
+        ),
+        (
+            harness.duration(OPEN_WARM_UP),
+            harness.duration(OPEN_WINDOW),
+        ),
+    );
+    let grace = if harness.smoke {
+        Duration::from_millis(50)
+    } else {
+        GRACE
+    };
     let (connections, few, many): (&[usize], usize, usize) = if harness.smoke {
         (&[10], 20, 60)
-    } else if benches::settings::quick() {
+    } else if settings::quick() {
         (&CONNECTIONS, IDLE_FEW, 5_000)
     } else {
         (&CONNECTIONS, IDLE_FEW, IDLE_MANY)
     };
-    // Per style: the load cells, memory, limit and redis-benchmark; and
-    // redis-server's row.
-    let cells = STYLES.len() * (connections.len() * DEPTHS.len() + 3) + 1;
+    let open_connections = if harness.smoke { 10 } else { OPEN_CONNECTIONS };
+    let rates = LOAD_SHARES.len() + FIXED_RATES.len();
+    // Closed loop, the mixed peak, the open-loop sweeps; per style memory
+    // and limit; redis-benchmark per server.
+    let cells = targets.len() * (connections.len() * DEPTHS.len() + 1 + SCENARIOS.len() * rates)
+        + STYLES.len() * 2
+        + if redis_tools { targets.len() } else { 0 };
     harness.plan(
         &workload,
         cells,
-        warm_up + measure + Duration::from_millis(800),
+        open_for.0 + open_for.1 + Duration::from_millis(300),
     );
-    let (mut load, mut memory, mut limit) = (Vec::new(), Vec::new(), Vec::new());
-    let mut redis = Vec::new();
-    let redis_tools = redis_tools_installed();
-    if !redis_tools {
-        eprintln!(
-            "note: redis-server or redis-benchmark is not installed: the rows beside Redis are skipped \
-             (apt-get install redis-server redis-tools)"
-        );
-    }
-    // Fewer requests in a smoke or quick run.
-    let redis_share = if harness.smoke {
-        200
-    } else if benches::settings::quick() {
-        4
-    } else {
-        1
+    let load = |connections: usize, arrivals: Arrivals, mix: Mix, (warm_up, window)| Load {
+        connections,
+        arrivals,
+        mix,
+        dialect: benches::workloads::server::generator::Dialect::Workbench,
+        warm_up,
+        window,
+        grace,
+        cpus: Vec::new(),
+        pin: false,
     };
-    let redis_limit = if harness.smoke {
-        REDIS_TIME_LIMIT / 10
-    } else if benches::settings::quick() {
-        REDIS_TIME_LIMIT / 4
-    } else {
-        REDIS_TIME_LIMIT
-    };
-    let redis_row = |server: &str, port: u16, redis: &mut Vec<RedisCell>| {
-        for (connections, pipeline, requests) in REDIS_SCENARIOS {
-            let requests = (requests / redis_share).max(connections * pipeline);
-            let Some((rps, p50_ms, p99_ms)) =
-                redis_benchmark(port, (connections, pipeline, requests), redis_limit)
-            else {
-                eprintln!(
-                    "server/redis-benchmark/{server}/{connections}x{pipeline}: did not finish"
-                );
-                continue;
-            };
-            {
-                eprintln!(
-                    "server/redis-benchmark/{server}/{connections}x{pipeline}: {} req/s, p99 {p99_ms} ms",
-                    si(rps)
-                );
-                redis.push(RedisCell {
-                    server: server.to_string(),
-                    connections,
-                    pipeline,
-                    rps,
-                    p50_ms,
-                    p99_ms,
-                });
-            }
-        }
-    };
-    if redis_tools && harness.wants("server/redis-benchmark/redis-server") {
-        match RedisServer::start() {
-            Some(server) => redis_row("redis-server", server.port, &mut redis),
-            None => eprintln!("note: redis-server did not start; its row is skipped"),
-        }
-    }
-    for &style in STYLES {
-        for depth in DEPTHS {
-            for &n in connections {
-                let name = format!("server/load/{style}/{n}x{depth}");
+    let mut order = SplitMix64::new(0x005E_4EE4);
+    let mut measured = Measured::default();
+
+    // Closed-loop peaks, each cell's servers in a fresh shuffled order.
+    for depth in DEPTHS {
+        for &n in connections {
+            for target in shuffled(&targets, &mut order) {
+                let name = format!("server/closed/{}/{n}x{depth}", target.name());
                 if !harness.wants(&name) {
                     continue;
                 }
-                let cell = measure_load(
-                    &runtime,
-                    SERVER,
-                    style,
-                    n,
-                    depth,
-                    (warm_up, measure),
-                    no_limit(),
-                );
-                eprintln!(
-                    "{name}: {} req/s, p99 {}, answered {} of {n}",
-                    si(cell.requests as f64 / cell.elapsed.as_secs_f64()),
-                    percentiles(&cell.latency)[1],
-                    cell.answered
-                );
-                load.push(cell);
+                let spec = load(n, Arrivals::Closed { depth }, Mix::UNIFORM, closed_for);
+                if let Some(cell) = measure(target, "uniform", spec, &placement) {
+                    report_closed(&name, &cell);
+                    measured.closed.push(cell);
+                }
             }
         }
+    }
+    // Latency against offered load, per scenario: the rates from the best
+    // peak at the sweep's connection count under the scenario's mix.
+    for (scenario, mix) in SCENARIOS {
+        let mut peaks: Vec<LoadCell> = Vec::new();
+        for target in shuffled(&targets, &mut order) {
+            let name = format!("server/peak/{}/{scenario}", target.name());
+            if !harness.wants(&name) {
+                continue;
+            }
+            let spec = load(
+                open_connections,
+                Arrivals::Closed { depth: 1 },
+                mix,
+                closed_for,
+            );
+            if let Some(cell) = measure(target, scenario, spec, &placement) {
+                report_closed(&name, &cell);
+                peaks.push(cell);
+            }
+        }
+        let Some(best) = peaks
+            .iter()
+            .filter(|c| !c.outcome.client_bound())
+            .chain(peaks.iter())
+            .map(|c| c.outcome.throughput())
+            .reduce(f64::max)
+        else {
+            continue;
+        };
+        let mut offered: Vec<f64> = LOAD_SHARES.iter().map(|s| (s * best).round()).collect();
+        offered.extend(FIXED_RATES);
+        offered.sort_by(f64::total_cmp);
+        for rate in offered {
+            let arrivals = if poisson {
+                Arrivals::Poisson { rate }
+            } else {
+                Arrivals::Constant { rate }
+            };
+            for target in shuffled(&targets, &mut order) {
+                let name = format!("server/open/{}/{scenario}/{}", target.name(), si(rate));
+                if !harness.wants(&name) {
+                    continue;
+                }
+                let spec = load(open_connections, arrivals, mix, open_for);
+                if let Some(cell) = measure(target, scenario, spec, &placement) {
+                    report_open(&name, &cell);
+                    measured.open.push(cell);
+                }
+            }
+        }
+        measured.peaks.extend(peaks);
+    }
+    let server_cpus: &[usize] = if placement.shared {
+        &[]
+    } else {
+        &placement.server
+    };
+    for &style in STYLES {
         let name = format!("server/memory/{style}/{many}");
         if harness.wants(&name) {
-            let cell = measure_memory(&runtime, SERVER, style, few, many);
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()
+                .expect("the memory probe's runtime");
+            let cell = measure_memory(&runtime, SERVER, style, few, many, server_cpus);
             eprintln!(
                 "{name}: RSS {} at {few}, {} at {many}, held {}",
                 bytes(cell.rss_few as f64),
                 bytes(cell.rss_many as f64),
                 cell.held_many
             );
-            memory.push(cell);
-        }
-        if redis_tools && harness.wants(&format!("server/redis-benchmark/{style}")) {
-            let server = ServerProcess::start(SERVER, style, no_limit());
-            redis_row(style, server.address.port(), &mut redis);
-            server.stop();
+            measured.memory.push(cell);
         }
         let (cap, clients) = if harness.smoke { (5, 10) } else { (100, 200) };
         let name = format!("server/limit/{style}/{cap}");
         if harness.wants(&name) {
-            let cell = measure_load(&runtime, SERVER, style, clients, 1, (warm_up, measure), cap);
-            eprintln!("{name}: answered {} of {clients}", cell.answered);
-            limit.push(cell);
+            let target = Target::Style {
+                binary: SERVER,
+                style,
+                limit: cap,
+            };
+            let spec = load(
+                clients,
+                Arrivals::Closed { depth: 1 },
+                Mix::UNIFORM,
+                closed_for,
+            );
+            if let Some(cell) = measure(target, "limit", spec, &placement) {
+                eprintln!(
+                    "{name}: answered {} of {clients}",
+                    clients - cell.outcome.silent
+                );
+                measured.limit.push(cell);
+            }
         }
     }
-    drop(runtime);
-    if harness.smoke || load.len() + memory.len() + limit.len() + redis.len() == 0 {
+    if redis_tools {
+        for target in &targets {
+            let name = format!("server/redis-benchmark/{}", target.name());
+            if harness.wants(&name) {
+                redis_benchmark_row(*target, &placement, harness.smoke, &mut measured.redis);
+            }
+        }
+    }
+    if harness.smoke || measured.is_empty() {
         harness.finish(&workload, String::new(), String::new());
         return;
     }
     let head = harness.header(&workload);
-    let (md, csv, chart_cells) = render(head, &load, &memory, &limit, &redis, (warm_up, measure));
+    let arrivals = if poisson { "Poisson" } else { "constant-rate" };
+    let (md, csv, charts) = render(
+        head,
+        &measured,
+        &placement,
+        arrivals,
+        (closed_for, open_for),
+    );
     let out = benches::report::default_out_dir();
-    let environment = Environment::detect(&benches::report::workspace_root());
-    for depth in DEPTHS {
-        let group = format!("server-depth-{depth}");
-        if let Some(table) = ScenarioTable::of(&chart_cells, &group) {
-            let _ = std::fs::create_dir_all(&out);
-            let _ = std::fs::write(
-                out.join(format!("{group}.svg")),
-                chart::svg(&group, &table, &environment, &[], false),
-            );
-        }
+    let _ = std::fs::create_dir_all(&out);
+    for (name, svg) in charts {
+        let _ = std::fs::write(out.join(format!("{name}.svg")), svg);
     }
     harness.finish(&workload, md, csv);
+}
+
+/// `targets` in a fresh random order: every cell's servers interleaved
+/// differently, so no style always runs first (or after the heaviest).
+fn shuffled<'a>(targets: &[Target<'a>], rng: &mut SplitMix64) -> Vec<Target<'a>> {
+    let mut order = targets.to_vec();
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.below(i as u64 + 1) as usize);
+    }
+    order
+}
+
+fn report_closed(name: &str, cell: &LoadCell) {
+    eprintln!(
+        "{name}: {} req/s, server {} CPU/req, answered {} of {}{}",
+        si(cell.outcome.throughput()),
+        cell.server_cpu_per_request()
+            .map_or("–".into(), |ns| time(ns.round() as u64)),
+        cell.outcome.connections - cell.outcome.silent,
+        cell.outcome.connections,
+        if cell.outcome.client_bound() {
+            " (client-bound)"
+        } else {
+            ""
+        }
+    );
+}
+
+fn report_open(name: &str, cell: &LoadCell) {
+    let latency = cell.outcome.latency();
+    eprintln!(
+        "{name}: {} req/s of {}, p99 {}, unanswered {}, server {} CPU/req{}",
+        si(cell.outcome.throughput()),
+        si(cell.offered().unwrap_or(0.0)),
+        time(latency.value_at_quantile(0.99)),
+        cell.outcome.unanswered,
+        cell.server_cpu_per_request()
+            .map_or("–".into(), |ns| time(ns.round() as u64)),
+        if cell.outcome.client_bound() {
+            " (client-bound)"
+        } else {
+            ""
+        }
+    );
+}
+
+/// redis-benchmark against `target` (keys populated first), with as many
+/// client threads as the generator has CPUs, pinned to them.
+fn redis_benchmark_row(
+    target: Target<'_>,
+    placement: &Placement,
+    smoke: bool,
+    into: &mut Vec<RedisCell>,
+) {
+    let (server_cpus, client_cpus): (&[usize], &[usize]) = if placement.shared {
+        (&[], &[])
+    } else {
+        (&placement.server, &placement.generator)
+    };
+    let (style, redis);
+    let port = match target {
+        Target::Style {
+            binary, style: s, ..
+        } => {
+            let server = ServerProcess::start_on(binary, s, no_limit(), server_cpus);
+            let port = server.address.port();
+            style = Some(server);
+            redis = None;
+            port
+        }
+        Target::Redis => {
+            let Some(server) = RedisServer::start(server_cpus) else {
+                eprintln!("note: redis-server did not start; its redis-benchmark row is skipped");
+                return;
+            };
+            let port = server.port;
+            redis = Some(server);
+            style = None;
+            port
+        }
+    };
+    let (share, limit) = if smoke {
+        (200, REDIS_TIME_LIMIT / 10)
+    } else if settings::quick() {
+        (4, REDIS_TIME_LIMIT / 4)
+    } else {
+        (1, REDIS_TIME_LIMIT)
+    };
+    if let Err(e) = populate(port, limit) {
+        eprintln!(
+            "server/redis-benchmark/{}: keys not populated ({e}); row skipped",
+            target.name()
+        );
+    } else {
+        let threads = placement.generator.len().max(1);
+        for (connections, pipeline, requests) in REDIS_SCENARIOS {
+            let requests = (requests / share).max(connections * pipeline);
+            match redis_benchmark(
+                port,
+                (connections, pipeline, requests),
+                (threads, client_cpus),
+                limit,
+            ) {
+                Some((rps, p50_ms, p99_ms)) => {
+                    eprintln!(
+                        "server/redis-benchmark/{}/{connections}x{pipeline}: {} req/s, p99 {p99_ms} ms",
+                        target.name(),
+                        si(rps)
+                    );
+                    into.push(RedisCell {
+                        server: target.name().to_string(),
+                        connections,
+                        pipeline,
+                        rps,
+                        p50_ms,
+                        p99_ms,
+                    });
+                }
+                None => eprintln!(
+                    "server/redis-benchmark/{}/{connections}x{pipeline}: did not finish",
+                    target.name()
+                ),
+            }
+        }
+    }
+    if let Some(server) = style {
+        server.stop();
+    }
+    drop(redis);
 }

@@ -215,6 +215,51 @@ fn usage() -> (Duration, u64, u64) {
     (Duration::ZERO, 0, 0)
 }
 
+/// The CPU time (user + system) the calling thread has used so far.
+#[cfg(target_os = "linux")]
+pub fn thread_cpu() -> Duration {
+    // SAFETY: as in `usage`: plain data, written only by getrusage.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        if libc::getrusage(libc::RUSAGE_THREAD, &mut usage) != 0 {
+            return Duration::ZERO;
+        }
+        usage
+    };
+    let time = |t: libc::timeval| {
+        Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
+    };
+    time(usage.ru_utime) + time(usage.ru_stime)
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn thread_cpu() -> Duration {
+    Duration::ZERO
+}
+
+/// The CPU time (user + system, every thread, those already ended
+/// included) of process `pid`, from `/proc/<pid>/stat`, in clock ticks
+/// (10 ms here); `None` if it cannot be read.
+pub fn process_cpu(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let ticks = parse_process_ticks(&stat)?;
+    Some(Duration::from_nanos(
+        ticks.saturating_mul(1_000_000_000 / ticks_per_second()),
+    ))
+}
+
+/// utime + stime from a `/proc/<pid>/stat` line: fields 14 and 15, counted
+/// after the command name (which may hold spaces and parentheses, so the
+/// fields start after its last `)`).
+fn parse_process_ticks(stat: &str) -> Option<u64> {
+    let after = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = after.split_ascii_whitespace().collect();
+    // Field 3 (state) is the first after the name: utime is field 14.
+    let utime: u64 = fields.get(14 - 3)?.parse().ok()?;
+    let stime: u64 = fields.get(15 - 3)?.parse().ok()?;
+    Some(utime + stime)
+}
+
 /// Steal time over every CPU, from the first line of `/proc/stat`, and
 /// how many CPUs that line sums.
 fn steal() -> (Duration, usize) {
@@ -254,6 +299,30 @@ fn ticks_per_second() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_process_cpu_time_is_read_after_a_name_with_spaces() {
+        let stat = "4242 (a (b) c) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 31 0 0 20 0 3 0 9 1 2";
+        assert_eq!(parse_process_ticks(stat), Some(281));
+        assert_eq!(parse_process_ticks("4242 (cut) S 1 2"), None);
+        let own = process_cpu(std::process::id()).expect("our own /proc entry");
+        // Work until this thread has used 60 ms of CPU (bounded in wall
+        // time: a loaded machine may run it slowly).
+        let (started, mine) = (std::time::Instant::now(), thread_cpu());
+        let mut x = 0u64;
+        while thread_cpu() - mine < Duration::from_millis(60)
+            && started.elapsed() < Duration::from_secs(20)
+        {
+            for _ in 0..10_000 {
+                x = std::hint::black_box(x.wrapping_add(1));
+            }
+        }
+        assert!(thread_cpu() - mine >= Duration::from_millis(60));
+        assert!(
+            process_cpu(std::process::id()).expect("again") > own,
+            "60 ms of this thread's CPU shows in the process's"
+        );
+    }
 
     #[test]
     fn allocations_are_counted_on_every_thread() {

@@ -274,6 +274,32 @@ pub struct ServerRow {
     /// RSS over connections answered; NaN when none was.
     #[serde(serialize_with = "fixed_opt::<0, _>")]
     pub bytes_per_connection: Option<f64>,
+    /// `uniform`, `mixed` (one request in a hundred slow) or `limit`.
+    pub scenario: Option<String>,
+    /// The open loop's schedule, requests/s over all connections.
+    #[serde(serialize_with = "fixed_opt::<0, _>")]
+    pub offered_per_sec: Option<f64>,
+    pub max_ns: Option<u64>,
+    /// Requests due in the window, and of those never answered.
+    pub due: Option<u64>,
+    pub unanswered: Option<u64>,
+    /// The server process's CPU time per reply, and in cores.
+    #[serde(serialize_with = "fixed_opt::<0, _>")]
+    pub server_cpu_ns_per_request: Option<f64>,
+    #[serde(serialize_with = "fixed_opt::<3, _>")]
+    pub server_cores: Option<f64>,
+    /// The load generator's CPU over its threads' time (1.0: saturated).
+    #[serde(serialize_with = "fixed_opt::<3, _>")]
+    pub generator_busy: Option<f64>,
+    /// How late the generator's sends were, p99.
+    pub lateness_p99_ns: Option<u64>,
+    /// Whether the generator may have set the pace (not judged).
+    pub client_bound: Option<bool>,
+    /// The slow requests' latency (mixed scenario).
+    pub slow_p50_ns: Option<u64>,
+    pub slow_p99_ns: Option<u64>,
+    /// From the actual write to the reply, p99 (the closed-loop view).
+    pub service_p99_ns: Option<u64>,
 }
 
 /// One figure of the runtime workload: a kind of cost, on a runtime, for
@@ -318,6 +344,19 @@ impl ServerRow {
             answered: None,
             rss_bytes: None,
             bytes_per_connection: None,
+            scenario: None,
+            offered_per_sec: None,
+            max_ns: None,
+            due: None,
+            unanswered: None,
+            server_cpu_ns_per_request: None,
+            server_cores: None,
+            generator_busy: None,
+            lateness_p99_ns: None,
+            client_bound: None,
+            slow_p50_ns: None,
+            slow_p99_ns: None,
+            service_p99_ns: None,
         }
     }
 }
@@ -438,7 +477,34 @@ impl Row for ServerRow {
         "answered",
         "rss_bytes",
         "bytes_per_connection",
+        "scenario",
+        "offered_per_sec",
+        "max_ns",
+        "due",
+        "unanswered",
+        "server_cpu_ns_per_request",
+        "server_cores",
+        "generator_busy",
+        "lateness_p99_ns",
+        "client_bound",
+        "slow_p50_ns",
+        "slow_p99_ns",
+        "service_p99_ns",
     ];
+    /// Before the open-loop generator: closed-loop rows only.
+    const EARLIER: &'static [&'static [&'static str]] = &[&[
+        "kind",
+        "style",
+        "connections",
+        "depth",
+        "requests_per_sec",
+        "p50_ns",
+        "p99_ns",
+        "p999_ns",
+        "answered",
+        "rss_bytes",
+        "bytes_per_connection",
+    ]];
 }
 
 impl Row for RuntimeRow {

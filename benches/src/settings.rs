@@ -169,6 +169,21 @@ fn parse_rounds(n: &str) -> Result<usize, String> {
         })
 }
 
+/// Whether the server bench's open-loop arrivals are Poisson
+/// (`WORKBENCH_ARRIVALS=poisson`) rather than evenly spaced (`constant`,
+/// the default, as wrk2 sends).
+pub fn poisson_arrivals() -> Result<bool, String> {
+    match std::env::var("WORKBENCH_ARRIVALS").as_deref() {
+        Err(std::env::VarError::NotPresent) | Ok("constant") => Ok(false),
+        Ok("poisson") => Ok(true),
+        Ok(other) => Err(format!(
+            "WORKBENCH_ARRIVALS={other:?} is neither \"constant\" (evenly spaced sends, the default) \
+             nor \"poisson\" (exponential gaps)"
+        )),
+        Err(e) => Err(format!("WORKBENCH_ARRIVALS: {e}")),
+    }
+}
+
 /// A setting, or its message and exit code 2.
 pub fn or_exit<T>(setting: Result<T, String>) -> T {
     setting.unwrap_or_else(|message| {

@@ -678,6 +678,80 @@ fn a_half_closed_client_gets_every_reply<S: Server>() {
     server.shutdown();
 }
 
+/// The server side of a connection of this process, found by its ports
+/// among our own descriptors, and whether it has Nagle's algorithm off.
+/// `None` if no descriptor is that connection.
+#[allow(unsafe_code)]
+fn server_side_nodelay(server_port: u16, client_port: u16) -> Option<bool> {
+    let port_of = |fd: i32, peer: bool| -> Option<u16> {
+        // SAFETY: plain data, zeroed is valid; the calls write at most
+        // `len` bytes into it. A descriptor closed or reused meanwhile (the
+        // tests run in parallel) only makes the call fail or not match.
+        unsafe {
+            let mut addr: libc::sockaddr_storage = std::mem::zeroed();
+            let mut len = std::mem::size_of_val(&addr) as libc::socklen_t;
+            let at = (&raw mut addr).cast::<libc::sockaddr>();
+            let got = if peer {
+                libc::getpeername(fd, at, &mut len)
+            } else {
+                libc::getsockname(fd, at, &mut len)
+            };
+            if got != 0 || i32::from(addr.ss_family) != libc::AF_INET {
+                return None;
+            }
+            let v4 = &*(&raw const addr).cast::<libc::sockaddr_in>();
+            Some(u16::from_be(v4.sin_port))
+        }
+    };
+    for entry in std::fs::read_dir("/proc/self/fd").ok()?.flatten() {
+        let Some(fd) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        if port_of(fd, false) != Some(server_port) || port_of(fd, true) != Some(client_port) {
+            continue;
+        }
+        let mut on: libc::c_int = 0;
+        let mut len = std::mem::size_of_val(&on) as libc::socklen_t;
+        // SAFETY: `on` and `len` are live and sized for TCP_NODELAY's int.
+        let got = unsafe {
+            libc::getsockopt(
+                fd,
+                libc::IPPROTO_TCP,
+                libc::TCP_NODELAY,
+                (&raw mut on).cast(),
+                &mut len,
+            )
+        };
+        return (got == 0).then_some(on != 0);
+    }
+    None
+}
+
+/// Every accepted connection has Nagle's algorithm off. With it on, a
+/// batch of pipelined replies written in more than one `write` holds its
+/// last partial segment until the client's delayed ACK (40 ms on Linux):
+/// `task_smol` and `task_async_std` answered a pipelined thousand SETs
+/// sixty times slower than the others until their accept loops set it.
+fn accepted_connections_have_nagle_off<S: Server>() {
+    let server = S::start(config(64)).expect("start");
+    let mut c = Client::connect(server.local_addr());
+    c.send(b"PING\n");
+    assert_eq!(c.line().as_deref(), Some("PONG"), "{}", S::STYLE);
+    let client_port = c.writer.local_addr().unwrap().port();
+    let nodelay = server_side_nodelay(server.local_addr().port(), client_port);
+    assert_eq!(
+        nodelay,
+        Some(true),
+        "{}: the server's side of the connection (None: not found among this process's descriptors)",
+        S::STYLE
+    );
+    server.shutdown();
+}
+
 macro_rules! server_tests {
     (
         facade: [$($f:ident: $ft:ty,)*],
@@ -745,6 +819,11 @@ macro_rules! server_tests {
             #[test]
             fn a_half_closed_client_gets_every_reply() {
                 guarded("half-closed client", super::a_half_closed_client_gets_every_reply::<$lt>);
+            }
+
+            #[test]
+            fn accepted_connections_have_nagle_off() {
+                guarded("nagle", super::accepted_connections_have_nagle_off::<$lt>);
             }
 
             #[test]

@@ -323,3 +323,117 @@ pub fn cost_svg(
     svg.push_str("</svg>\n");
     svg
 }
+
+/// One server's line on a latency chart: (achieved requests/s, latency in
+/// ns, whether the cell was client-bound) at each offered rate.
+pub struct LatencyLine {
+    pub name: String,
+    pub points: Vec<(f64, u64, bool)>,
+}
+
+/// Latency against throughput, one line per server (the shape of wrk2's
+/// plots): x the requests/s achieved (linear), y a latency percentile
+/// (logarithmic). A line that bends up is a server reaching its capacity;
+/// a point far left of its offered rate, a server that fell behind.
+/// Client-bound points are hollow.
+pub fn latency_svg(
+    name: &str,
+    what: &str,
+    lines: &[LatencyLine],
+    environment: &Environment,
+) -> String {
+    const HEIGHT: f64 = 560.0;
+    const LEFT: f64 = 70.0;
+    const BOTTOM: f64 = HEIGHT - 40.0;
+    const PALETTE: [&str; 10] = [
+        "#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#882255",
+        "#999933", "#888888",
+    ];
+    let all = || lines.iter().flat_map(|l| l.points.iter());
+    let x_max = all().map(|p| p.0).fold(0.0f64, f64::max).max(1.0) * 1.05;
+    let (lo, hi) = all()
+        .map(|p| p.1.max(1) as f64)
+        .fold((f64::MAX, 1.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let lo = if lo == f64::MAX { 1e3 } else { lo };
+    let (y0, y1) = (
+        lo.log10().floor(),
+        hi.log10().ceil().max(lo.log10().floor() + 1.0),
+    );
+    let x = |v: f64| LEFT + v / x_max * (PLOT_RIGHT - LEFT);
+    let y = |ns: u64| BOTTOM - ((ns.max(1) as f64).log10() - y0) / (y1 - y0) * (BOTTOM - TOP);
+    let mut svg = open(
+        HEIGHT,
+        10,
+        &format!("{}: {} against requests served", escape(name), escape(what)),
+        &format!(
+            "{} ({} cores), commit {}; x: replies per second achieved; y: logarithmic; \
+             hollow: the load generator may have set the pace",
+            escape(&environment.cpu),
+            environment.cores,
+            escape(&environment.commit)
+        ),
+    );
+    for (i, line) in lines.iter().enumerate() {
+        let (lx, ly) = (10.0 + (i % 5) as f64 * 190.0, 50.0 + (i / 5) as f64 * 14.0);
+        let _ = writeln!(
+            svg,
+            r#"<rect x="{lx}" y="{}" width="12" height="4" fill="{}"/><text x="{}" y="{}">{}</text>"#,
+            ly + 4.0,
+            PALETTE[i % PALETTE.len()],
+            lx + 16.0,
+            ly + 10.0,
+            escape(&line.name)
+        );
+    }
+    let mut decade = y0;
+    while decade <= y1 {
+        let gy = y(10f64.powf(decade) as u64);
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{LEFT}" y1="{gy:.1}" x2="{PLOT_RIGHT}" y2="{gy:.1}" stroke="#ddd"/><text x="{}" y="{:.1}" text-anchor="end" fill="#555">{}</text>"##,
+            LEFT - 4.0,
+            gy + 3.0,
+            super::table::time(10f64.powf(decade) as u64)
+        );
+        decade += 1.0;
+    }
+    for tick in 0..=4 {
+        let v = x_max / 4.0 * tick as f64;
+        let gx = x(v);
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{gx:.1}" y1="{TOP}" x2="{gx:.1}" y2="{BOTTOM}" stroke="#eee"/><text x="{gx:.1}" y="{}" text-anchor="middle" fill="#555">{} req/s</text>"##,
+            BOTTOM + 14.0,
+            si(v)
+        );
+    }
+    for (i, line) in lines.iter().enumerate() {
+        let colour = PALETTE[i % PALETTE.len()];
+        let mut points = line.points.clone();
+        points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        for pair in points.windows(2) {
+            let _ = writeln!(
+                svg,
+                r#"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="{colour}" stroke-width="1.5"/>"#,
+                x(pair[0].0),
+                y(pair[0].1),
+                x(pair[1].0),
+                y(pair[1].1)
+            );
+        }
+        for &(rate, ns, client_bound) in &points {
+            let fill = if client_bound { "white" } else { colour };
+            let _ = writeln!(
+                svg,
+                r#"<rect x="{:.1}" y="{:.1}" width="6" height="6" fill="{fill}" stroke="{colour}"><title>{}: {} req/s, {}</title></rect>"#,
+                x(rate) - 3.0,
+                y(ns) - 3.0,
+                escape(&line.name),
+                si(rate),
+                super::table::time(ns)
+            );
+        }
+    }
+    svg.push_str("</svg>\n");
+    svg
+}

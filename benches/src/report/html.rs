@@ -110,7 +110,7 @@ fn is_report_markup(raw: &str) -> bool {
 
 /// What the workbench's charts are made of (`chart.rs`).
 const CHART_ELEMENTS: [&str; 5] = ["svg", "rect", "text", "line", "title"];
-const CHART_ATTRIBUTES: [&str; 18] = [
+const CHART_ATTRIBUTES: [&str; 20] = [
     "id",
     "xmlns",
     "width",
@@ -129,6 +129,8 @@ const CHART_ATTRIBUTES: [&str; 18] = [
     "stroke",
     "text-anchor",
     "transform",
+    "stroke-width",
+    "stroke-dasharray",
 ];
 
 /// Whether `svg` uses only the chart's elements and attributes, with

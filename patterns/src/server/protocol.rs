@@ -12,6 +12,7 @@
 //! GET <id>            -> <value> | NIL
 //! SET <id> <value>    -> OK                 <value> is a number (u64)
 //! INCR <id> <n>       -> <new value> | NIL  NIL: no such id (INCR does not create)
+//! SPIN <µs>           -> OK                 keeps its thread busy for <µs> (at most 1000)
 //! QUIT                -> BYE, then the server closes the connection
 //! anything else       -> ERR <reason>
 //! ```
@@ -44,6 +45,11 @@ pub const MAX_LINE: usize = 4096;
 /// connection in names).
 pub const MAX_USER: usize = 64;
 
+/// The longest `SPIN` accepted, in microseconds: a request of stated,
+/// unequal cost for the benches' mixed scenario (a slow request among fast
+/// ones), bounded so that one request cannot hold a thread for long.
+pub const MAX_SPIN_MICROS: u64 = 1_000;
+
 /// The store every style serves from: the session store workload's
 /// dashmap style, the same for every connection model so that only the
 /// connection model differs between rows.
@@ -64,6 +70,8 @@ pub enum Request {
     Get(SessionId),
     Set(SessionId, Value),
     Incr(SessionId, u64),
+    /// Busy for this many microseconds of wall time, then `OK`.
+    Spin(u64),
     Quit,
 }
 // ANCHOR_END: request
@@ -213,6 +221,7 @@ pub enum ProtocolError {
     NotANumber(String),
     UserTooLong,
     ValueTooLong,
+    SpinTooLong,
     TooLong,
     /// A malformed RESP frame.
     Resp(super::resp::RespError),
@@ -239,6 +248,9 @@ impl std::fmt::Display for ProtocolError {
             ProtocolError::NotANumber(a) => write!(f, "not a number: '{}'", shorten(a)),
             ProtocolError::UserTooLong => write!(f, "user name longer than {MAX_USER} bytes"),
             ProtocolError::ValueTooLong => write!(f, "value longer than 16 bytes"),
+            ProtocolError::SpinTooLong => {
+                write!(f, "SPIN longer than {MAX_SPIN_MICROS} microseconds")
+            }
             ProtocolError::TooLong => write!(f, "line too long (limit {MAX_LINE} bytes)"),
             ProtocolError::Resp(e) => write!(f, "{e}"),
         }
@@ -297,11 +309,32 @@ pub fn parse(line: &[u8]) -> Result<Request, ProtocolError> {
             arity("INCR", 2)?;
             Ok(Request::Incr(number(args[0])?, number(args[1])?))
         }
+        "SPIN" => {
+            arity("SPIN", 1)?;
+            spin_request(number(args[0])?)
+        }
         "QUIT" => arity("QUIT", 0).map(|()| Request::Quit),
         _ => Err(ProtocolError::Unknown(command.to_string())),
     }
 }
 // ANCHOR_END: parse
+
+fn spin_request(micros: u64) -> Result<Request, ProtocolError> {
+    if micros > MAX_SPIN_MICROS {
+        return Err(ProtocolError::SpinTooLong);
+    }
+    Ok(Request::Spin(micros))
+}
+
+/// Keeps this thread busy for `micros` of wall time: what a request that
+/// does real work (a parse, a scan, a hash) costs the thread that serves
+/// it. Busy, not asleep, so that a style cannot hide it by yielding.
+fn spin(micros: u64) {
+    let until = std::time::Instant::now() + std::time::Duration::from_micros(micros);
+    while std::time::Instant::now() < until {
+        std::hint::spin_loop();
+    }
+}
 
 /// What one connection knows about its client: the session's user.
 #[derive(Debug, Default, Clone)]
@@ -379,6 +412,10 @@ pub fn execute(store: &Store, session: &mut SessionState, request: Request) -> (
             },
             None => Reply::Nil,
         },
+        Request::Spin(micros) => {
+            spin(micros);
+            Reply::Ok
+        }
         Request::Quit => return (Reply::Bye, Flow::Close),
     };
     (reply, Flow::Continue)
@@ -470,6 +507,10 @@ pub fn resp_request(args: &[Vec<u8>]) -> Result<Request, ProtocolError> {
             Ok(Request::Login(user.to_string()))
         }
         "WHOAMI" => arity("WHOAMI", 0).map(|()| Request::WhoAmI),
+        "SPIN" => {
+            arity("SPIN", 1)?;
+            spin_request(amount(&args[0])?)
+        }
         "QUIT" => arity("QUIT", 0).map(|()| Request::Quit),
         _ => Err(ProtocolError::Unknown(name)),
     }
@@ -690,6 +731,46 @@ mod tests {
             ("", Flow::Continue),
             "may still be a line ending in \\r"
         );
+    }
+
+    #[test]
+    fn spin_is_bounded_and_answers_ok_in_both_protocols() {
+        assert_eq!(parse(b"SPIN 0"), Ok(Request::Spin(0)));
+        assert_eq!(parse(b"spin 1000"), Ok(Request::Spin(MAX_SPIN_MICROS)));
+        assert_eq!(parse(b"SPIN 1001"), Err(ProtocolError::SpinTooLong));
+        assert_eq!(
+            parse(b"SPIN -1"),
+            Err(ProtocolError::NotANumber("-1".into()))
+        );
+        assert_eq!(
+            parse(b"SPIN"),
+            Err(ProtocolError::Arity {
+                command: "SPIN",
+                expected: 1
+            })
+        );
+        let (out, _) = same_at_every_cut(b"SPIN 50\nSPIN 5000\nPING\n");
+        assert_eq!(
+            out, "OK\nERR SPIN longer than 1000 microseconds\nPONG\n",
+            "a refused SPIN leaves the connection open"
+        );
+        let args = |words: &[&str]| {
+            words
+                .iter()
+                .map(|w| w.as_bytes().to_vec())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(resp_request(&args(&["SPIN", "20"])), Ok(Request::Spin(20)));
+        assert_eq!(
+            resp_request(&args(&["SPIN", "1001"])),
+            Err(ProtocolError::SpinTooLong)
+        );
+        // It keeps its thread busy for at least what it says.
+        let store = new_store();
+        let started = std::time::Instant::now();
+        let (reply, flow) = execute(&store, &mut SessionState::default(), Request::Spin(300));
+        assert!(started.elapsed() >= std::time::Duration::from_micros(300));
+        assert_eq!((reply, flow), (Reply::Ok, Flow::Continue));
     }
 
     #[test]

@@ -49,7 +49,15 @@ impl Server for AsyncStdTaskServer {
                     shared,
                     config.max_connections,
                     live,
-                    || async { listener.accept().await.map(|(s, _)| s) },
+                    || async {
+                        // Nagle off: a pipelined batch's replies go out in
+                        // more than one write, and the last would wait for
+                        // the client's delayed ACK.
+                        listener.accept().await.map(|(s, _)| {
+                            let _ = s.set_nodelay(true);
+                            s
+                        })
+                    },
                     |task| drop(async_std::task::spawn(task)),
                 )
                 .await;

@@ -230,7 +230,15 @@ impl Server for SmolTaskServer {
                     shared,
                     config.max_connections,
                     live,
-                    || async { listener.accept().await.map(|(s, _)| s) },
+                    || async {
+                        // Nagle off: a pipelined batch's replies go out in
+                        // more than one write, and the last would wait for
+                        // the client's delayed ACK.
+                        listener.accept().await.map(|(s, _)| {
+                            let _ = s.set_nodelay(true);
+                            s
+                        })
+                    },
                     |task| spawner.spawn(task).detach(),
                 )
                 .await;

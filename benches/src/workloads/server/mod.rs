@@ -8,15 +8,42 @@
 use crate::report::workload::{Source, Workload};
 use crate::torn_style_names;
 
-pub mod load;
+pub mod generator;
+pub mod memory;
+pub mod placement;
 pub mod process;
 pub mod redis;
 pub mod render;
+pub mod sweep;
 
-pub const CONNECTIONS: [usize; 5] = [1, 10, 100, 1_000, 10_000];
+use std::time::Duration;
+
+use generator::Mix;
+
+/// Closed-loop peak: connections, and requests outstanding on each.
+pub const CONNECTIONS: [usize; 4] = [1, 100, 1_000, 10_000];
 pub const DEPTHS: [usize; 2] = [1, 16];
-pub const WARM_UP: std::time::Duration = std::time::Duration::from_millis(300);
-pub const MEASURE: std::time::Duration = std::time::Duration::from_secs(1);
+pub const CLOSED_WARM_UP: Duration = Duration::from_millis(300);
+pub const CLOSED_WINDOW: Duration = Duration::from_secs(1);
+/// Open loop: this many connections, offered these shares of the best
+/// server's closed-loop peak at that many connections, and these fixed
+/// rates (the same load on every machine).
+pub const OPEN_CONNECTIONS: usize = 100;
+pub const LOAD_SHARES: [f64; 4] = [0.1, 0.5, 0.8, 0.95];
+pub const FIXED_RATES: [f64; 1] = [10_000.0];
+/// Long enough for a p99.9 of ten thousand requests at the lowest rate.
+pub const OPEN_WARM_UP: Duration = Duration::from_millis(500);
+pub const OPEN_WINDOW: Duration = Duration::from_secs(2);
+/// How long replies are awaited after a window; what is still out then is
+/// unanswered.
+pub const GRACE: Duration = Duration::from_millis(500);
+/// The mixed scenario: one request in a hundred keeps its thread busy for
+/// 500 µs (about fifty fast requests' worth), the rest as in `uniform`.
+pub const MIXED: Mix = Mix {
+    slow_one_in: 100,
+    slow_micros: 500,
+};
+pub const SCENARIOS: [(&str, Mix); 2] = [("uniform", Mix::UNIFORM), ("mixed", MIXED)];
 /// Idle connections held for the memory figure: the slope between these.
 pub const IDLE_FEW: usize = 1_000;
 pub const IDLE_MANY: usize = 19_000;

@@ -29,7 +29,16 @@ impl ServerProcess {
     /// `env!("CARGO_BIN_EXE_server")`, which only a bench or test target
     /// of this package can name).
     pub fn start(binary: &str, style: &str, limit: usize) -> ServerProcess {
-        let mut child = Command::new(binary)
+        ServerProcess::start_on(binary, style, limit, &[])
+    }
+
+    /// As [`ServerProcess::start`], pinned to `cpus` (anywhere if empty).
+    pub fn start_on(binary: &str, style: &str, limit: usize, cpus: &[usize]) -> ServerProcess {
+        let mut command = Command::new(binary);
+        if !cpus.is_empty() {
+            super::placement::pin_child(&mut command, cpus);
+        }
+        let mut child = command
             .args([
                 "--style",
                 style,
@@ -59,6 +68,11 @@ impl ServerProcess {
             stdin,
             address,
         }
+    }
+
+    /// The server's CPU time so far (every thread), from `/proc`.
+    pub fn cpu(&self) -> Option<std::time::Duration> {
+        crate::cost::process_cpu(self.child.id())
     }
 
     /// The server's resident memory now, from `/proc`.

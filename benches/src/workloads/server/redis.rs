@@ -23,13 +23,18 @@ pub struct RedisServer {
 }
 
 impl RedisServer {
-    pub fn start() -> Option<RedisServer> {
+    /// Started on `cpus` (anywhere if empty).
+    pub fn start(cpus: &[usize]) -> Option<RedisServer> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .ok()?
             .local_addr()
             .ok()?
             .port();
-        let child = Command::new("redis-server")
+        let mut command = Command::new("redis-server");
+        if !cpus.is_empty() {
+            super::placement::pin_child(&mut command, cpus);
+        }
+        let child = command
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args([
                 "--save",
@@ -54,6 +59,12 @@ impl RedisServer {
     }
 }
 
+impl RedisServer {
+    pub fn cpu(&self) -> Option<Duration> {
+        crate::cost::process_cpu(self.child.id())
+    }
+}
+
 impl Drop for RedisServer {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -61,14 +72,58 @@ impl Drop for RedisServer {
     }
 }
 
-/// One redis-benchmark run of `GET` on random keys of a 100,000-key space:
-/// requests/s, p50 and p99 in ms, from its CSV.
+/// The keys redis-benchmark's `-r` draws from: `key:` and twelve digits.
+pub const KEYSPACE: usize = 100_000;
+
+/// Sets every key of [`KEYSPACE`] (`SET key:000000000042 xxx`, pipelined
+/// a thousand at a time), so that `GET` reads a value on every server, as
+/// it would in use. Bounded: gives up after `limit`.
+pub fn populate(port: u16, limit: Duration) -> std::io::Result<()> {
+    use std::io::{Read, Write};
+    let deadline = std::time::Instant::now() + limit;
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    stream.set_read_timeout(Some(limit))?;
+    let mut reply = vec![0u8; 64 * 1024];
+    for chunk in (0..KEYSPACE).collect::<Vec<_>>().chunks(1_000) {
+        let mut batch = Vec::new();
+        for key in chunk {
+            let key = format!("key:{key:012}");
+            batch.extend_from_slice(
+                format!(
+                    "*3\r\n$3\r\nSET\r\n${}\r\n{key}\r\n$3\r\nxxx\r\n",
+                    key.len()
+                )
+                .as_bytes(),
+            );
+        }
+        stream.write_all(&batch)?;
+        let mut answered = 0;
+        while answered < chunk.len() {
+            let n = stream.read(&mut reply)?;
+            if n == 0 || std::time::Instant::now() > deadline {
+                return Err(std::io::Error::other("the server stopped answering SET"));
+            }
+            answered += reply[..n].iter().filter(|b| **b == b'\n').count();
+        }
+    }
+    Ok(())
+}
+
+/// One redis-benchmark run of `GET` on random keys of the populated
+/// [`KEYSPACE`], with `threads` client threads: requests/s, p50 and p99 in
+/// ms, from its CSV.
 pub fn redis_benchmark(
     port: u16,
     (connections, pipeline, requests): (usize, usize, usize),
+    (threads, cpus): (usize, &[usize]),
     time_limit: Duration,
 ) -> Option<(f64, f64, f64)> {
-    let mut child = Command::new("redis-benchmark")
+    let mut command = Command::new("redis-benchmark");
+    if !cpus.is_empty() {
+        super::placement::pin_child(&mut command, cpus);
+    }
+    let mut child = command
+        .args(["--threads", &threads.to_string()])
         .args([
             "-h",
             "127.0.0.1",
@@ -77,7 +132,7 @@ pub fn redis_benchmark(
             "-t",
             "get",
             "-r",
-            "100000",
+            &KEYSPACE.to_string(),
             "--csv",
         ])
         .args(["-c", &connections.to_string(), "-P", &pipeline.to_string()])
@@ -122,6 +177,7 @@ pub const REDIS_SCENARIOS: [(usize, usize, usize); 4] = [
     (50, 16, 1_000_000),
 ];
 
+#[derive(Debug, Clone)]
 pub struct RedisCell {
     pub server: String,
     pub connections: usize,

@@ -1,221 +1,510 @@
-//! The server report's tables, its CSV rows and its charts' cells.
+//! The server report: its tables, its CSV rows and its charts.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::DEPTHS;
-use super::load::{LoadCell, MemoryCell};
+use hdrhistogram::Histogram;
+
+use super::memory::MemoryCell;
+use super::placement::Placement;
 use super::redis::{REDIS_SCENARIOS, RedisCell};
-use crate::harness::percentiles;
-use crate::report::cells::Measurement;
-use crate::report::table::{MdTable, bytes, si};
+use super::sweep::LoadCell;
+use super::{DEPTHS, GRACE, MIXED, SCENARIOS};
+use crate::report::chart::{self, LatencyLine};
+use crate::report::environment::Environment;
+use crate::report::render::chart_marker;
+use crate::report::table::{MdTable, bytes, si, time};
 use crate::results::ServerRow;
+
+/// Everything one server bench run measured.
+#[derive(Debug, Default)]
+pub struct Measured {
+    pub closed: Vec<LoadCell>,
+    /// The closed-loop peaks the open-loop rates were drawn from.
+    pub peaks: Vec<LoadCell>,
+    pub open: Vec<LoadCell>,
+    pub memory: Vec<MemoryCell>,
+    pub limit: Vec<LoadCell>,
+    pub redis: Vec<RedisCell>,
+}
+
+impl Measured {
+    pub fn is_empty(&self) -> bool {
+        self.closed.is_empty()
+            && self.peaks.is_empty()
+            && self.open.is_empty()
+            && self.memory.is_empty()
+            && self.limit.is_empty()
+            && self.redis.is_empty()
+    }
+}
+
+/// Servers in the order they first appear, redis-server last.
+fn servers<'a>(cells: impl Iterator<Item = &'a LoadCell>) -> Vec<&'a str> {
+    let mut names: Vec<&str> = Vec::new();
+    for cell in cells {
+        if !names.contains(&cell.server.as_str()) {
+            names.push(&cell.server);
+        }
+    }
+    names.sort_by_key(|n| (*n == "redis-server", *n));
+    names
+}
+
+fn cpu_per_request(cell: &LoadCell) -> String {
+    cell.server_cpu_per_request()
+        .map_or("–".into(), |ns| time(ns.round() as u64))
+}
+
+fn mark(cell: &LoadCell) -> &'static str {
+    if cell.outcome.client_bound() {
+        " ◦"
+    } else {
+        ""
+    }
+}
+
+fn quantile(h: &Histogram<u64>, q: f64) -> Option<u64> {
+    (!h.is_empty()).then(|| h.value_at_quantile(q))
+}
+
+fn shown(ns: Option<u64>) -> String {
+    ns.map_or("–".into(), time)
+}
+
+/// A load cell as a CSV row.
+fn row(kind: &str, cell: &LoadCell) -> ServerRow {
+    let o = &cell.outcome;
+    let depth = match cell.arrivals {
+        super::generator::Arrivals::Closed { depth } => Some(depth),
+        _ => None,
+    };
+    let open = depth.is_none();
+    ServerRow {
+        depth,
+        scenario: Some(cell.scenario.to_string()),
+        offered_per_sec: cell.offered(),
+        requests_per_sec: Some(o.throughput()),
+        // Latency only where it means something: from the intended send.
+        p50_ns: quantile(&o.fast, 0.5).filter(|_| open),
+        p99_ns: quantile(&o.fast, 0.99).filter(|_| open),
+        p999_ns: quantile(&o.fast, 0.999).filter(|_| open),
+        max_ns: quantile(&o.fast, 1.0).filter(|_| open),
+        slow_p50_ns: quantile(&o.slow, 0.5).filter(|_| open),
+        slow_p99_ns: quantile(&o.slow, 0.99).filter(|_| open),
+        service_p99_ns: quantile(&o.service, 0.99),
+        due: open.then_some(o.due),
+        unanswered: open.then_some(o.unanswered),
+        answered: Some((o.connections - o.silent) as u64),
+        server_cpu_ns_per_request: cell.server_cpu_per_request(),
+        server_cores: cell.server_cores(),
+        generator_busy: Some(o.generator_busy()),
+        lateness_p99_ns: quantile(&o.lateness, 0.99).filter(|_| open),
+        client_bound: Some(o.client_bound()),
+        ..ServerRow::empty(kind, &cell.server, o.connections)
+    }
+}
 
 pub fn render(
     head: String,
-    load: &[LoadCell],
-    memory: &[MemoryCell],
-    limit: &[LoadCell],
-    redis: &[RedisCell],
-    (warm_up, measured_for): (Duration, Duration),
-) -> (String, String, Vec<Measurement>) {
+    measured: &Measured,
+    placement: &Placement,
+    arrivals: &str,
+    (closed_for, open_for): ((Duration, Duration), (Duration, Duration)),
+) -> (String, String, Vec<(String, String)>) {
     let mut md = head;
+    let mut rows: Vec<ServerRow> = Vec::new();
+    let mut charts = Vec::new();
+    let environment = Environment::detect(&crate::report::workspace_root());
     let _ = writeln!(
         md,
-        "Each load cell measured for {} ms after a {} ms warm-up. *req/s*: replies received per second by all \
-         connections; *p50 / p99 / p99.9*: from sending a batch to each of its replies; *answered*: connections \
-         that received at least one reply while measuring (a style that serves fewer at once leaves the others \
-         waiting). This machine has {} cores, shared by the server and the load generator.",
-        measured_for.as_millis(),
-        warm_up.as_millis(),
-        patterns::sync::cores()
+        "Placement: {}. Every server gets the same requests from the same generator (RESP, each connection on \
+         its own key, set before the window). ◦ marks a cell where the load generator may have set the pace \
+         (its threads over 90% busy, or its sends over a millisecond late at p99): shown, not judged. \
+         *server CPU/req*: the server process's CPU time (user + system, every thread, from `/proc`, in 10 ms \
+         ticks) over the replies of the window.",
+        placement.describe()
     );
-    let mut rows: Vec<ServerRow> = Vec::new();
-    let mut chart_cells = Vec::new();
-    for depth in DEPTHS {
-        let what = if depth == 1 {
-            "one request at a time (request/response)"
+    for (scenario, _) in SCENARIOS {
+        let cells: Vec<&LoadCell> = measured
+            .open
+            .iter()
+            .filter(|c| c.scenario == scenario)
+            .collect();
+        if cells.is_empty() {
+            continue;
+        }
+        open_section(&mut md, scenario, &cells, arrivals, open_for);
+        for cell in &cells {
+            rows.push(row("open", cell));
+        }
+        let names = servers(cells.iter().copied());
+        let lines: Vec<LatencyLine> = names
+            .iter()
+            .map(|name| LatencyLine {
+                name: (*name).to_string(),
+                points: cells
+                    .iter()
+                    .filter(|c| c.server == *name)
+                    .filter_map(|c| {
+                        quantile(&c.outcome.fast, 0.99)
+                            .map(|p99| (c.outcome.throughput(), p99, c.outcome.client_bound()))
+                    })
+                    .collect(),
+            })
+            .collect();
+        let stem = format!("server-open-{scenario}");
+        let what = if scenario == "mixed" {
+            "p99 of the fast requests"
         } else {
-            "16 requests pipelined per batch"
+            "p99 latency"
         };
+        charts.push((
+            stem.clone(),
+            chart::latency_svg(&stem, what, &lines, &environment),
+        ));
+    }
+    closed_section(&mut md, measured, closed_for);
+    for cell in &measured.closed {
+        rows.push(row("closed", cell));
+    }
+    for cell in &measured.peaks {
+        rows.push(row("peak", cell));
+    }
+    memory_section(&mut md, &measured.memory, &mut rows);
+    if !measured.limit.is_empty() {
         let _ = write!(
             md,
-            "\n## Load, depth {depth} (client: the workbench's load generator)\n\nEach connection sends {what}.\n\n"
+            "\n## At the connection limit\n\nLimit {}, {} connections, one request outstanding on each (closed loop): \
+             the connections over the limit wait in the listen backlog for the whole cell.\n\n",
+            measured.limit[0].outcome.connections / 2,
+            measured.limit[0].outcome.connections
         );
-        let mut table = MdTable::new(
-            &[
-                "style",
-                "connections",
-                "req/s",
-                "p50",
-                "p99",
-                "p99.9",
-                "answered",
-            ],
-            1,
-        );
-        for cell in load.iter().filter(|c| c.depth == depth) {
-            let rate = cell.requests as f64 / cell.elapsed.as_secs_f64();
-            let [p50, p99, p999, _] = percentiles(&cell.latency);
+        let mut table = MdTable::new(&["style", "answered", "req/s", "server CPU/req"], 1);
+        for cell in &measured.limit {
+            let o = &cell.outcome;
             table.row(&[
-                cell.style.to_string(),
-                cell.connections.to_string(),
-                si(rate),
-                p50,
-                p99,
-                p999,
-                format!("{} of {}", cell.answered, cell.connections),
+                cell.server.clone(),
+                format!("{} of {}", o.connections - o.silent, o.connections),
+                si(o.throughput()),
+                cpu_per_request(cell),
             ]);
-            rows.push(ServerRow {
-                depth: Some(depth),
-                requests_per_sec: Some(rate),
-                p50_ns: Some(cell.latency.value_at_quantile(0.5)),
-                p99_ns: Some(cell.latency.value_at_quantile(0.99)),
-                p999_ns: Some(cell.latency.value_at_quantile(0.999)),
-                answered: Some(cell.answered as u64),
-                ..ServerRow::empty("load", cell.style, cell.connections)
-            });
-            if rate > 0.0 {
-                chart_cells.push(Measurement::single(
-                    format!("server-depth-{depth}"),
-                    format!("{}@server", cell.style),
-                    cell.connections,
-                    rate,
-                ));
+            rows.push(row("limit", cell));
+        }
+        md.push_str(&table.finish());
+    }
+    redis_benchmark_section(&mut md, &measured.redis, placement, &mut rows);
+    (md, crate::results::write(&rows), charts)
+}
+
+fn open_section(
+    md: &mut String,
+    scenario: &str,
+    cells: &[&LoadCell],
+    arrivals: &str,
+    (warm_up, window): (Duration, Duration),
+) {
+    let connections = cells[0].outcome.connections;
+    let mixed = scenario == "mixed";
+    let _ = write!(
+        md,
+        "\n## Latency under offered load: {scenario}\n\n{connections} connections, {arrivals} arrivals (open loop), \
+         {} ms measured after {} ms of warm-up. {} Latency runs from each request's *intended* send time to its \
+         reply, so a server that falls behind is charged for every request it delayed; a request still unanswered \
+         {} ms after the window is *unanswered*, and counted in the percentiles at the time it waited. *silent*: \
+         connections that got no reply at all. The offered rates are shares (10%, 50%, 80%, 95%) of the best \
+         closed-loop peak at {connections} connections under the same mix, and one fixed rate.\n\n",
+        window.as_millis(),
+        warm_up.as_millis(),
+        if mixed {
+            format!(
+                "One request in {} is `SPIN {}` (its thread busy for {} µs; on redis-server, a Lua loop of the same \
+                 wall time), the others as in `uniform`; *p99* is the fast requests', *slow p99* the slow ones'.",
+                MIXED.slow_one_in, MIXED.slow_micros, MIXED.slow_micros
+            )
+        } else {
+            "`INCRBY k 1` and `GET k` alternate.".to_string()
+        },
+        GRACE.as_millis()
+    );
+    let _ = writeln!(md, "{}\n", chart_marker(&format!("server-open-{scenario}")));
+    // At a glance: each server's p99 at each offered rate.
+    let mut rates: Vec<f64> = cells.iter().filter_map(|c| c.offered()).collect();
+    rates.sort_by(f64::total_cmp);
+    rates.dedup();
+    let mut header = vec!["server".to_string()];
+    header.extend(rates.iter().map(|r| format!("{} req/s offered", si(*r))));
+    let mut glance = MdTable::new(&header, 1);
+    for name in servers(cells.iter().copied()) {
+        let mut line = vec![name.to_string()];
+        for rate in &rates {
+            let cell = cells
+                .iter()
+                .find(|c| c.server == name && c.offered() == Some(*rate));
+            line.push(cell.map_or("–".into(), |c| {
+                let p99 = shown(quantile(&c.outcome.fast, 0.99));
+                match c.outcome.unanswered {
+                    0 => format!("{p99}{}", mark(c)),
+                    n => format!("{p99} ({n} unanswered){}", mark(c)),
+                }
+            }));
+        }
+        glance.row(&line);
+    }
+    let _ = writeln!(
+        md,
+        "p99 at each offered rate{}:\n",
+        if mixed { " (fast requests)" } else { "" }
+    );
+    md.push_str(&glance.finish());
+    let mut columns = vec![
+        "server", "offered", "achieved", "p50", "p99", "p99.9", "max",
+    ];
+    if mixed {
+        columns.push("slow p99");
+    }
+    columns.extend([
+        "unanswered",
+        "silent",
+        "server CPU/req",
+        "server cores",
+        "generator late p99",
+    ]);
+    let mut table = MdTable::new(&columns, 1);
+    let mut sorted: Vec<&&LoadCell> = cells.iter().collect();
+    sorted.sort_by(|a, b| {
+        (a.server.as_str(), a.offered().unwrap_or(0.0))
+            .partial_cmp(&(b.server.as_str(), b.offered().unwrap_or(0.0)))
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    for cell in sorted {
+        let o = &cell.outcome;
+        let mut line = vec![
+            format!("{}{}", cell.server, mark(cell)),
+            si(cell.offered().unwrap_or(0.0)),
+            si(o.throughput()),
+            shown(quantile(&o.fast, 0.5)),
+            shown(quantile(&o.fast, 0.99)),
+            shown(quantile(&o.fast, 0.999)),
+            shown(quantile(&o.fast, 1.0)),
+        ];
+        if mixed {
+            line.push(shown(quantile(&o.slow, 0.99)));
+        }
+        line.extend([
+            format!("{} of {}", o.unanswered, o.due),
+            o.silent.to_string(),
+            cpu_per_request(cell),
+            cell.server_cores()
+                .map_or("–".into(), |c| format!("{c:.2}")),
+            shown(quantile(&o.lateness, 0.99)),
+        ]);
+        table.row(&line);
+    }
+    let _ = write!(
+        md,
+        "\n<details><summary>Every cell of {scenario}</summary>\n\n"
+    );
+    md.push_str(&table.finish());
+    md.push_str("\n</details>\n");
+}
+
+fn closed_section(md: &mut String, measured: &Measured, (warm_up, window): (Duration, Duration)) {
+    if measured.closed.is_empty() && measured.peaks.is_empty() {
+        return;
+    }
+    let _ = write!(
+        md,
+        "\n## Closed-loop peak\n\nEach connection keeps `depth` requests outstanding and sends the next as a reply \
+         arrives, for {} ms after {} ms of warm-up: the most a server gives clients that wait for it. No latency \
+         column: in a closed loop it is connections over throughput. *answered*: connections that got a reply.\n",
+        window.as_millis(),
+        warm_up.as_millis()
+    );
+    for depth in DEPTHS {
+        let cells: Vec<&LoadCell> = measured
+            .closed
+            .iter()
+            .filter(|c| c.arrivals == super::generator::Arrivals::Closed { depth })
+            .collect();
+        if cells.is_empty() {
+            continue;
+        }
+        let _ = write!(md, "\n### Depth {depth}\n\n");
+        let mut connections: Vec<usize> = cells.iter().map(|c| c.outcome.connections).collect();
+        connections.sort_unstable();
+        connections.dedup();
+        let mut header = vec!["server".to_string()];
+        for n in &connections {
+            header.push(format!("{n} conn."));
+        }
+        let mut table = MdTable::new(&header, 1);
+        for name in servers(cells.iter().copied()) {
+            let mut line = vec![name.to_string()];
+            for n in &connections {
+                let cell = cells
+                    .iter()
+                    .find(|c| c.server == name && c.outcome.connections == *n);
+                line.push(cell.map_or("–".into(), |c| {
+                    let o = &c.outcome;
+                    let answered = if o.silent > 0 {
+                        format!(", {} answered", o.connections - o.silent)
+                    } else {
+                        String::new()
+                    };
+                    format!(
+                        "{} ({}/req{answered}){}",
+                        si(o.throughput()),
+                        cpu_per_request(c),
+                        mark(c)
+                    )
+                }));
             }
+            table.row(&line);
         }
+        md.push_str("Requests/s (server CPU per request):\n\n");
         md.push_str(&table.finish());
     }
-    if !memory.is_empty() {
-        let (few, many) = (memory[0].few, memory[0].many);
+    if !measured.peaks.is_empty() {
         let _ = write!(
             md,
-            "\n## Idle connections\n\nThe server's RSS with {few} and with {many} idle connections open (each answered one \
-             `PING`); *per connection* is the slope between the two, over the connections actually held; *100,000* extrapolates it (a process may hold \
-             20,000 descriptors here, so 100,000 cannot be opened). *held*: connections of the {many} that were \
-             answered.\n\n"
+            "\n### The peaks the offered rates come from\n\n{} connections, depth 1, under each scenario's mix.\n\n",
+            measured.peaks[0].outcome.connections
         );
-        let mut table = MdTable::new(
-            &[
-                "style",
-                &format!("RSS at {few}"),
-                &format!("RSS at {many}"),
-                "per connection",
-                "at 100,000 (extrapolated)",
-                "held",
-            ],
-            1,
-        );
-        for m in memory {
-            // The slope over the connections actually held (a style may
-            // hold fewer than were opened: the pool serves N at a time).
-            // Under a hundred more, there is no slope worth quoting.
-            let held = m.held_many.saturating_sub(m.held_few);
-            let per = (held >= 100).then(|| (m.rss_many as f64 - m.rss_few as f64) / held as f64);
-            let per_text = per.map_or("–".to_string(), |p| bytes(p.max(0.0)));
-            let at_100k = per.map_or("–".to_string(), |p| {
-                bytes((m.rss_few as f64 + p * (100_000 - m.held_few.min(100_000)) as f64).max(0.0))
-            });
-            table.row(&[
-                m.style.to_string(),
-                bytes(m.rss_few as f64),
-                bytes(m.rss_many as f64),
-                per_text,
-                at_100k,
-                format!("{} of {}", m.held_many, m.many),
-            ]);
-            rows.push(ServerRow {
-                answered: Some(m.held_many as u64),
-                rss_bytes: Some(m.rss_many),
-                bytes_per_connection: Some(per.unwrap_or(f64::NAN)),
-                ..ServerRow::empty("memory", m.style, m.many)
-            });
+        let mut table = MdTable::new(&["server", "uniform", "mixed"], 1);
+        for name in servers(measured.peaks.iter()) {
+            let mut line = vec![name.to_string()];
+            for (scenario, _) in SCENARIOS {
+                let cell = measured
+                    .peaks
+                    .iter()
+                    .find(|c| c.server == name && c.scenario == scenario);
+                line.push(cell.map_or("–".into(), |c| {
+                    format!(
+                        "{} ({}/req){}",
+                        si(c.outcome.throughput()),
+                        cpu_per_request(c),
+                        mark(c)
+                    )
+                }));
+            }
+            table.row(&line);
         }
         md.push_str(&table.finish());
     }
-    if !limit.is_empty() {
-        let _ = write!(
-            md,
-            "\n## At the connection limit\n\nLimit {}, {} connections, one request at a time: the connections over the \
-             limit wait in the listen backlog for the whole cell.\n\n",
-            limit[0].connections / 2,
-            limit[0].connections
-        );
-        let mut table = MdTable::new(&["style", "answered", "req/s", "p50", "p99"], 1);
-        for cell in limit {
-            let rate = cell.requests as f64 / cell.elapsed.as_secs_f64();
-            let [p50, p99, _, _] = percentiles(&cell.latency);
-            table.row(&[
-                cell.style.to_string(),
-                format!("{} of {}", cell.answered, cell.connections),
-                si(rate),
-                p50,
-                p99,
-            ]);
-            rows.push(ServerRow {
-                depth: Some(1),
-                requests_per_sec: Some(rate),
-                p50_ns: Some(cell.latency.value_at_quantile(0.5)),
-                p99_ns: Some(cell.latency.value_at_quantile(0.99)),
-                p999_ns: Some(cell.latency.value_at_quantile(0.999)),
-                answered: Some(cell.answered as u64),
-                ..ServerRow::empty("limit", cell.style, cell.connections)
-            });
-        }
-        md.push_str(&table.finish());
+}
+
+fn memory_section(md: &mut String, memory: &[MemoryCell], rows: &mut Vec<ServerRow>) {
+    if memory.is_empty() {
+        return;
     }
-    let _ = write!(md, "\n## Beside Redis (client: redis-benchmark)\n\n");
+    let (few, many) = (memory[0].few, memory[0].many);
+    let _ = write!(
+        md,
+        "\n## Idle connections\n\nThe server's RSS with {few} and with {many} idle connections open (each answered one \
+         `PING`); *per connection* is the slope between the two, over the connections actually held; *100,000* extrapolates it (a process may hold \
+         20,000 descriptors here, so 100,000 cannot be opened). *held*: connections of the {many} that were \
+         answered.\n\n"
+    );
+    let mut table = MdTable::new(
+        &[
+            "style",
+            &format!("RSS at {few}"),
+            &format!("RSS at {many}"),
+            "per connection",
+            "at 100,000 (extrapolated)",
+            "held",
+        ],
+        1,
+    );
+    for m in memory {
+        // The slope over the connections actually held (a style may hold
+        // fewer than were opened: the pool serves N at a time). Under a
+        // hundred more, there is no slope worth quoting.
+        let held = m.held_many.saturating_sub(m.held_few);
+        let per = (held >= 100).then(|| (m.rss_many as f64 - m.rss_few as f64) / held as f64);
+        let per_text = per.map_or("–".to_string(), |p| bytes(p.max(0.0)));
+        let at_100k = per.map_or("–".to_string(), |p| {
+            bytes((m.rss_few as f64 + p * (100_000 - m.held_few.min(100_000)) as f64).max(0.0))
+        });
+        table.row(&[
+            m.style.to_string(),
+            bytes(m.rss_few as f64),
+            bytes(m.rss_many as f64),
+            per_text,
+            at_100k,
+            format!("{} of {}", m.held_many, m.many),
+        ]);
+        rows.push(ServerRow {
+            answered: Some(m.held_many as u64),
+            rss_bytes: Some(m.rss_many),
+            bytes_per_connection: Some(per.unwrap_or(f64::NAN)),
+            ..ServerRow::empty("memory", m.style, m.many)
+        });
+    }
+    md.push_str(&table.finish());
+}
+
+fn redis_benchmark_section(
+    md: &mut String,
+    redis: &[RedisCell],
+    placement: &Placement,
+    rows: &mut Vec<ServerRow>,
+) {
+    let _ = write!(md, "\n## A second client: redis-benchmark\n\n");
     if redis.is_empty() {
         md.push_str(
             "Not measured: redis-server and redis-benchmark were not installed \
              (`apt-get install redis-server redis-tools`).\n",
         );
-    } else {
-        md.push_str(
-            "Every style and redis-server 7 itself (persistence off), driven by `redis-benchmark -t get -r 100000` \
-             over RESP, the same client for all: an independent check on the workbench's own load generator \
-             (the tables above). Cells: requests/s, p99 in brackets; – where redis-benchmark could not finish \
-             within its time limit (a server that serves only some of its connections).\n\n",
-        );
-        let mut header = vec!["server".to_string()];
-        for (c, p, _) in REDIS_SCENARIOS {
-            header.push(if p == 1 {
-                format!("{c} conn.")
-            } else {
-                format!("{c} conn. x {p} pipelined")
-            });
-        }
-        let mut table = MdTable::new(&header, 1);
-        let mut servers: Vec<&str> = Vec::new();
-        for cell in redis {
-            if !servers.contains(&cell.server.as_str()) {
-                servers.push(&cell.server);
-            }
-        }
-        for server in servers {
-            let mut row = vec![server.to_string()];
-            for (c, p, _) in REDIS_SCENARIOS {
-                row.push(
-                    redis
-                        .iter()
-                        .find(|r| r.server == server && r.connections == c && r.pipeline == p)
-                        .map_or("–".to_string(), |r| {
-                            format!("{} ({:.2} ms)", si(r.rps), r.p99_ms)
-                        }),
-                );
-            }
-            table.row(&row);
-        }
-        md.push_str(&table.finish());
-        for r in redis {
-            rows.push(ServerRow {
-                depth: Some(r.pipeline),
-                requests_per_sec: Some(r.rps),
-                p50_ns: Some((r.p50_ms * 1e6).round() as u64),
-                p99_ns: Some((r.p99_ms * 1e6).round() as u64),
-                ..ServerRow::empty("redis-benchmark", &r.server, r.connections)
-            });
+        return;
+    }
+    let _ = write!(
+        md,
+        "Every style and redis-server itself (persistence off), driven by `redis-benchmark -t get -r {} --threads {}` \
+         after every key of that space was set (so every `GET` reads a value), pinned as the generator is: an \
+         independent check on the workbench's own generator. It is closed-loop, so its p99 restates throughput. \
+         Cells: requests/s, p99 in brackets; – where it could not finish in its time limit (a server that serves \
+         only some of its connections).\n\n",
+        super::redis::KEYSPACE,
+        placement.generator.len().max(1)
+    );
+    let mut header = vec!["server".to_string()];
+    for (c, p, _) in REDIS_SCENARIOS {
+        header.push(if p == 1 {
+            format!("{c} conn.")
+        } else {
+            format!("{c} conn. x {p} pipelined")
+        });
+    }
+    let mut table = MdTable::new(&header, 1);
+    let mut names: Vec<&str> = Vec::new();
+    for cell in redis {
+        if !names.contains(&cell.server.as_str()) {
+            names.push(&cell.server);
         }
     }
-    (md, crate::results::write(&rows), chart_cells)
+    for server in names {
+        let mut line = vec![server.to_string()];
+        for (c, p, _) in REDIS_SCENARIOS {
+            line.push(
+                redis
+                    .iter()
+                    .find(|r| r.server == server && r.connections == c && r.pipeline == p)
+                    .map_or("–".to_string(), |r| {
+                        format!("{} ({:.2} ms)", si(r.rps), r.p99_ms)
+                    }),
+            );
+        }
+        table.row(&line);
+    }
+    md.push_str(&table.finish());
+    for r in redis {
+        rows.push(ServerRow {
+            depth: Some(r.pipeline),
+            requests_per_sec: Some(r.rps),
+            service_p99_ns: Some((r.p99_ms * 1e6).round() as u64),
+            ..ServerRow::empty("redis-benchmark", &r.server, r.connections)
+        });
+    }
 }

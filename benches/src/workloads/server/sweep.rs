@@ -1,0 +1,131 @@
+//! One cell of the server bench: a server (a workbench style in its own
+//! process, or redis-server) started on the server's CPUs, loaded by the
+//! [generator](super::generator) on the generator's, its CPU time read
+//! from `/proc` as the window opens and closes, then stopped.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use super::generator::{self, Arrivals, Dialect, Load, Outcome};
+use super::placement::Placement;
+use super::process::ServerProcess;
+use super::redis::RedisServer;
+
+/// What is measured: a style of the registry, or redis-server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target<'a> {
+    Style {
+        binary: &'a str,
+        style: &'a str,
+        limit: usize,
+    },
+    Redis,
+}
+
+impl Target<'_> {
+    pub fn name(&self) -> &str {
+        match self {
+            Target::Style { style, .. } => style,
+            Target::Redis => "redis-server",
+        }
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            Target::Style { .. } => Dialect::Workbench,
+            Target::Redis => Dialect::Redis,
+        }
+    }
+}
+
+/// One measured cell.
+#[derive(Debug, Clone)]
+pub struct LoadCell {
+    pub server: String,
+    /// `uniform`, `mixed` or `limit`.
+    pub scenario: &'static str,
+    pub arrivals: Arrivals,
+    pub outcome: Outcome,
+    /// The server process's CPU time over the window (10 ms ticks).
+    pub server_cpu: Option<Duration>,
+}
+
+impl LoadCell {
+    /// Server CPU per reply in the window, in nanoseconds.
+    pub fn server_cpu_per_request(&self) -> Option<f64> {
+        let replies = self.outcome.replies_in_window;
+        self.server_cpu
+            .filter(|_| replies > 0)
+            .map(|cpu| cpu.as_nanos() as f64 / replies as f64)
+    }
+
+    /// The server's CPU over the window, in cores (1.0: one CPU busy).
+    pub fn server_cores(&self) -> Option<f64> {
+        self.server_cpu
+            .map(|cpu| cpu.as_secs_f64() / self.outcome.window.as_secs_f64())
+    }
+
+    pub fn offered(&self) -> Option<f64> {
+        self.arrivals.rate()
+    }
+}
+
+/// Runs `load` against `target`, started afresh for this cell; `None` if
+/// it could not be started (redis-server missing or failing).
+pub fn measure(
+    target: Target<'_>,
+    scenario: &'static str,
+    mut load: Load,
+    placement: &Placement,
+) -> Option<LoadCell> {
+    load.dialect = target.dialect();
+    load.cpus.clone_from(&placement.generator);
+    load.pin = !placement.shared;
+    let cpus: &[usize] = if placement.shared {
+        &[]
+    } else {
+        &placement.server
+    };
+    let (address, cpu): (SocketAddr, Box<dyn Fn() -> Option<Duration>>);
+    let style_process;
+    let redis_process;
+    match target {
+        Target::Style {
+            binary,
+            style,
+            limit,
+        } => {
+            let server = ServerProcess::start_on(binary, style, limit, cpus);
+            address = server.address;
+            let pid = server.child.id();
+            cpu = Box::new(move || crate::cost::process_cpu(pid));
+            style_process = Some(server);
+            redis_process = None;
+        }
+        Target::Redis => {
+            let server = RedisServer::start(cpus)?;
+            address = SocketAddr::from(([127, 0, 0, 1], server.port));
+            let pid = server.child.id();
+            cpu = Box::new(move || crate::cost::process_cpu(pid));
+            redis_process = Some(server);
+            style_process = None;
+        }
+    }
+    let (mut before, mut after) = (None, None);
+    let outcome = generator::run(address, &load, || before = cpu(), || after = cpu());
+    if let Some(server) = style_process {
+        server.stop();
+    }
+    drop(redis_process);
+    let server_cpu = match (before, after) {
+        (Some(b), Some(a)) => Some(a.saturating_sub(b)),
+        _ => None,
+    };
+    Some(LoadCell {
+        server: target.name().to_string(),
+        scenario,
+        arrivals: load.arrivals,
+        outcome,
+        server_cpu,
+    })
+}
