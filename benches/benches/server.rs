@@ -153,13 +153,15 @@ fn main() {
                 peaks.push(cell);
             }
         }
-        let Some(best) = peaks
-            .iter()
-            .filter(|c| !c.outcome.client_bound())
-            .chain(peaks.iter())
-            .map(|c| c.outcome.throughput())
-            .reduce(f64::max)
-        else {
+        // The best peak the generator did not set: a client-bound peak
+        // measures the generator (all of them, if every one was).
+        let judged: Vec<&LoadCell> = peaks.iter().filter(|c| !c.outcome.client_bound()).collect();
+        let from = if judged.is_empty() {
+            peaks.iter().collect()
+        } else {
+            judged
+        };
+        let Some(best) = from.iter().map(|c| c.outcome.throughput()).reduce(f64::max) else {
             continue;
         };
         let mut offered: Vec<f64> = LOAD_SHARES.iter().map(|s| (s * best).round()).collect();
@@ -270,10 +272,11 @@ fn shuffled<'a>(targets: &[Target<'a>], rng: &mut SplitMix64) -> Vec<Target<'a>>
 
 fn report_closed(name: &str, cell: &LoadCell) {
     eprintln!(
-        "{name}: {} req/s, server {} CPU/req, answered {} of {}{}",
+        "{name}: {} req/s, server {} CPU/req, generator {:.0}% busy, answered {} of {}{}",
         si(cell.outcome.throughput()),
         cell.server_cpu_per_request()
             .map_or("–".into(), |ns| time(ns.round() as u64)),
+        cell.outcome.generator_busy() * 100.0,
         cell.outcome.connections - cell.outcome.silent,
         cell.outcome.connections,
         if cell.outcome.client_bound() {
@@ -287,13 +290,15 @@ fn report_closed(name: &str, cell: &LoadCell) {
 fn report_open(name: &str, cell: &LoadCell) {
     let latency = cell.outcome.latency();
     eprintln!(
-        "{name}: {} req/s of {}, p99 {}, unanswered {}, server {} CPU/req{}",
+        "{name}: {} req/s of {}, p99 {}, unanswered {}, server {} CPU/req, generator {:.0}% busy, {} late at p99{}",
         si(cell.outcome.throughput()),
         si(cell.offered().unwrap_or(0.0)),
         time(latency.value_at_quantile(0.99)),
         cell.outcome.unanswered,
         cell.server_cpu_per_request()
             .map_or("–".into(), |ns| time(ns.round() as u64)),
+        cell.outcome.generator_busy() * 100.0,
+        time(cell.outcome.lateness.value_at_quantile(0.99)),
         if cell.outcome.client_bound() {
             " (client-bound)"
         } else {

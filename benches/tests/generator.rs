@@ -131,7 +131,7 @@ fn the_mixed_scenario_sends_slow_requests_and_times_them_apart() {
     server.stop();
     assert_eq!((o.unanswered, o.errors), (0, 0), "SPIN is answered OK");
     assert!(
-        o.slow.len() > 0 && o.fast.len() > 5 * o.slow.len(),
+        !o.slow.is_empty() && o.fast.len() > 5 * o.slow.len(),
         "{} slow of {}",
         o.slow.len(),
         o.due

@@ -69,9 +69,11 @@ pub fn workload() -> Workload {
         name: "server",
         source: Source::Harness,
         flagged: super::flag(patterns::for_each_server!(torn_style_names), ""),
-        about: "The server runs in its own process (the `server` binary), the load generator in this one: \
-            a tokio runtime with a task per connection, the same for every style. Both share this machine's cores, \
-            so every figure includes the client's cost; loopback only.",
-        typical_seconds: 260,
+        about: "Each server runs in its own process (the `server` binary; redis-server beside them), pinned to its own \
+            CPUs; the load generator's threads run in this one, pinned to the others (`WORKBENCH_PLACEMENT=shared` \
+            puts both everywhere). The generator speaks RESP, the same bytes to every server; loopback only. At low \
+            rates every request wakes an idle server and an idle generator, and in a VM each wake costs tens of \
+            microseconds of latency and of CPU: that, not the design, is the floor of the lowest rows.",
+        typical_seconds: 530,
     }
 }
