@@ -402,8 +402,9 @@ pub fn latency_svg(
         let gx = x(v);
         let _ = writeln!(
             svg,
-            r##"<line x1="{gx:.1}" y1="{TOP}" x2="{gx:.1}" y2="{BOTTOM}" stroke="#eee"/><text x="{gx:.1}" y="{}" text-anchor="middle" fill="#555">{} req/s</text>"##,
+            r##"<line x1="{gx:.1}" y1="{TOP}" x2="{gx:.1}" y2="{BOTTOM}" stroke="#eee"/><text x="{gx:.1}" y="{}" text-anchor="{}" fill="#555">{} req/s</text>"##,
             BOTTOM + 14.0,
+            if tick == 4 { "end" } else { "middle" },
             si(v)
         );
     }

@@ -62,6 +62,7 @@ pub mod resp;
 
 pub mod central_tokio;
 pub mod event_loop;
+pub mod per_core_tokio;
 pub mod session_tokio;
 pub mod task_async_std;
 pub mod task_smol;
@@ -429,6 +430,7 @@ macro_rules! for_each_server {
                 thread_pool: $crate::server::thread_pool::ThreadPoolServer,
                 event_loop: $crate::server::event_loop::EventLoopServer,
                 task_tokio: $crate::server::task_tokio::TokioTaskServer,
+                per_core_tokio: $crate::server::per_core_tokio::PerCoreTokioServer,
                 session_tokio: $crate::server::session_tokio::TokioSessionServer,
                 central_tokio: $crate::server::central_tokio::TokioCentralServer,
                 task_async_std: $crate::server::task_async_std::AsyncStdTaskServer,

@@ -194,7 +194,7 @@ pub fn received_so_far(stream: &TcpStream, mut take: impl FnMut(&[u8]) -> (Flow,
 // ANCHOR: connection
 /// One connection's task: read, answer, write, until the client closes,
 /// goes idle, or shutdown begins.
-async fn serve(
+pub(crate) async fn serve(
     mut stream: TcpStream,
     shared: Arc<Shared>,
     mut signal: Signal,

@@ -1,0 +1,176 @@
+//! **per_core_tokio**: thread-per-core, the shape many high-throughput Rust
+//! servers pick. One thread per core (`config.workers`, one per core by
+//! default), each running its own *current-thread* tokio runtime with its
+//! own listener on the same port (`SO_REUSEPORT`: the kernel hashes each
+//! new connection to one of the listeners), and a task per connection
+//! that never leaves the thread that accepted it: no work stealing, no
+//! task crossing cores, a connection's state warm in one core's cache.
+//!
+//! Who owns what: each thread owns its runtime, its listener and its
+//! connections' tasks. Shared across threads: the store (as every style
+//! shares it), the connection limit (one `Semaphore`) and the shutdown
+//! signal (a `watch` channel); tokio's sync primitives work across
+//! runtimes.
+//!
+//! What it costs: balance. The kernel spreads connections, not work: two
+//! busy connections hashed to one thread share its core while another
+//! core idles, and a slow request blocks every connection of its thread
+//! (as in the event loop, once per core). `task_tokio` moves a waiting
+//! task to an idle worker; this style cannot.
+//!
+//! The limit across cores: the ADR's accept loop takes a place before it
+//! accepts, which here would let a thread whose backlog is empty hold the
+//! freed place while a connection waits in another thread's backlog. So a
+//! thread accepts first and then waits for a place, holding at most one
+//! accepted, unserved connection: with N threads, at most N connections
+//! beyond the limit are open (and not read) at once, the rest wait in the
+//! backlogs as elsewhere.
+//!
+//! Shutdown: the signal is set; each thread stops accepting, drops its
+//! listener, lets its connection tasks answer what has arrived (at most
+//! [`SHUTDOWN_GRACE`], then aborts them) and drops its runtime; `shutdown`
+//! joins the threads.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+use tokio::task::JoinSet;
+
+use crate::server::protocol::new_store;
+use crate::server::task_tokio::{Shared, Signal, serve, stopped};
+use crate::server::{BACKLOG, Config, Deadlines, SHUTDOWN_GRACE, Served, Server, Stats};
+
+/// A listener on `address` that other sockets may bind too
+/// (`SO_REUSEPORT`), each given its share of the connections.
+fn shared_port_listener(address: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(address), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.set_reuse_port(true)?;
+    socket.bind(&address.into())?;
+    socket.listen(BACKLOG)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
+
+// ANCHOR: accept
+/// One core's accept loop: a connection, then a place, then a task on this
+/// thread's runtime that keeps the place until it ends.
+async fn accept_loop(
+    listener: TcpListener,
+    places: Arc<Semaphore>,
+    shared: Arc<Shared>,
+    mut signal: Signal,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        let stream = tokio::select! {
+            biased;
+            () = stopped(&mut signal) => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(_) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+        };
+        // Accepted, not yet served: waits here for a place (see the
+        // module's note on why not before the accept).
+        let place = tokio::select! {
+            biased;
+            () = stopped(&mut signal) => break,
+            place = Arc::clone(&places).acquire_owned() => place.expect("never closed"),
+        };
+        let _ = stream.set_nodelay(true);
+        while connections.try_join_next().is_some() {} // reap finished tasks
+        connections.spawn(serve(stream, Arc::clone(&shared), signal.clone(), place));
+    }
+    drop(listener);
+    let drained = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(SHUTDOWN_GRACE, drained).await.is_err() {
+        connections.shutdown().await;
+    }
+}
+// ANCHOR_END: accept
+
+pub struct PerCoreTokioServer {
+    address: SocketAddr,
+    shutdown: watch::Sender<bool>,
+    cores: Vec<JoinHandle<()>>,
+    shared: Arc<Shared>,
+}
+
+impl Server for PerCoreTokioServer {
+    const STYLE: &'static str = "per_core_tokio";
+
+    fn start(config: Config) -> std::io::Result<Self> {
+        // Every listener is made here, so that a port taken or a limit hit
+        // is this call's error, not a thread's: the first on the asked-for
+        // port (0: any), the others on the port it got.
+        let first = shared_port_listener(config.address)?;
+        let address = first.local_addr()?;
+        let mut listeners = vec![first];
+        for _ in 1..config.workers.max(1) {
+            listeners.push(shared_port_listener(address)?);
+        }
+        let shared = Arc::new(Shared {
+            store: new_store(),
+            stats: Stats::default(),
+            idle_timeout: config.idle_timeout,
+            deadlines: Deadlines::new(&config),
+        });
+        let places = Arc::new(Semaphore::new(config.max_connections.max(1)));
+        let (shutdown, signal) = watch::channel(false);
+        let mut cores = Vec::new();
+        for (core, listener) in listeners.into_iter().enumerate() {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            let listener = {
+                let _context = runtime.enter();
+                TcpListener::from_std(listener)?
+            };
+            let (places, shared, signal) =
+                (Arc::clone(&places), Arc::clone(&shared), signal.clone());
+            let thread = std::thread::Builder::new()
+                .name(format!("per-core-{core}"))
+                .spawn(move || {
+                    runtime.block_on(accept_loop(listener, places, shared, signal));
+                    runtime.shutdown_timeout(SHUTDOWN_GRACE);
+                });
+            match thread {
+                Ok(thread) => cores.push(thread),
+                Err(e) => {
+                    // Stop the threads already running before failing.
+                    let _ = shutdown.send(true);
+                    for thread in cores {
+                        let _ = thread.join();
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok(PerCoreTokioServer {
+            address,
+            shutdown,
+            cores,
+            shared,
+        })
+    }
+
+    fn local_addr(&self) -> SocketAddr {
+        self.address
+    }
+
+    fn shutdown(self) -> Served {
+        let _ = self.shutdown.send(true);
+        for thread in self.cores {
+            let _ = thread.join();
+        }
+        self.shared.stats.served()
+    }
+}
