@@ -46,6 +46,7 @@ use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -63,10 +64,16 @@ const LISTENER: Token = Token(0);
 const WAKER: Token = Token(1);
 const FIRST_CONNECTION: usize = 2;
 
-pub struct EventLoopServer {
+pub struct EventLoopServer(Loops);
+
+/// One or more event loops serving one port and one store: the handles
+/// `shutdown` needs.
+pub(crate) struct Loops {
     address: SocketAddr,
-    waker: Arc<Waker>,
-    thread: JoinHandle<Served>,
+    stopping: Arc<AtomicBool>,
+    wakers: Vec<Arc<Waker>>,
+    threads: Vec<JoinHandle<()>>,
+    stats: Arc<Stats>,
 }
 
 // ANCHOR: state
@@ -92,9 +99,16 @@ struct Loop {
     listener: Option<TcpListener>,
     connections: HashMap<Token, Conn>,
     next_token: usize,
-    store: Store,
-    stats: Stats,
+    store: Arc<Store>,
+    stats: Arc<Stats>,
     admission: Arc<Admission>,
+    /// Set before the loops are woken to stop (a wake without it means a
+    /// place was freed elsewhere).
+    stopping: Arc<AtomicBool>,
+    /// The other loops of this server (none for `event_loop`): woken when
+    /// this one frees a place, since a connection may be waiting in their
+    /// backlog and no new event would tell them.
+    peers: Vec<Arc<Waker>>,
     idle_timeout: Duration,
     request_timeout: Duration,
     /// Each connection starts from a copy.
@@ -234,7 +248,7 @@ impl Loop {
         }
     }
 
-    fn run(mut self) -> Served {
+    fn run(mut self) {
         let mut events = Events::with_capacity(1024);
         // Idle connections are swept this often: a timer per connection
         // would be more precise and cost more.
@@ -258,7 +272,8 @@ impl Loop {
             for event in &events {
                 match event.token() {
                     LISTENER => self.accept(),
-                    WAKER => break 'serving,
+                    WAKER if self.stopping.load(Ordering::Acquire) => break 'serving,
+                    WAKER => self.accept(), // a peer freed a place
                     token => freed |= self.turn(token),
                 }
             }
@@ -280,12 +295,16 @@ impl Loop {
                 }
                 next_sweep = Instant::now() + sweep_every;
             }
+            // ANCHOR: peers
             if freed {
                 self.accept(); // places freed: the backlog may be waiting
+                for peer in &self.peers {
+                    let _ = peer.wake(); // and so may theirs
+                }
             }
+            // ANCHOR_END: peers
         }
         self.drain();
-        self.stats.served()
     }
 
     /// Shutdown: answer what every connection has sent, flush, close; all
@@ -349,46 +368,111 @@ fn flush(conn: &mut Conn) -> Option<bool> {
     Some(wrote)
 }
 
+impl Loops {
+    /// Starts one loop per listener, all on one store and one limit.
+    pub(crate) fn start(
+        config: &Config,
+        listeners: Vec<std::net::TcpListener>,
+    ) -> io::Result<Loops> {
+        let address = listeners
+            .first()
+            .ok_or_else(|| io::Error::other("no listener"))?
+            .local_addr()?;
+        let store = Arc::new(new_store());
+        let stats = Arc::new(Stats::default());
+        let admission = Admission::new(config.max_connections);
+        let stopping = Arc::new(AtomicBool::new(false));
+        let mut loops = Vec::new();
+        let mut wakers = Vec::new();
+        for std_listener in listeners {
+            std_listener.set_nonblocking(true)?;
+            let mut listener = TcpListener::from_std(std_listener);
+            let poll = Poll::new()?;
+            poll.registry()
+                .register(&mut listener, LISTENER, Interest::READABLE)?;
+            wakers.push(Arc::new(Waker::new(poll.registry(), WAKER)?));
+            loops.push(Loop {
+                poll,
+                listener: Some(listener),
+                connections: HashMap::new(),
+                next_token: FIRST_CONNECTION,
+                store: Arc::clone(&store),
+                stats: Arc::clone(&stats),
+                admission: Arc::clone(&admission),
+                stopping: Arc::clone(&stopping),
+                peers: Vec::new(),
+                idle_timeout: config.idle_timeout,
+                request_timeout: config.request_timeout,
+                deadlines: Deadlines::new(config),
+                buf: Box::new([0; 16 * 1024]),
+                again: Vec::new(),
+            });
+        }
+        let mut threads = Vec::new();
+        for (i, mut state) in loops.into_iter().enumerate() {
+            state.peers = wakers
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, w)| Arc::clone(w))
+                .collect();
+            match std::thread::Builder::new()
+                .name(format!("event-loop-{i}"))
+                .spawn(move || state.run())
+            {
+                Ok(thread) => threads.push(thread),
+                Err(e) => {
+                    // Stop the loops already running before failing.
+                    let started = Loops {
+                        address,
+                        stopping,
+                        wakers,
+                        threads,
+                        stats,
+                    };
+                    started.shutdown();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(Loops {
+            address,
+            stopping,
+            wakers,
+            threads,
+            stats,
+        })
+    }
+
+    pub(crate) fn local_addr(&self) -> SocketAddr {
+        self.address
+    }
+
+    pub(crate) fn shutdown(self) -> Served {
+        self.stopping.store(true, Ordering::Release);
+        for waker in &self.wakers {
+            waker.wake().expect("waking an event loop");
+        }
+        for thread in self.threads {
+            thread.join().expect("an event loop does not panic");
+        }
+        self.stats.served()
+    }
+}
+
 impl Server for EventLoopServer {
     const STYLE: &'static str = "event_loop";
 
     fn start(config: Config) -> io::Result<Self> {
-        let std_listener = crate::server::listen(config.address)?;
-        std_listener.set_nonblocking(true)?;
-        let address = std_listener.local_addr()?;
-        let mut listener = TcpListener::from_std(std_listener);
-        let poll = Poll::new()?;
-        poll.registry()
-            .register(&mut listener, LISTENER, Interest::READABLE)?;
-        let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
-        let state = Loop {
-            poll,
-            listener: Some(listener),
-            connections: HashMap::new(),
-            next_token: FIRST_CONNECTION,
-            store: new_store(),
-            stats: Stats::default(),
-            admission: Admission::new(config.max_connections),
-            idle_timeout: config.idle_timeout,
-            request_timeout: config.request_timeout,
-            deadlines: Deadlines::new(&config),
-            buf: Box::new([0; 16 * 1024]),
-            again: Vec::new(),
-        };
-        let thread = std::thread::spawn(move || state.run());
-        Ok(EventLoopServer {
-            address,
-            waker,
-            thread,
-        })
+        let listener = crate::server::listen(config.address)?;
+        Loops::start(&config, vec![listener]).map(EventLoopServer)
     }
 
     fn local_addr(&self) -> SocketAddr {
-        self.address
+        self.0.local_addr()
     }
 
     fn shutdown(self) -> Served {
-        self.waker.wake().expect("waking the event loop");
-        self.thread.join().expect("the event loop does not panic")
+        self.0.shutdown()
     }
 }

@@ -62,6 +62,7 @@ pub mod resp;
 
 pub mod central_tokio;
 pub mod event_loop;
+pub mod event_loop_per_core;
 pub mod per_core_tokio;
 pub mod session_tokio;
 pub mod task_async_std;
@@ -409,6 +410,34 @@ pub fn listen(address: SocketAddr) -> io::Result<std::net::TcpListener> {
     Ok(socket.into())
 }
 
+/// As [`listen`], on a port other sockets may bind too (`SO_REUSEPORT`):
+/// the kernel hashes each new connection to one of them. The per-core
+/// styles bind one per core.
+pub fn listen_shared_port(address: SocketAddr) -> io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(address), Type::STREAM, None)?;
+    socket.set_reuse_address(true)?;
+    socket.set_reuse_port(true)?;
+    socket.bind(&address.into())?;
+    socket.listen(BACKLOG)?;
+    Ok(socket.into())
+}
+
+/// `n` listeners on one port: the first on `address` (port 0: any), the
+/// others on the port it got.
+pub fn listeners_on_one_port(
+    address: SocketAddr,
+    n: usize,
+) -> io::Result<Vec<std::net::TcpListener>> {
+    let first = listen_shared_port(address)?;
+    let port = first.local_addr()?;
+    let mut all = vec![first];
+    for _ in 1..n.max(1) {
+        all.push(listen_shared_port(port)?);
+    }
+    Ok(all)
+}
+
 /// Wakes an acceptor blocked in `accept` after its server set its stop
 /// flag: a connection to itself, which the acceptor then drops unserved.
 pub fn wake_acceptor(address: SocketAddr) {
@@ -429,6 +458,7 @@ macro_rules! for_each_server {
                 thread_per_conn: $crate::server::thread_per_conn::ThreadPerConnServer,
                 thread_pool: $crate::server::thread_pool::ThreadPoolServer,
                 event_loop: $crate::server::event_loop::EventLoopServer,
+                event_loop_per_core: $crate::server::event_loop_per_core::EventLoopPerCoreServer,
                 task_tokio: $crate::server::task_tokio::TokioTaskServer,
                 per_core_tokio: $crate::server::per_core_tokio::PerCoreTokioServer,
                 session_tokio: $crate::server::session_tokio::TokioSessionServer,

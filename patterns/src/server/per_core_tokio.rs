@@ -41,20 +41,7 @@ use tokio::task::JoinSet;
 
 use crate::server::protocol::new_store;
 use crate::server::task_tokio::{Shared, Signal, serve, stopped};
-use crate::server::{BACKLOG, Config, Deadlines, SHUTDOWN_GRACE, Served, Server, Stats};
-
-/// A listener on `address` that other sockets may bind too
-/// (`SO_REUSEPORT`), each given its share of the connections.
-fn shared_port_listener(address: SocketAddr) -> std::io::Result<std::net::TcpListener> {
-    use socket2::{Domain, Socket, Type};
-    let socket = Socket::new(Domain::for_address(address), Type::STREAM, None)?;
-    socket.set_reuse_address(true)?;
-    socket.set_reuse_port(true)?;
-    socket.bind(&address.into())?;
-    socket.listen(BACKLOG)?;
-    socket.set_nonblocking(true)?;
-    Ok(socket.into())
-}
+use crate::server::{Config, Deadlines, SHUTDOWN_GRACE, Served, Server, Stats};
 
 // ANCHOR: accept
 /// One core's accept loop: a connection, then a place, then a task on this
@@ -109,14 +96,9 @@ impl Server for PerCoreTokioServer {
 
     fn start(config: Config) -> std::io::Result<Self> {
         // Every listener is made here, so that a port taken or a limit hit
-        // is this call's error, not a thread's: the first on the asked-for
-        // port (0: any), the others on the port it got.
-        let first = shared_port_listener(config.address)?;
-        let address = first.local_addr()?;
-        let mut listeners = vec![first];
-        for _ in 1..config.workers.max(1) {
-            listeners.push(shared_port_listener(address)?);
-        }
+        // is this call's error, not a thread's.
+        let listeners = crate::server::listeners_on_one_port(config.address, config.workers)?;
+        let address = listeners[0].local_addr()?;
         let shared = Arc::new(Shared {
             store: new_store(),
             stats: Stats::default(),
@@ -130,6 +112,7 @@ impl Server for PerCoreTokioServer {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
+            listener.set_nonblocking(true)?;
             let listener = {
                 let _context = runtime.enter();
                 TcpListener::from_std(listener)?
