@@ -1,33 +1,31 @@
 //! Jobs benchmarks, on the workbench's latency harness rather than the
-//! throughput runner:
-//! each cell needs three results from the same run (throughput, the
-//! latency distribution of jobs, and the lag of a heartbeat task on the
-//! same runtime), and percentiles rather than a mean.
+//! throughput runner: each cell needs three results from the same run
+//! (throughput, the latency distribution of jobs, and the lag of a
+//! heartbeat task on the same runtime), and percentiles rather than a mean.
 //!
 //! A cell: one runner, one job kind (CPU spin or blocking sleep) and cost
-//! (1 µs to 1 ms), N caller tasks on one executor (tokio multi-thread with
-//! one worker per core, or async-std's), for `MEASURE`. Each caller loops:
-//! submit a job, await its result, record the time from submission to
-//! result in an HdrHistogram. Beside them a heartbeat task sleeps 1 ms at a
-//! time and records how late each wake-up is: the number that shows what
-//! blocking an executor thread does to everything else on it. Runners are
-//! built before the cell and shut down after it, outside the measurement.
+//! (10 µs to 1 ms), on one executor (tokio multi-thread with one worker per
+//! core, or async-std's), with jobs *arriving* at a rate (open loop): 16
+//! callers, each on its own schedule, at half and at nine tenths of the
+//! nominal capacity (a job per core per cost), latency timed from each
+//! job's intended submission, jobs never completed counted. Beside them a
+//! heartbeat task sleeps 1 ms at a time and records how late each wake-up
+//! is: what blocking an executor thread does to everything else on it.
+//! Runners are built before the cell and shut down after it.
 //!
-//! It runs on the workbench's latency harness (`benches::harness`), with
-//! the tokio and async-std drivers as executors: `cargo bench --bench jobs`
-//! runs every cell (about four minutes on two cores; a quarter of that with
-//! `-- --quick`) and writes `target/workbench-report/jobs.md` and `.csv`;
-//! with `--test` (as `cargo bench -- --test` passes it) every runner runs
-//! one short cell per executor, as a smoke test, and nothing is written; a
-//! name filter keeps only the cells whose name contains it (e.g.
-//! `cargo bench --bench jobs -- pool`); a filter that matches no cell
-//! measures nothing and leaves the last report in place.
+//! `cargo bench --bench jobs` runs every cell (about four minutes on two
+//! cores; a quarter of that with `-- --quick`) and writes
+//! `target/workbench-report/jobs.md` and `.csv`; `--test` runs one short
+//! cell per runner and executor and writes nothing; a name filter keeps
+//! only the cells whose name contains it (`cargo bench --bench jobs --
+//! pool`).
 
 use std::time::Duration;
 
 use benches::harness::Harness;
 use benches::workloads::jobs::measure::{
-    CALLERS, COSTS_US, IDLE, MEASURE, RUNNERS, idle_heartbeat, rounds_per_us, run_every_runner,
+    COSTS_US, GRACE, IDLE, LOADS, MEASURE, RUNNERS, WARM_UP, idle_heartbeat, rounds_per_us,
+    run_every_runner,
 };
 use benches::workloads::jobs::render::render;
 use benches::workloads::jobs::workload;
@@ -39,11 +37,11 @@ fn main() {
     };
     let workload = workload();
     // Two executors, two kinds, every cost and caller count.
-    let cells = RUNNERS * 2 * 2 * COSTS_US.len() * CALLERS.len();
+    let cells = RUNNERS * 2 * 2 * COSTS_US.len() * LOADS.len();
     harness.plan(
         &workload,
         cells,
-        harness.duration(MEASURE) + Duration::from_millis(30),
+        harness.duration(WARM_UP + MEASURE + GRACE / 2) + Duration::from_millis(30),
     );
     let rounds_per_us = rounds_per_us();
     eprintln!("calibration: {rounds_per_us} spin rounds per µs");

@@ -253,6 +253,14 @@ pub struct JobsRow {
     pub heartbeat_p50_ns: Option<u64>,
     pub heartbeat_p99_ns: Option<u64>,
     pub heartbeat_max_ns: Option<u64>,
+    /// The open loop's offered rate, jobs a second over all callers.
+    #[serde(serialize_with = "fixed_opt::<0, _>")]
+    pub offered_per_sec: Option<f64>,
+    /// Jobs due in the window, those never completed, and callers that
+    /// completed none.
+    pub due: Option<u64>,
+    pub unanswered: Option<u64>,
+    pub idle_callers: Option<u64>,
 }
 
 /// One cell of the server workload, of one `kind`: `load` (the
@@ -460,7 +468,25 @@ impl Row for JobsRow {
         "heartbeat_p50_ns",
         "heartbeat_p99_ns",
         "heartbeat_max_ns",
+        "offered_per_sec",
+        "due",
+        "unanswered",
+        "idle_callers",
     ];
+    /// Before the open loop: callers that each waited for their result.
+    const EARLIER: &'static [&'static [&'static str]] = &[&[
+        "executor",
+        "kind",
+        "cost_us",
+        "runner",
+        "callers",
+        "jobs_per_sec",
+        "job_p50_ns",
+        "job_p99_ns",
+        "heartbeat_p50_ns",
+        "heartbeat_p99_ns",
+        "heartbeat_max_ns",
+    ]];
 }
 
 impl Row for ServerRow {

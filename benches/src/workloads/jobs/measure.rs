@@ -16,14 +16,27 @@ use patterns::jobs::{Job, JobRunner};
 use crate::harness::{Harness, histogram, nanos};
 use crate::report::{si, time};
 
-/// How long each cell's callers keep submitting (a quarter in quick mode).
-pub const MEASURE: Duration = Duration::from_millis(250);
+/// How long each cell is measured (a quarter in quick mode): a thousand
+/// heartbeats, and at the slowest offered rate a thousand jobs, so a p99
+/// is the tenth worst, not the third.
+pub const MEASURE: Duration = Duration::from_secs(1);
+/// Arrivals before the window (not counted), and how long after it the
+/// callers may still finish what was due in it.
+pub const WARM_UP: Duration = Duration::from_millis(100);
+pub const GRACE: Duration = Duration::from_millis(250);
 /// How long the heartbeat runs alone on each executor, for its floor.
 pub const IDLE: Duration = Duration::from_secs(1);
 
-/// Job costs, in microseconds.
-pub const COSTS_US: [u32; 4] = [1, 10, 100, 1_000];
-pub const CALLERS: [usize; 5] = [1, 2, 4, 16, 64];
+/// Job costs, in microseconds. (Not 1 µs: every runner's hand-off costs
+/// more than the job, so its nominal capacity is no load to offer.)
+pub const COSTS_US: [u32; 3] = [10, 100, 1_000];
+/// Offered load, as shares of the nominal capacity: one job per core per
+/// job cost (cores x 1e6 / cost jobs a second).
+pub const LOADS: [f64; 2] = [0.5, 0.9];
+/// Callers: each sends on its own schedule (rate / CALLERS), so at most
+/// this many jobs are in flight; a caller behind schedule sends at once
+/// and is charged from when it should have sent.
+pub const CALLERS: usize = 16;
 pub const HEARTBEAT: Duration = Duration::from_millis(1);
 
 #[derive(Clone, Copy, PartialEq)]
@@ -51,9 +64,19 @@ pub struct Cell {
     pub kind: Kind,
     pub cost_us: u32,
     pub callers: usize,
+    /// Jobs a second offered, over all callers.
+    pub offered: f64,
+    /// Jobs whose intended submission fell in the window, and of those the
+    /// ones never completed (charged their wait in `latency`).
+    pub due: u64,
+    pub unanswered: u64,
+    /// Callers that completed no job of the window at all.
+    pub idle_callers: usize,
+    /// Jobs of the window completed.
     pub jobs: u64,
     pub elapsed: Duration,
-    /// Submission to result, nanoseconds.
+    /// From the intended submission (or, for a caller that waited for its
+    /// turn, from when its timer woke it) to the result, nanoseconds.
     pub latency: Histogram<u64>,
     /// How late each 1 ms heartbeat woke, nanoseconds.
     pub heartbeat: Histogram<u64>,
@@ -92,47 +115,47 @@ pub fn take(histogram_slot: &Mutex<Histogram<u64>>) -> Histogram<u64> {
 }
 
 // ANCHOR: cell
+/// What one cell's timing needs: warm-up, window, grace.
+#[derive(Debug, Clone, Copy)]
+pub struct Timing {
+    pub warm_up: Duration,
+    pub window: Duration,
+    pub grace: Duration,
+}
+
 pub fn measure<R: JobRunner, D: AsyncDriver>(
     driver: &D,
     kind: Kind,
     cost_us: u32,
-    callers: usize,
+    offered: f64,
     rounds_per_us: u32,
-    duration: Duration,
+    timing: Timing,
 ) -> Cell {
+    let callers = CALLERS;
     let runner = Arc::new(driver.enter(|| R::new(patterns::sync::cores())));
-    let stop = Arc::new(AtomicBool::new(false));
     let callers_done = Arc::new(AtomicUsize::new(0));
     let latency = Arc::new(Mutex::new(histogram()));
     let heartbeat = Arc::new(Mutex::new(histogram()));
-    let jobs = Arc::new(AtomicUsize::new(0));
+    let counts = Arc::new(Mutex::new((0u64, 0u64, 0u64, 0usize))); // due, done, unanswered, idle
     // Callers start only once the heartbeat has asked for its first tick:
     // a heartbeat that could not even start (every worker taken by inline
     // jobs that never yield) would otherwise record nothing at all.
     let heartbeat_started = Arc::new(AtomicBool::new(false));
-
-    // The stop signal comes from an OS thread: a runtime whose workers are
-    // all blocked by inline jobs could not run a timer task.
-    let timer = std::thread::spawn({
-        let stop = stop.clone();
-        move || {
-            std::thread::sleep(duration);
-            stop.store(true, Relaxed);
-        }
-    });
+    let begin = Instant::now();
+    let start = begin + timing.warm_up;
+    let end = start + timing.window;
+    let last = end + timing.grace;
     // Client 0 is the heartbeat: on the same executor, ticking until the
     // callers are done. Each tick's lateness includes any time the task
-    // waited for a worker after its timer fired. Clients 1..=callers submit.
-    let elapsed = driver.run(callers + 1, {
-        let (runner, stop, jobs) = (runner.clone(), stop.clone(), jobs.clone());
+    // waited for a worker after its timer fired. Clients 1..=callers
+    // submit, each on its own schedule.
+    let gap = callers as f64 / offered.max(1e-3);
+    driver.run(callers + 1, {
+        let (runner, counts) = (runner.clone(), counts.clone());
         let (latency, heartbeat) = (latency.clone(), heartbeat.clone());
         move |id| -> Task {
-            let (runner, stop, callers_done, jobs) = (
-                runner.clone(),
-                stop.clone(),
-                callers_done.clone(),
-                jobs.clone(),
-            );
+            let (runner, callers_done, counts) =
+                (runner.clone(), callers_done.clone(), counts.clone());
             let (latency, heartbeat, heartbeat_started) = (
                 latency.clone(),
                 heartbeat.clone(),
@@ -146,8 +169,10 @@ pub fn measure<R: JobRunner, D: AsyncDriver>(
                         let tick = D::sleep(HEARTBEAT);
                         heartbeat_started.store(true, Relaxed);
                         tick.await;
-                        own.record(nanos(asked.elapsed().saturating_sub(HEARTBEAT)))
-                            .expect("in range");
+                        if asked >= start && asked < end {
+                            own.record(nanos(asked.elapsed().saturating_sub(HEARTBEAT)))
+                                .expect("in range");
+                        }
                     }
                     merge(&heartbeat, &own);
                 });
@@ -157,43 +182,89 @@ pub fn measure<R: JobRunner, D: AsyncDriver>(
                 while !heartbeat_started.load(Relaxed) {
                     D::yield_now().await;
                 }
+                let phase = gap * (caller - 1) as f64 / callers as f64;
+                let intended = |k: u64| begin + Duration::from_secs_f64(phase + gap * k as f64);
+                let in_window = |t: Instant| t >= start && t < end;
                 let mut own = histogram();
-                let mut n = 0u64;
-                while !stop.load(Relaxed) {
-                    let job = job(kind, cost_us, rounds_per_us, caller << 40 | n);
-                    let submitted = Instant::now();
+                let (mut due, mut done, mut k) = (0u64, 0u64, 0u64);
+                loop {
+                    let due_at = intended(k);
+                    if due_at >= end || Instant::now() >= last {
+                        break;
+                    }
+                    // On schedule: wait for the turn, and time from the
+                    // wake (a runtime's timer is late by up to a
+                    // millisecond: the generator's error, not the
+                    // runner's). Behind schedule: send now, timed from
+                    // when it should have gone.
+                    let mut from = due_at;
+                    let now = Instant::now();
+                    if due_at > now {
+                        D::sleep(due_at - now).await;
+                        from = Instant::now();
+                    }
+                    let job = job(kind, cost_us, rounds_per_us, caller << 40 | k);
                     black_box(
                         runner
                             .run(job)
                             .await
                             .expect("jobs here neither panic nor meet a shutdown"),
                     );
-                    own.record(nanos(submitted.elapsed())).expect("in range");
-                    n += 1;
+                    if in_window(due_at) {
+                        due += 1;
+                        done += 1;
+                        own.record(nanos(from.elapsed())).expect("in range");
+                    }
+                    k += 1;
+                }
+                // Due in the window and never sent: unanswered, charged
+                // the time they have waited.
+                let mut unanswered = 0;
+                while intended(k) < end {
+                    if in_window(intended(k)) {
+                        due += 1;
+                        unanswered += 1;
+                        own.record(nanos(intended(k).elapsed())).expect("in range");
+                    }
+                    k += 1;
                 }
                 merge(&latency, &own);
-                jobs.fetch_add(n as usize, Relaxed);
+                {
+                    let mut c = counts.lock().unwrap_or_else(|p| p.into_inner());
+                    c.0 += due;
+                    c.1 += done;
+                    c.2 += unanswered;
+                    c.3 += usize::from(done == 0);
+                }
                 callers_done.fetch_add(1, Relaxed);
             })
         }
     });
-    timer.join().expect("the timer thread");
     runner.shutdown();
     drop(runner);
-
+    let (due, done, unanswered, idle_callers) = *counts.lock().unwrap_or_else(|p| p.into_inner());
     Cell {
         executor: D::NAME,
         runner: R::STYLE,
         kind,
         cost_us,
         callers,
-        jobs: jobs.load(Relaxed) as u64,
-        elapsed,
+        offered,
+        due,
+        unanswered,
+        idle_callers,
+        jobs: done,
+        elapsed: timing.window,
         latency: take(&latency),
         heartbeat: take(&heartbeat),
     }
 }
 // ANCHOR_END: cell
+
+/// The nominal capacity for jobs of `cost_us`: one per core per cost.
+pub fn nominal_capacity(cost_us: u32) -> f64 {
+    patterns::sync::cores() as f64 * 1e6 / f64::from(cost_us.max(1))
+}
 
 pub fn run_runner<R: JobRunner, D: AsyncDriver>(
     driver: &D,
@@ -203,27 +274,34 @@ pub fn run_runner<R: JobRunner, D: AsyncDriver>(
 ) {
     for kind in [Kind::Spin, Kind::Sleep] {
         for cost_us in COSTS_US {
-            for callers in CALLERS {
-                if harness.smoke && (cost_us != 10 || callers != 4) {
+            for load in LOADS {
+                if harness.smoke && (cost_us != 100 || load != LOADS[0]) {
                     continue;
                 }
                 let name = format!(
-                    "jobs/{}/{}/{}us/{}@{}",
+                    "jobs/{}/{}/{}us/{:.0}%@{}",
                     kind.name(),
                     R::STYLE,
                     cost_us,
-                    callers,
+                    load * 100.0,
                     D::NAME
                 );
                 if !harness.wants(&name) {
                     continue;
                 }
-                let duration = harness.duration(MEASURE);
-                let cell = measure::<R, D>(driver, kind, cost_us, callers, rounds_per_us, duration);
+                let timing = Timing {
+                    warm_up: harness.duration(WARM_UP),
+                    window: harness.duration(MEASURE),
+                    grace: harness.duration(GRACE),
+                };
+                let offered = load * nominal_capacity(cost_us);
+                let cell = measure::<R, D>(driver, kind, cost_us, offered, rounds_per_us, timing);
                 eprintln!(
-                    "{name}: {} jobs/s, job p99 {}, heartbeat p99 {}",
+                    "{name}: {} jobs/s of {} offered, job p99 {}, unanswered {}, heartbeat p99 {}",
                     si(cell.jobs as f64 / cell.elapsed.as_secs_f64()),
+                    si(offered),
                     time(cell.latency.value_at_quantile(0.99)),
+                    cell.unanswered,
                     time(cell.heartbeat.value_at_quantile(0.99)),
                 );
                 cells.push(cell);

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
-use super::measure::{Cell, HEARTBEAT, Kind};
+use super::measure::{CALLERS, Cell, GRACE, HEARTBEAT, Kind, LOADS};
 use crate::report::table::MdTable;
 use crate::report::{si, time};
 use crate::results::JobsRow;
@@ -20,12 +20,22 @@ pub fn render(
     let mut md = head;
     let _ = writeln!(
         md,
-        "Each cell ran its callers for {} ms. *jobs/s*: jobs completed per second by all callers together. \
-         *job p50 / p99*: time from submitting a job to having its result. *heartbeat p50 / p99 / max*: how late \
-         a task sleeping {} ms at a time on the same executor woke up (its idle figures are below). Caller counts \
-         above {cores} are more tasks than cores, which is what async callers are for; the executors have one \
-         worker per core (async-std: its own count).",
+        "Open loop: {CALLERS} callers, each submitting on its own schedule, together at {} of the nominal capacity \
+         (one job per core per job cost: {cores} cores here), measured for {} ms. A caller waits for its result \
+         before its next job, so at most {CALLERS} are in flight; one behind schedule submits at once and its \
+         latency runs from when it should have submitted (one on schedule is timed from its timer's wake: a \
+         runtime's timer is a millisecond coarse). *jobs/s*: jobs of the window completed, per second. \
+         *unanswered*: jobs due in the window and not completed {} ms after it, charged the time they waited. \
+         *idle callers*: callers that completed no job at all. *heartbeat p50 / p99 / max*: how late a task \
+         sleeping {} ms at a time on the same executor woke up (its idle figures are below); the executors have \
+         one worker per core (async-std: its own count).",
+        LOADS
+            .iter()
+            .map(|l| format!("{:.0}%", l * 100.0))
+            .collect::<Vec<_>>()
+            .join(" and "),
         measured_for.as_millis(),
+        GRACE.as_millis(),
         HEARTBEAT.as_millis(),
     );
     md.push_str("\n## The heartbeat alone\n\n");
@@ -54,6 +64,10 @@ pub fn render(
             heartbeat_p50_ns: Some(h.value_at_quantile(0.5)),
             heartbeat_p99_ns: Some(h.value_at_quantile(0.99)),
             heartbeat_max_ns: Some(h.max()),
+            offered_per_sec: None,
+            due: None,
+            unanswered: None,
+            idle_callers: None,
         });
     }
     let mut sections: Vec<(&str, Kind, u32)> = Vec::new();
@@ -76,10 +90,12 @@ pub fn render(
         let mut table = MdTable::new(
             &[
                 "runner",
-                "callers",
+                "offered",
                 "jobs/s",
                 "job p50",
                 "job p99",
+                "unanswered",
+                "idle callers",
                 "heartbeat p50",
                 "heartbeat p99",
                 "heartbeat max",
@@ -102,10 +118,12 @@ pub fn render(
             );
             table.row(&[
                 cell.runner.to_string(),
-                cell.callers.to_string(),
+                si(cell.offered),
                 si(rate),
                 time(l50),
                 time(l99),
+                format!("{} of {}", cell.unanswered, cell.due),
+                format!("{} of {}", cell.idle_callers, cell.callers),
                 time(h50),
                 time(h99),
                 time(hmax),
@@ -122,6 +140,10 @@ pub fn render(
                 heartbeat_p50_ns: Some(h50),
                 heartbeat_p99_ns: Some(h99),
                 heartbeat_max_ns: Some(hmax),
+                offered_per_sec: Some(cell.offered),
+                due: Some(cell.due),
+                unanswered: Some(cell.unanswered),
+                idle_callers: Some(cell.idle_callers as u64),
             });
         }
         md.push_str(&table.finish());
