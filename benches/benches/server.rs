@@ -36,7 +36,7 @@ use benches::workloads::server::render::{Measured, render};
 use benches::workloads::server::sweep::{LoadCell, Target, measure};
 use benches::workloads::server::{
     CLOSED_WARM_UP, CLOSED_WINDOW, CONNECTIONS, DEPTHS, FIXED_RATES, GRACE, IDLE_FEW, IDLE_MANY,
-    LOAD_SHARES, OPEN_CONNECTIONS, OPEN_WARM_UP, OPEN_WINDOW, SCENARIOS, STYLES, workload,
+    LIMIT, LOAD_SHARES, OPEN_CONNECTIONS, OPEN_WARM_UP, OPEN_WINDOW, SCENARIOS, STYLES, workload,
 };
 use patterns::primitives::rng::SplitMix64;
 
@@ -208,7 +208,11 @@ fn main() {
             );
             measured.memory.push(cell);
         }
-        let (cap, clients) = if harness.smoke { (5, 10) } else { (100, 200) };
+        let (cap, clients) = if harness.smoke {
+            (5, 10)
+        } else {
+            (LIMIT, 2 * LIMIT)
+        };
         let name = format!("server/limit/{style}/{cap}");
         if harness.wants(&name) {
             let target = Target::Style {

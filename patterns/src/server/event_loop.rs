@@ -46,7 +46,7 @@ use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering, fence};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -105,10 +105,11 @@ struct Loop {
     /// Set before the loops are woken to stop (a wake without it means a
     /// place was freed elsewhere).
     stopping: Arc<AtomicBool>,
-    /// The other loops of this server (none for `event_loop`): woken when
-    /// this one frees a place, since a connection may be waiting in their
-    /// backlog and no new event would tell them.
-    peers: Vec<Arc<Waker>>,
+    /// Whether this loop found no place for a connection in its backlog.
+    starved: Arc<AtomicBool>,
+    /// The other loops of this server (none for `event_loop`), with their
+    /// `starved` flags: woken when this one frees a place they may need.
+    peers: Vec<(Arc<Waker>, Arc<AtomicBool>)>,
     idle_timeout: Duration,
     request_timeout: Duration,
     /// Each connection starts from a copy.
@@ -190,15 +191,34 @@ impl Loop {
 
     /// Accepts while there are places; the rest stay in the backlog until
     /// a place frees (then this is called again: no new event would come).
-    fn accept(&mut self) {
+    /// Returns whether it gave back a place it took and could not use (its
+    /// backlog was empty): the other loops may be waiting for one.
+    fn accept(&mut self) -> bool {
         let Some(listener) = &self.listener else {
-            return;
+            return false;
         };
-        while let Some(place) = Admission::try_admit(&self.admission) {
+        loop {
+            // Starved until this loop's backlog is seen empty. Said before
+            // trying for a place, and fenced, so that a loop releasing one
+            // either sees this flag or leaves the place for this `try_admit`
+            // (see `wake_starved_peers`).
+            self.starved.store(true, Ordering::SeqCst);
+            fence(Ordering::SeqCst);
+            let Some(place) = Admission::try_admit(&self.admission) else {
+                return false; // no place: starved, a release will wake us
+            };
             let (mut stream, _) = match listener.accept() {
                 Ok(accepted) => accepted,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(_) => return, // WouldBlock, or out of descriptors: retry later
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.starved.store(false, Ordering::SeqCst);
+                    drop(place);
+                    return true;
+                }
+                // Out of descriptors: retry when one frees. Not reported as
+                // a place given back: the peers could not use it either,
+                // and waking them would only have them wake us.
+                Err(_) => return false,
             };
             let token = Token(self.next_token);
             self.next_token += 1;
@@ -226,6 +246,22 @@ impl Loop {
             );
         }
     }
+
+    // ANCHOR: peers
+    /// After this loop gave places back: wakes the other loops that found
+    /// none (their backlog holds a connection whose readiness edge has
+    /// fired already, so no event of their own would bring them back). Only
+    /// the starved: waking every loop on every release would have loops with
+    /// empty backlogs take the place, give it back, and wake each other.
+    fn wake_starved_peers(&self) {
+        fence(Ordering::SeqCst); // the release before, the flags after
+        for (waker, starved) in &self.peers {
+            if starved.swap(false, Ordering::SeqCst) {
+                let _ = waker.wake();
+            }
+        }
+    }
+    // ANCHOR_END: peers
 
     fn close(&mut self, token: Token) {
         if let Some(mut conn) = self.connections.remove(&token) {
@@ -267,13 +303,15 @@ impl Loop {
             {
                 break;
             }
-            let mut freed = false;
+            let (mut freed, mut freed_unused) = (false, false);
             let owed = std::mem::take(&mut self.again);
             for event in &events {
                 match event.token() {
-                    LISTENER => self.accept(),
-                    WAKER if self.stopping.load(Ordering::Acquire) => break 'serving,
-                    WAKER => self.accept(), // a peer freed a place
+                    LISTENER | WAKER if !self.stopping.load(Ordering::Acquire) => {
+                        freed_unused |= self.accept(); // WAKER: a peer freed a place
+                    }
+                    WAKER => break 'serving,
+                    LISTENER => {}
                     token => freed |= self.turn(token),
                 }
             }
@@ -295,14 +333,12 @@ impl Loop {
                 }
                 next_sweep = Instant::now() + sweep_every;
             }
-            // ANCHOR: peers
             if freed {
-                self.accept(); // places freed: the backlog may be waiting
-                for peer in &self.peers {
-                    let _ = peer.wake(); // and so may theirs
-                }
+                freed_unused |= self.accept(); // places freed: the backlog may be waiting
             }
-            // ANCHOR_END: peers
+            if freed || freed_unused {
+                self.wake_starved_peers(); // and theirs
+            }
         }
         self.drain();
     }
@@ -384,6 +420,7 @@ impl Loops {
         let stopping = Arc::new(AtomicBool::new(false));
         let mut loops = Vec::new();
         let mut wakers = Vec::new();
+        let mut starved = Vec::new();
         for std_listener in listeners {
             std_listener.set_nonblocking(true)?;
             let mut listener = TcpListener::from_std(std_listener);
@@ -391,6 +428,7 @@ impl Loops {
             poll.registry()
                 .register(&mut listener, LISTENER, Interest::READABLE)?;
             wakers.push(Arc::new(Waker::new(poll.registry(), WAKER)?));
+            starved.push(Arc::new(AtomicBool::new(false)));
             loops.push(Loop {
                 poll,
                 listener: Some(listener),
@@ -400,6 +438,7 @@ impl Loops {
                 stats: Arc::clone(&stats),
                 admission: Arc::clone(&admission),
                 stopping: Arc::clone(&stopping),
+                starved: Arc::clone(starved.last().expect("just pushed")),
                 peers: Vec::new(),
                 idle_timeout: config.idle_timeout,
                 request_timeout: config.request_timeout,
@@ -412,9 +451,10 @@ impl Loops {
         for (i, mut state) in loops.into_iter().enumerate() {
             state.peers = wakers
                 .iter()
+                .zip(&starved)
                 .enumerate()
                 .filter(|(j, _)| *j != i)
-                .map(|(_, w)| Arc::clone(w))
+                .map(|(_, (w, s))| (Arc::clone(w), Arc::clone(s)))
                 .collect();
             match std::thread::Builder::new()
                 .name(format!("event-loop-{i}"))

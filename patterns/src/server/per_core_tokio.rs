@@ -27,9 +27,10 @@
 //! backlogs as elsewhere.
 //!
 //! Shutdown: the signal is set; each thread stops accepting, drops its
-//! listener, lets its connection tasks answer what has arrived (at most
-//! [`SHUTDOWN_GRACE`], then aborts them) and drops its runtime; `shutdown`
-//! joins the threads.
+//! listener (and the one connection it may hold accepted but unserved,
+//! whose requests were never read), lets its connection tasks answer what
+//! has arrived (at most [`SHUTDOWN_GRACE`], then aborts them) and drops its
+//! runtime; `shutdown` joins the threads.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -107,8 +108,10 @@ impl Server for PerCoreTokioServer {
         });
         let places = Arc::new(Semaphore::new(config.max_connections.max(1)));
         let (shutdown, signal) = watch::channel(false);
-        let mut cores = Vec::new();
-        for (core, listener) in listeners.into_iter().enumerate() {
+        // Every runtime too, before any thread starts: a failure here
+        // leaves nothing running.
+        let mut prepared = Vec::new();
+        for listener in listeners {
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()?;
@@ -117,6 +120,10 @@ impl Server for PerCoreTokioServer {
                 let _context = runtime.enter();
                 TcpListener::from_std(listener)?
             };
+            prepared.push((runtime, listener));
+        }
+        let mut cores = Vec::new();
+        for (core, (runtime, listener)) in prepared.into_iter().enumerate() {
             let (places, shared, signal) =
                 (Arc::clone(&places), Arc::clone(&shared), signal.clone());
             let thread = std::thread::Builder::new()

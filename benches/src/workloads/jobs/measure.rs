@@ -38,6 +38,13 @@ pub const LOADS: [f64; 2] = [0.5, 0.9];
 /// and is charged from when it should have sent.
 pub const CALLERS: usize = 16;
 pub const HEARTBEAT: Duration = Duration::from_millis(1);
+/// How late a runtime's timer may wake a task that nothing holds up
+/// (tokio's wheel counts whole milliseconds).
+pub const TIMER_RESOLUTION: Duration = Duration::from_millis(1);
+/// How long after a cell's grace the heartbeat keeps ticking for callers
+/// that have not finished (a runner that never answers): then it stops, so
+/// the cell ends with whatever the callers do.
+pub const HEARTBEAT_LIMIT: Duration = Duration::from_secs(10);
 
 #[derive(Clone, Copy, PartialEq)]
 pub enum Kind {
@@ -114,6 +121,15 @@ pub fn take(histogram_slot: &Mutex<Histogram<u64>>) -> Histogram<u64> {
     )
 }
 
+/// Counts a caller as done when dropped.
+struct Done<'a>(&'a AtomicUsize);
+
+impl Drop for Done<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_add(1, Relaxed);
+    }
+}
+
 // ANCHOR: cell
 /// What one cell's timing needs: warm-up, window, grace.
 #[derive(Debug, Clone, Copy)]
@@ -164,12 +180,18 @@ pub fn measure<R: JobRunner, D: AsyncDriver>(
             if id.0 == 0 {
                 return Box::pin(async move {
                     let mut own = histogram();
-                    while callers_done.load(Relaxed) < callers {
+                    while callers_done.load(Relaxed) < callers
+                        && Instant::now() < last + HEARTBEAT_LIMIT
+                    {
                         let asked = Instant::now();
                         let tick = D::sleep(HEARTBEAT);
                         heartbeat_started.store(true, Relaxed);
                         tick.await;
-                        if asked >= start && asked < end {
+                        // Every tick whose wait overlapped the window: one
+                        // asked for in the warm-up and woken only after the
+                        // window (an executor held throughout) counts, with
+                        // all its lateness.
+                        if asked < end && Instant::now() >= start {
                             own.record(nanos(asked.elapsed().saturating_sub(HEARTBEAT)))
                                 .expect("in range");
                         }
@@ -179,6 +201,9 @@ pub fn measure<R: JobRunner, D: AsyncDriver>(
             }
             let caller = id.0 as u64;
             Box::pin(async move {
+                // Counted as done however this task ends (a panic
+                // included), so the heartbeat never waits for it forever.
+                let _done = Done(&callers_done);
                 while !heartbeat_started.load(Relaxed) {
                     D::yield_now().await;
                 }
@@ -193,15 +218,17 @@ pub fn measure<R: JobRunner, D: AsyncDriver>(
                         break;
                     }
                     // On schedule: wait for the turn, and time from the
-                    // wake (a runtime's timer is late by up to a
-                    // millisecond: the generator's error, not the
-                    // runner's). Behind schedule: send now, timed from
-                    // when it should have gone.
+                    // wake, but from no later than a timer's resolution
+                    // after the turn (a runtime's timer is late by up to a
+                    // millisecond, the generator's error; later than that,
+                    // the executor was held, which is the runner's).
+                    // Behind schedule: send now, timed from when it should
+                    // have gone.
                     let mut from = due_at;
                     let now = Instant::now();
                     if due_at > now {
                         D::sleep(due_at - now).await;
-                        from = Instant::now();
+                        from = Instant::now().min(due_at + TIMER_RESOLUTION);
                     }
                     let job = job(kind, cost_us, rounds_per_us, caller << 40 | k);
                     black_box(
@@ -236,7 +263,6 @@ pub fn measure<R: JobRunner, D: AsyncDriver>(
                     c.2 += unanswered;
                     c.3 += usize::from(done == 0);
                 }
-                callers_done.fetch_add(1, Relaxed);
             })
         }
     });
@@ -260,6 +286,15 @@ pub fn measure<R: JobRunner, D: AsyncDriver>(
     }
 }
 // ANCHOR_END: cell
+
+/// A histogram's p99 for a progress line; "–" when it holds nothing.
+fn p99(h: &Histogram<u64>) -> String {
+    if h.is_empty() {
+        "–".to_string()
+    } else {
+        time(h.value_at_quantile(0.99))
+    }
+}
 
 /// The nominal capacity for jobs of `cost_us`: one per core per cost.
 pub fn nominal_capacity(cost_us: u32) -> f64 {
@@ -300,9 +335,9 @@ pub fn run_runner<R: JobRunner, D: AsyncDriver>(
                     "{name}: {} jobs/s of {} offered, job p99 {}, unanswered {}, heartbeat p99 {}",
                     si(cell.jobs as f64 / cell.elapsed.as_secs_f64()),
                     si(offered),
-                    time(cell.latency.value_at_quantile(0.99)),
+                    p99(&cell.latency),
                     cell.unanswered,
-                    time(cell.heartbeat.value_at_quantile(0.99)),
+                    p99(&cell.heartbeat),
                 );
                 cells.push(cell);
             }

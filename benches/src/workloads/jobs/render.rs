@@ -107,26 +107,27 @@ pub fn render(
             .filter(|c| (c.executor, c.kind, c.cost_us) == (executor, kind, cost_us))
         {
             let rate = cell.jobs as f64 / cell.elapsed.as_secs_f64();
-            let (l50, l99) = (
-                cell.latency.value_at_quantile(0.5),
-                cell.latency.value_at_quantile(0.99),
-            );
+            // An empty histogram reads as zero: say "–" instead (and leave
+            // the CSV cell empty).
+            let of = |h: &Histogram<u64>, q: f64| (!h.is_empty()).then(|| h.value_at_quantile(q));
+            let shown = |v: Option<u64>| v.map_or("–".to_string(), time);
             let (h50, h99, hmax) = (
-                cell.heartbeat.value_at_quantile(0.5),
-                cell.heartbeat.value_at_quantile(0.99),
-                cell.heartbeat.max(),
+                of(&cell.heartbeat, 0.5),
+                of(&cell.heartbeat, 0.99),
+                of(&cell.heartbeat, 1.0),
             );
+            let (l50, l99) = (of(&cell.latency, 0.5), of(&cell.latency, 0.99));
             table.row(&[
                 cell.runner.to_string(),
                 si(cell.offered),
                 si(rate),
-                time(l50),
-                time(l99),
+                shown(l50),
+                shown(l99),
                 format!("{} of {}", cell.unanswered, cell.due),
                 format!("{} of {}", cell.idle_callers, cell.callers),
-                time(h50),
-                time(h99),
-                time(hmax),
+                shown(h50),
+                shown(h99),
+                shown(hmax),
             ]);
             rows.push(JobsRow {
                 executor: executor.to_string(),
@@ -135,11 +136,11 @@ pub fn render(
                 runner: cell.runner.to_string(),
                 callers: cell.callers,
                 jobs_per_sec: Some(rate),
-                job_p50_ns: Some(l50),
-                job_p99_ns: Some(l99),
-                heartbeat_p50_ns: Some(h50),
-                heartbeat_p99_ns: Some(h99),
-                heartbeat_max_ns: Some(hmax),
+                job_p50_ns: l50,
+                job_p99_ns: l99,
+                heartbeat_p50_ns: h50,
+                heartbeat_p99_ns: h99,
+                heartbeat_max_ns: hmax,
                 offered_per_sec: Some(cell.offered),
                 due: Some(cell.due),
                 unanswered: Some(cell.unanswered),

@@ -452,8 +452,10 @@ pub fn connect(address: SocketAddr, n: usize) -> Vec<Option<std::net::TcpStream>
 
 /// Runs `load` against `address`; `at_start` and `at_end` are called on
 /// this thread as the window opens and closes (the bench reads the
-/// server's CPU there). Bounded: it returns by the window's end plus the
-/// grace, whatever the server does.
+/// server's CPU there). Bounded: after the connections are open (each
+/// connect waits at most half a second, and after three timeouts in a row
+/// the rest are not tried) it returns by the window's end plus the grace,
+/// whatever the server does.
 pub fn run(
     address: SocketAddr,
     load: &Load,
@@ -639,9 +641,6 @@ fn drive(
     let mut armed: Option<Instant> = None;
     loop {
         let now = Instant::now();
-        if now >= last || (now >= end && all_answered(&connections, window)) {
-            break;
-        }
         // ANCHOR: schedule
         // Sends now due, while the window is open: each is queued with its
         // intended time (`due`), however late this loop got to it.
@@ -664,6 +663,11 @@ fn drive(
             schedule.push(Reverse((c.next_due, i)));
         }
         // ANCHOR_END: schedule
+        // After the sends: a loop that reaches the end late still queues
+        // (and so counts) everything that was due before it.
+        if now >= last || (now >= end && all_answered(&connections, window)) {
+            break;
+        }
         let wake = schedule
             .peek()
             .map(|Reverse((due, _))| *due)
@@ -697,6 +701,11 @@ fn drive(
             }
             if event.is_readable() || event.is_read_closed() {
                 read_replies(c, &mut buf, now, load, window, &mut p);
+            }
+            // A close that came with the last bytes: the short read above
+            // stopped before the read that returns 0.
+            if event.is_read_closed() {
+                c.open = false;
             }
         }
     }

@@ -1,7 +1,8 @@
 //! The server workload: its description for the report, the cells its
 //! bench measures, and the machinery that measures them: each style's
-//! server in its own process ([`process`]), the load generator and the
-//! memory probe ([`load`]), redis-server and redis-benchmark
+//! server in its own process ([`process`]), CPU placement ([`placement`]),
+//! the load generator ([`generator`]) and one cell of it ([`sweep`]), the
+//! memory probe ([`memory`]), redis-server and redis-benchmark
 //! ([`redis`]), and the report's tables ([`render`]). The bench target
 //! (`benches/benches/server.rs`) only walks the cells.
 
@@ -44,6 +45,8 @@ pub const MIXED: Mix = Mix {
     slow_micros: 500,
 };
 pub const SCENARIOS: [(&str, Mix); 2] = [("uniform", Mix::UNIFORM), ("mixed", MIXED)];
+/// The limit cell: this many places, twice as many connections.
+pub const LIMIT: usize = 100;
 /// Idle connections held for the memory figure: the slope between these.
 pub const IDLE_FEW: usize = 1_000;
 pub const IDLE_MANY: usize = 19_000;

@@ -139,8 +139,9 @@ pub fn pin_this_thread(cpus: &[usize]) -> std::io::Result<()> {
 pub fn pin_child(command: &mut Command, cpus: &[usize]) {
     let set = set_of(cpus);
     // SAFETY: the hook runs in the forked child before exec, and calls only
-    // sched_setaffinity, which is async-signal-safe (a system call, no
-    // allocation, no lock); `set` was built before the fork.
+    // sched_setaffinity: not on POSIX's async-signal-safe list, but on
+    // Linux a bare system call wrapper that takes no lock and allocates
+    // nothing (nor does `last_os_error`); `set` was built before the fork.
     unsafe {
         command.pre_exec(move || {
             if libc::sched_setaffinity(0, std::mem::size_of_val(&set), &set) == 0 {

@@ -176,8 +176,9 @@ pub fn render(
         let _ = write!(
             md,
             "\n## At the connection limit\n\nLimit {}, {} connections, one request outstanding on each (closed loop): \
-             the connections over the limit wait in the listen backlog for the whole cell.\n\n",
-            measured.limit[0].outcome.connections / 2,
+             the connections over the limit wait unserved for the whole cell (in the listen backlog; the per-core \
+             styles hold one per core accepted but unread).\n\n",
+            super::LIMIT,
             measured.limit[0].outcome.connections
         );
         let mut table = MdTable::new(&["style", "answered", "req/s", "server CPU/req"], 1);
