@@ -325,12 +325,14 @@ fn redis_benchmark_row(
         (&placement.server, &placement.generator)
     };
     let (style, redis);
+    let pid;
     let port = match target {
         Target::Style {
             binary, style: s, ..
         } => {
             let server = ServerProcess::start_on(binary, s, no_limit(), server_cpus);
             let port = server.address.port();
+            pid = server.child.id();
             style = Some(server);
             redis = None;
             port
@@ -341,6 +343,7 @@ fn redis_benchmark_row(
                 return;
             };
             let port = server.port;
+            pid = server.child.id();
             redis = Some(server);
             style = None;
             port
@@ -362,17 +365,26 @@ fn redis_benchmark_row(
         let threads = placement.generator.len().max(1);
         for (connections, pipeline, requests) in REDIS_SCENARIOS {
             let requests = (requests / share).max(connections * pipeline);
-            match redis_benchmark(
+            let before = benches::cost::process_cpu(pid);
+            let run = redis_benchmark(
                 port,
                 (connections, pipeline, requests),
                 (threads, client_cpus),
                 limit,
-            ) {
+            );
+            let cpu = match (before, benches::cost::process_cpu(pid)) {
+                (Some(b), Some(a)) => Some(a.saturating_sub(b)),
+                _ => None,
+            };
+            match run {
                 Some((rps, p50_ms, p99_ms)) => {
                     eprintln!(
-                        "server/redis-benchmark/{}/{connections}x{pipeline}: {} req/s, p99 {p99_ms} ms",
+                        "server/redis-benchmark/{}/{connections}x{pipeline}: {} req/s, server {} CPU/req",
                         target.name(),
-                        si(rps)
+                        si(rps),
+                        cpu.map_or("–".into(), |c| time(
+                            (c.as_nanos() / requests.max(1) as u128) as u64
+                        ))
                     );
                     into.push(RedisCell {
                         server: target.name().to_string(),
@@ -381,6 +393,8 @@ fn redis_benchmark_row(
                         rps,
                         p50_ms,
                         p99_ms,
+                        server_cpu_ns_per_request: cpu
+                            .map(|c| c.as_nanos() as f64 / requests as f64),
                     });
                 }
                 None => eprintln!(

@@ -183,7 +183,11 @@ pub struct RedisCell {
     pub connections: usize,
     pub pipeline: usize,
     pub rps: f64,
+    /// redis-benchmark's own percentiles: closed-loop, so they restate
+    /// throughput; kept in the CSV, not shown as latency.
     pub p50_ms: f64,
     pub p99_ms: f64,
+    /// The server's CPU time over the run, per request.
+    pub server_cpu_ns_per_request: Option<f64>,
 }
 // ANCHOR_END: redis
