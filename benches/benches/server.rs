@@ -36,7 +36,8 @@ use benches::workloads::server::render::{Measured, render};
 use benches::workloads::server::sweep::{LoadCell, Target, measure};
 use benches::workloads::server::{
     CLOSED_WARM_UP, CLOSED_WINDOW, CONNECTIONS, DEPTHS, FIXED_RATES, GRACE, IDLE_FEW, IDLE_MANY,
-    LIMIT, LOAD_SHARES, OPEN_CONNECTIONS, OPEN_WARM_UP, OPEN_WINDOW, SCENARIOS, STYLES, workload,
+    LIMIT, LOAD_SHARES, OPEN_CONNECTIONS, OPEN_WARM_UP, OPEN_WINDOW, QUICK_CONNECTIONS,
+    QUICK_LOAD_SHARES, SCENARIOS, STYLES, workload,
 };
 use patterns::primitives::rng::SplitMix64;
 
@@ -87,12 +88,20 @@ fn main() {
     let (connections, few, many): (&[usize], usize, usize) = if harness.smoke {
         (&[10], 20, 60)
     } else if settings::quick() {
-        (&CONNECTIONS, IDLE_FEW, 5_000)
+        (&QUICK_CONNECTIONS, IDLE_FEW, 5_000)
     } else {
         (&CONNECTIONS, IDLE_FEW, IDLE_MANY)
     };
     let open_connections = if harness.smoke { 10 } else { OPEN_CONNECTIONS };
-    let rates = LOAD_SHARES.len() + FIXED_RATES.len();
+    // Quick mode: fewer connection counts and offered rates, not only
+    // shorter windows (a cell's server start and connections cost the same
+    // whatever its window).
+    let shares: &[f64] = if settings::quick() {
+        &QUICK_LOAD_SHARES
+    } else {
+        &LOAD_SHARES
+    };
+    let rates = shares.len() + FIXED_RATES.len();
     // Closed loop, the mixed peak, the open-loop sweeps; per style memory
     // and limit; redis-benchmark per server.
     let cells = targets.len() * (connections.len() * DEPTHS.len() + 1 + SCENARIOS.len() * rates)
@@ -164,7 +173,7 @@ fn main() {
         let Some(best) = from.iter().map(|c| c.outcome.throughput()).reduce(f64::max) else {
             continue;
         };
-        let mut offered: Vec<f64> = LOAD_SHARES.iter().map(|s| (s * best).round()).collect();
+        let mut offered: Vec<f64> = shares.iter().map(|s| (s * best).round()).collect();
         offered.extend(FIXED_RATES);
         offered.sort_by(f64::total_cmp);
         for rate in offered {

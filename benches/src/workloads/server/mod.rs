@@ -31,6 +31,9 @@ pub const CLOSED_WINDOW: Duration = Duration::from_secs(1);
 /// rates (the same load on every machine).
 pub const OPEN_CONNECTIONS: usize = 100;
 pub const LOAD_SHARES: [f64; 4] = [0.1, 0.5, 0.8, 0.95];
+/// Quick mode's sweeps (`-- --quick`).
+pub const QUICK_CONNECTIONS: [usize; 3] = [1, 100, 10_000];
+pub const QUICK_LOAD_SHARES: [f64; 2] = [0.5, 0.95];
 pub const FIXED_RATES: [f64; 1] = [10_000.0];
 /// Long enough for a p99.9 of ten thousand requests at the lowest rate.
 pub const OPEN_WARM_UP: Duration = Duration::from_millis(500);
