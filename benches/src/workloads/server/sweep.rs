@@ -1,6 +1,6 @@
 //! One cell of the server bench: a server (a workbench style in its own
-//! process, or redis-server) started on the server's CPUs, loaded by the
-//! [generator](super::generator) on the generator's, its CPU time read
+//! process, or redis-server) started on the server's CPUs, loaded by
+//! [the generator](super::generator) on its own CPUs, its CPU time read
 //! from `/proc` as the window opens and closes, then stopped.
 
 use std::net::SocketAddr;
