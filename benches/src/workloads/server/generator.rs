@@ -131,10 +131,11 @@ pub struct Outcome {
     pub service: Histogram<u64>,
     /// Actual write minus intended send: the generator's own delay.
     pub lateness: Histogram<u64>,
-    /// CPU time of the generator's threads over the whole cell.
+    /// CPU time of the generator's threads over the window (the whole
+    /// cell if a thread never reached the window's end).
     pub generator_cpu: Duration,
     pub generator_threads: usize,
-    /// The generator's wall time over the same span (for its busy share).
+    /// The wall time that CPU time was read over (for the busy share).
     pub generator_wall: Duration,
 }
 
@@ -639,8 +640,21 @@ fn drive(
     let mut buf = vec![0u8; 64 * 1024];
     let last = end + load.grace;
     let mut armed: Option<Instant> = None;
+    // The generator's CPU over the window only (setup, warm-up and grace
+    // would dilute its busy share): read as the loop first passes the
+    // window's start and its end.
+    let mut window_from: Option<(Duration, Instant)> = None;
+    let mut window_usage: Option<(Duration, Duration)> = None;
     loop {
         let now = Instant::now();
+        if window_from.is_none() && now >= start {
+            window_from = Some((crate::cost::thread_cpu(), now));
+        }
+        if let (None, Some((cpu, at))) = (window_usage, window_from)
+            && now >= end
+        {
+            window_usage = Some((crate::cost::thread_cpu().saturating_sub(cpu), now - at));
+        }
         // ANCHOR: schedule
         // Sends now due, while the window is open: each is queued with its
         // intended time (`due`), however late this loop got to it.
@@ -727,8 +741,12 @@ fn drive(
             p.silent += 1;
         }
     }
-    p.cpu = crate::cost::thread_cpu().saturating_sub(cpu_before);
-    p.wall = wall_before.elapsed();
+    (p.cpu, p.wall) = window_usage.unwrap_or_else(|| {
+        (
+            crate::cost::thread_cpu().saturating_sub(cpu_before),
+            wall_before.elapsed(),
+        )
+    });
     p
 }
 
