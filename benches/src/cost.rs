@@ -188,6 +188,11 @@ impl Cost {
     }
 }
 
+#[cfg(unix)]
+fn timeval(t: libc::timeval) -> Duration {
+    Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
+}
+
 /// CPU time, voluntary and involuntary switches of the whole process.
 #[cfg(unix)]
 fn usage() -> (Duration, u64, u64) {
@@ -200,11 +205,8 @@ fn usage() -> (Duration, u64, u64) {
         }
         usage
     };
-    let time = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
-    };
     (
-        time(usage.ru_utime) + time(usage.ru_stime),
+        timeval(usage.ru_utime) + timeval(usage.ru_stime),
         usage.ru_nvcsw.max(0) as u64,
         usage.ru_nivcsw.max(0) as u64,
     )
@@ -226,10 +228,7 @@ pub fn thread_cpu() -> Duration {
         }
         usage
     };
-    let time = |t: libc::timeval| {
-        Duration::from_secs(t.tv_sec.max(0) as u64) + Duration::from_micros(t.tv_usec.max(0) as u64)
-    };
-    time(usage.ru_utime) + time(usage.ru_stime)
+    timeval(usage.ru_utime) + timeval(usage.ru_stime)
 }
 
 #[cfg(not(target_os = "linux"))]

@@ -213,6 +213,11 @@ enum Kind {
     Slow,
 }
 
+impl Kind {
+    /// In discriminant order (`Kind as usize` indexes by it).
+    const ALL: [Kind; 4] = [Kind::Set, Kind::Incr, Kind::Get, Kind::Slow];
+}
+
 /// How many complete RESP replies `buf` starts with, and how many of them
 /// are errors, and how many bytes they take. A reply this generator can
 /// receive is a simple string, an error, an integer or a bulk string
@@ -271,7 +276,10 @@ impl Sent {
 
 struct Connection {
     stream: TcpStream,
-    key: Vec<u8>,
+    /// Each kind's request bytes for this connection's key, encoded once
+    /// (indexed by `Kind as usize`): queueing a send is a copy, not a
+    /// format, on the generator's hot path.
+    requests: [Vec<u8>; 4],
     out: Vec<u8>,
     /// Bytes of `out` already written, and all bytes ever written.
     flushed: usize,
@@ -289,8 +297,8 @@ struct Connection {
 }
 
 impl Connection {
-    fn queue(&mut self, kind: Kind, intended: Instant, load: &Load) {
-        request(&mut self.out, kind, &self.key, load.mix, load.dialect);
+    fn queue(&mut self, kind: Kind, intended: Instant) {
+        self.out.extend_from_slice(&self.requests[kind as usize]);
         self.queued_total = self.written_total + (self.out.len() - self.flushed) as u64;
         self.pending.push_back(Sent {
             intended,
@@ -409,6 +417,17 @@ const TIMER: Token = Token(usize::MAX);
 /// understated; the schedule is kept to within 50 µs, twenty times finer
 /// than wrk2's millisecond timer.
 const SEND_AHEAD: Duration = Duration::from_micros(50);
+
+impl Partial {
+    /// Where a request of `kind`'s latency goes.
+    fn latency_of(&mut self, kind: Kind) -> &mut Histogram<u64> {
+        if kind == Kind::Slow {
+            &mut self.slow
+        } else {
+            &mut self.fast
+        }
+    }
+}
 
 /// A thread's share of the outcome.
 struct Partial {
@@ -590,7 +609,17 @@ fn drive(
         }
         let mut c = Connection {
             stream,
-            key: key.to_string().into_bytes(),
+            requests: Kind::ALL.map(|kind| {
+                let mut bytes = Vec::new();
+                request(
+                    &mut bytes,
+                    kind,
+                    key.to_string().as_bytes(),
+                    load.mix,
+                    load.dialect,
+                );
+                bytes
+            }),
             out: Vec::new(),
             flushed: 0,
             written_total: 0,
@@ -605,12 +634,12 @@ fn drive(
             open: true,
         };
         // The key first (not measured: due before the window).
-        c.queue(Kind::Set, begin, load);
+        c.queue(Kind::Set, begin);
         match load.arrivals {
             Arrivals::Closed { depth } => {
                 for _ in 0..depth {
                     let kind = c.next_kind(load.mix);
-                    c.queue(kind, begin, load);
+                    c.queue(kind, begin);
                 }
             }
             Arrivals::Constant { .. } | Arrivals::Poisson { .. } => {
@@ -667,7 +696,7 @@ fn drive(
             // would have sent is due, and unanswered.
             let c = &mut connections[i];
             let kind = c.next_kind(load.mix);
-            c.queue(kind, due, load);
+            c.queue(kind, due);
             c.flush(now, &mut p.lateness, window);
             let gap = per_connection.map_or(1.0, |r| match load.arrivals {
                 Arrivals::Poisson { .. } => -(1.0 - c.rng.unit()).ln() / r,
@@ -730,11 +759,7 @@ fn drive(
         for sent in c.pending.iter().filter(|s| in_window(s.intended, window)) {
             p.due += 1;
             let waited = nanos(now.saturating_duration_since(sent.start()));
-            let into = if sent.kind == Kind::Slow {
-                &mut p.slow
-            } else {
-                &mut p.fast
-            };
+            let into = p.latency_of(sent.kind);
             into.record(waited).expect("in range");
         }
         if !c.heard {
@@ -799,11 +824,7 @@ fn read_replies(
             p.answered += 1;
             c.heard = true;
             let from_intended = nanos(now.saturating_duration_since(sent.start()));
-            let into = if sent.kind == Kind::Slow {
-                &mut p.slow
-            } else {
-                &mut p.fast
-            };
+            let into = p.latency_of(sent.kind);
             into.record(from_intended).expect("in range");
             let from_write = sent.written.unwrap_or(sent.intended);
             p.service
@@ -816,7 +837,7 @@ fn read_replies(
             && now < window.1
         {
             let kind = c.next_kind(load.mix);
-            c.queue(kind, now, load);
+            c.queue(kind, now);
         }
     }
     if matches!(load.arrivals, Arrivals::Closed { .. }) && count > 0 {
