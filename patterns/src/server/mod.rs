@@ -61,8 +61,11 @@ pub mod protocol;
 pub mod resp;
 
 pub mod central_tokio;
+pub mod cores;
 pub mod event_loop;
 pub mod event_loop_per_core;
+pub mod glommio_per_core;
+pub mod monoio_per_core;
 pub mod per_core_tokio;
 pub mod session_tokio;
 pub mod task_async_std;
@@ -461,6 +464,8 @@ macro_rules! for_each_server {
                 event_loop_per_core: $crate::server::event_loop_per_core::EventLoopPerCoreServer,
                 task_tokio: $crate::server::task_tokio::TokioTaskServer,
                 per_core_tokio: $crate::server::per_core_tokio::PerCoreTokioServer,
+                monoio_per_core: $crate::server::monoio_per_core::MonoioPerCoreServer,
+                glommio_per_core: $crate::server::glommio_per_core::GlommioPerCoreServer,
                 session_tokio: $crate::server::session_tokio::TokioSessionServer,
                 central_tokio: $crate::server::central_tokio::TokioCentralServer,
                 task_async_std: $crate::server::task_async_std::AsyncStdTaskServer,

@@ -178,9 +178,18 @@ pub async fn send(stream: &mut TcpStream, out: &mut Vec<u8>, stalled: Duration) 
 /// holds (its replies, or what it buffered); past [`OUTPUT_LIMIT`] the rest
 /// is left unread, so a client that keeps its socket full cannot make this
 /// loop, or the buffer, run on.
-pub fn received_so_far(stream: &TcpStream, mut take: impl FnMut(&[u8]) -> (Flow, usize)) {
+pub fn received_so_far(stream: &TcpStream, take: impl FnMut(&[u8]) -> (Flow, usize)) {
+    take_received(|buf| stream.try_read(buf), take);
+}
+
+/// [`received_so_far`] for any socket: `try_read` reads without waiting
+/// (an error, `WouldBlock` included, ends the loop).
+pub fn take_received(
+    mut try_read: impl FnMut(&mut [u8]) -> std::io::Result<usize>,
+    mut take: impl FnMut(&[u8]) -> (Flow, usize),
+) {
     let mut buf = [0u8; 4096];
-    while let Ok(n) = stream.try_read(&mut buf) {
+    while let Ok(n) = try_read(&mut buf) {
         if n == 0 {
             break;
         }
