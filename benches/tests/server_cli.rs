@@ -1,5 +1,6 @@
 //! The server binary refuses what it cannot do, with a clear error and a
-//! non-zero exit, before it listens.
+//! non-zero exit, before it listens; and it stops the ways it says it does
+//! (a signal, `--seconds`), gracefully.
 
 use std::process::Command;
 
@@ -87,25 +88,13 @@ fn rss_kib(pid: u32) -> u64 {
 /// MiB sent or 20 s, where an unbounded server grows by gigabytes.
 #[test]
 fn a_client_that_never_reads_costs_the_server_process_bounded_memory() {
-    use std::io::{BufRead, BufReader, Write};
+    use std::io::Write;
     use std::time::{Duration, Instant};
     for style in STYLES {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
-            .args(["--style", style, "--port", "0", "--seconds", "60"])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("starting the server binary");
-        let mut first = String::new();
-        BufReader::new(child.stdout.as_mut().unwrap())
-            .read_line(&mut first)
-            .unwrap();
-        let address = first
-            .trim()
-            .strip_prefix("listening on ")
-            .expect("its address")
-            .to_string();
+        let (mut child, address) = start(
+            &["--style", style, "--port", "0", "--seconds", "60"],
+            std::process::Stdio::null(),
+        );
         let before = rss_kib(child.id());
         let hostile = std::net::TcpStream::connect(&address).unwrap();
         hostile.set_nonblocking(true).unwrap();
@@ -130,7 +119,7 @@ fn a_client_that_never_reads_costs_the_server_process_bounded_memory() {
             }
         }
         let grown = rss_kib(child.id()).saturating_sub(before);
-        drop(child.stdin.take()); // ends the server
+        signal(&child, libc::SIGTERM); // ends the server (`--seconds` is only a bound)
         let _ = child.wait();
         drop(hostile);
         eprintln!(
@@ -143,4 +132,111 @@ fn a_client_that_never_reads_costs_the_server_process_bounded_memory() {
             sent / 1024
         );
     }
+}
+
+/// Sends `signal` to `child`.
+fn signal(child: &std::process::Child, signal: libc::c_int) {
+    let pid = libc::pid_t::try_from(child.id()).expect("a pid fits pid_t");
+    // SAFETY: `kill` has no memory-safety preconditions; `pid` is our own
+    // child, not yet waited for, so it names no other process.
+    let sent = unsafe { libc::kill(pid, signal) };
+    assert_eq!(sent, 0, "kill({pid}, {signal}) failed");
+}
+
+/// Starts the binary with `args`, standard input as given, and reads its
+/// address.
+fn start(args: &[&str], stdin: std::process::Stdio) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(args)
+        .stdin(stdin)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("starting the server binary");
+    let mut first = String::new();
+    BufReader::new(child.stdout.as_mut().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let address = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("the server said {first:?}, not its address"))
+        .to_string();
+    (child, address)
+}
+
+/// A connection that has sent `n` PINGs and read every reply.
+fn pinged(address: &str, n: usize) -> std::net::TcpStream {
+    use std::io::{BufRead, BufReader, Write};
+    let mut client = std::net::TcpStream::connect(address).unwrap();
+    client
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut reader = BufReader::new(client.try_clone().unwrap());
+    for _ in 0..n {
+        client.write_all(b"PING\n").unwrap();
+        let mut reply = String::new();
+        reader.read_line(&mut reply).unwrap();
+        assert_eq!(reply, "PONG\n");
+    }
+    client
+}
+
+/// SIGTERM and SIGINT each shut the server down gracefully while clients
+/// are connected (some mid-conversation, one idle): exit status 0, and the
+/// count it prints is exactly the replies its clients received. Standard
+/// input is kept open throughout, so only the signal can have stopped it.
+#[test]
+fn a_signal_shuts_the_server_down_gracefully() {
+    for (signal_number, name) in [(libc::SIGTERM, "SIGTERM"), (libc::SIGINT, "SIGINT")] {
+        for style in ["task_tokio", "thread_per_conn", "monoio_per_core"] {
+            let (child, address) = start(
+                &["--style", style, "--port", "0"],
+                std::process::Stdio::piped(),
+            );
+            let clients: Vec<_> = (1..=3).map(|n| pinged(&address, 5 * n)).collect();
+            let idle = std::net::TcpStream::connect(&address).unwrap();
+            signal(&child, signal_number);
+            let out = child.wait_with_output().unwrap();
+            let (stdout, stderr) = (
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr),
+            );
+            assert!(
+                out.status.success(),
+                "{style} after {name}: {:?}, {stderr}",
+                out.status
+            );
+            // The idle connection may still sit in the backlog, never
+            // accepted, when the signal lands: 3 or 4 connections.
+            assert!(
+                stdout.contains("served 4 connections, 30 requests")
+                    || stdout.contains("served 3 connections, 30 requests"),
+                "{style} after {name}: the clients got 30 replies; it said {stdout:?}"
+            );
+            drop((clients, idle));
+        }
+    }
+}
+
+/// `--seconds` serves for its time even when standard input is closed
+/// (it once read the immediate end of `/dev/null` as the order to stop),
+/// then stops by itself, gracefully.
+#[test]
+fn seconds_serve_with_standard_input_closed() {
+    let (child, address) = start(
+        &["--style", "event_loop", "--port", "0", "--seconds", "2"],
+        std::process::Stdio::null(),
+    );
+    // Still serving after standard input ended (at once, /dev/null).
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    drop(pinged(&address, 2));
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("served 1 connections, 2 requests"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

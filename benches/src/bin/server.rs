@@ -6,10 +6,15 @@
 //! nc -C 127.0.0.1 7878        # then type PING, LOGIN alice, SET 1 41, INCR 1 1, GET 1, QUIT
 //! ```
 //!
-//! It listens on loopback only. It serves until its standard input ends
-//! (Ctrl-D in a terminal) or `--seconds` have passed, then shuts down
-//! gracefully and prints what it served. The first line it prints is
-//! `listening on ADDRESS`; the bench reads it.
+//! It listens on loopback only. It serves until SIGINT (Ctrl-C) or
+//! SIGTERM, until `--seconds` have passed if given, or else until its
+//! standard input ends (Ctrl-D in a terminal; the bench closes it); then it
+//! shuts down gracefully (answers what it received, closes every
+//! connection), prints what it served and exits 0. A second signal during
+//! that shutdown exits at once, with status 130. With `--seconds`,
+//! standard input is not read, so `server --seconds 60 </dev/null &` serves
+//! for a minute. The first line it prints is `listening on ADDRESS`; the
+//! bench reads it.
 
 use std::io::{BufRead, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -29,7 +34,8 @@ const USAGE: &str =
   --workers N          threads of the pool or runtime (default: one per core)
   --idle-timeout SECS  close a connection silent this long (default 60)
   --request-timeout SECS  close a connection whose request is unfinished this long (default 10)
-  --seconds SECS       shut down after this long (default: when standard input ends)";
+  --seconds SECS       shut down after this long, not when standard input ends
+  SIGINT or SIGTERM shuts it down gracefully at any time (a second one: at once)";
 
 /// Every style of the registry, by name (the broken one included: it is
 /// there to be shown failing).
@@ -61,7 +67,7 @@ fn serve<S: Server>(config: Config, stop: mpsc::Receiver<()>) -> Result<(), Stri
         .map_err(|e| format!("cannot listen on {}: {e}", config.address))?;
     println!("listening on {}", server.local_addr());
     eprintln!(
-        "{} serving on {} (limit {}, {} workers); end standard input (Ctrl-D) to stop",
+        "{} serving on {} (limit {}, {} workers); Ctrl-C to stop",
         S::STYLE,
         server.local_addr(),
         config.max_connections,
@@ -158,25 +164,50 @@ fn run() -> Result<(), String> {
         ));
     }
     let (stopper, stop) = mpsc::channel();
-    {
-        let stopper = stopper.clone();
-        std::thread::spawn(move || {
-            // Ends when standard input does; an error counts as the end.
-            for line in std::io::stdin().lock().lines() {
-                if line.is_err() {
-                    break;
+    stop_on_signals(stopper.clone())?;
+    match seconds {
+        Some(seconds) => {
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_secs(seconds));
+                let _ = stopper.send(());
+            });
+        }
+        None => {
+            std::thread::spawn(move || {
+                // Ends when standard input does; an error counts as the end.
+                for line in std::io::stdin().lock().lines() {
+                    if line.is_err() {
+                        break;
+                    }
                 }
-            }
-            let _ = stopper.send(());
-        });
-    }
-    if let Some(seconds) = seconds {
-        std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_secs(seconds));
-            let _ = stopper.send(());
-        });
+                let _ = stopper.send(());
+            });
+        }
     }
     run_style(&style, config, stop)
+}
+
+/// SIGINT and SIGTERM: the first starts the graceful shutdown, a second
+/// exits at once (a shutdown waits at most its grace for slow clients, but
+/// a person pressing Ctrl-C twice means now). Registered before the server
+/// listens, so a signal after the address line is never the default
+/// action's abrupt death.
+fn stop_on_signals(stopper: mpsc::Sender<()>) -> Result<(), String> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .map_err(|e| format!("cannot handle SIGINT and SIGTERM: {e}"))?;
+    std::thread::spawn(move || {
+        let mut signals = signals.forever();
+        if let Some(signal) = signals.next() {
+            eprintln!("signal {signal}: shutting down (a second signal exits at once)");
+            let _ = stopper.send(());
+        }
+        if signals.next().is_some() {
+            eprintln!("a second signal: exiting without finishing the shutdown");
+            std::process::exit(130);
+        }
+    });
+    Ok(())
 }
 
 fn main() -> ExitCode {

@@ -17,6 +17,8 @@ const CRATES_UNDER_TEST: &[&str] = &[
     "parking_lot",
     "dashmap",
     "foldhash",
+    "monoio",
+    "glommio",
 ];
 
 pub struct Environment {

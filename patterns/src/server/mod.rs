@@ -18,6 +18,9 @@
 //! | `task_tokio`, `task_async_std`, `task_smol` | its own task | the runtime's reactor |
 //! | `session_tokio` | its own task that owns its session and `select!`s over socket, idle timer, pushes and shutdown | the runtime's reactor |
 //! | `central_tokio` | a task that only frames and forwards; one owner task executes every request | a channel round trip |
+//! | `event_loop_per_core` | one mio loop per core, each with its own listener on the port | `epoll_wait`, per core |
+//! | `per_core_tokio` | its own task on one core's current-thread runtime | that runtime's reactor |
+//! | `monoio_per_core`, `glommio_per_core` | its own task on one core's io_uring runtime | the core's ring: a completed `recv` (monoio), a readiness poll (glommio) |
 //!
 //! ## Contract (what every style promises)
 //!

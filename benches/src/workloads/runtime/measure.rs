@@ -1,6 +1,8 @@
 //! What a task costs: the executors measured (tokio multi-thread and
-//! current-thread, async-std, smol) and OS threads, each measurement's
-//! body, and the memory probe run in a process of its own.
+//! current-thread, async-std, smol, and the thread-per-core runtimes
+//! monoio and glommio, one executor on the calling thread) and OS threads,
+//! each measurement's body, and the memory probe run in a process of its
+//! own.
 
 use std::future::Future;
 use std::process::Command;
@@ -12,11 +14,13 @@ use std::sync::atomic::{
 use std::time::{Duration, Instant};
 
 /// The executors, by name, in the order of the tables.
-pub const RUNTIMES: [&str; 5] = [
+pub const RUNTIMES: [&str; 7] = [
     "tokio",
     "tokio_current_thread",
     "async_std",
     "smol",
+    "monoio",
+    "glommio",
     "threads",
 ];
 pub const ROUNDS: usize = 5;
@@ -32,6 +36,11 @@ pub enum Executor {
         smol::channel::Sender<()>,
         Vec<std::thread::JoinHandle<()>>,
     ),
+    /// A thread-per-core runtime runs on the thread that made it: the
+    /// measurement's body runs here, as its server style's tasks run on
+    /// their core's thread. (`RefCell`: monoio's `block_on` takes `&mut`.)
+    Monoio(std::cell::RefCell<monoio::Runtime<monoio::time::TimeDriver<monoio::IoUringDriver>>>),
+    Glommio(glommio::LocalExecutor),
 }
 
 impl Executor {
@@ -61,31 +70,58 @@ impl Executor {
                     .collect();
                 Executor::Smol(executor, stop, threads)
             }
+            // The server style's builds: io_uring drivers, a timer.
+            "monoio" => Executor::Monoio(std::cell::RefCell::new(
+                monoio::RuntimeBuilder::<monoio::IoUringDriver>::new()
+                    .enable_timer()
+                    .build()
+                    .ok()?,
+            )),
+            "glommio" => Executor::Glommio(
+                glommio::LocalExecutorBuilder::new(glommio::Placement::Unbound)
+                    .make()
+                    .ok()?,
+            ),
             _ => return None,
         })
     }
+}
 
-    /// Runs `body` as a task on this executor and returns what it returns.
-    fn block_on<T: Send + 'static>(&self, body: impl Future<Output = T> + Send + 'static) -> T {
-        match self {
+/// Runs `$body` (a future made from the runtime's [`Spawn`], bound to
+/// `$spawner`) as a task on `$executor`, and returns its output. Each arm
+/// makes the body with its own runtime's `Spawn`, so the bodies written
+/// once below are `Send` where their runtime needs it and need not be on
+/// the thread-per-core runtimes, whose handles are `!Send`.
+macro_rules! run_on {
+    ($executor:expr, |$spawner:ident| $body:expr) => {
+        match $executor {
             // Spawned, so that it runs on a worker as any task would (the
             // multi-thread runtime's block_on runs on this thread instead).
-            Executor::Tokio(rt) => rt
-                .block_on(rt.spawn(body))
-                .expect("the body does not panic"),
-            Executor::AsyncStd => async_std::task::block_on(async_std::task::spawn(body)),
-            Executor::Smol(executor, ..) => smol::block_on(executor.spawn(body)),
+            Executor::Tokio(rt) => {
+                let $spawner = TokioSpawn;
+                rt.block_on(rt.spawn($body))
+                    .expect("the body does not panic")
+            }
+            Executor::AsyncStd => {
+                let $spawner = AsyncStdSpawn;
+                async_std::task::block_on(async_std::task::spawn($body))
+            }
+            Executor::Smol(executor, ..) => {
+                let $spawner = SmolSpawn(Arc::clone(executor));
+                smol::block_on(executor.spawn($body))
+            }
+            // On the thread that made the runtime: a core of the server
+            // styles runs its tasks the same way.
+            Executor::Monoio(runtime) => {
+                let $spawner = MonoioSpawn;
+                runtime.borrow_mut().block_on($body)
+            }
+            Executor::Glommio(executor) => {
+                let $spawner = GlommioSpawn;
+                executor.run($body)
+            }
         }
-    }
-
-    /// Spawns `task` on this executor from inside one of its tasks.
-    fn spawner(&self) -> Spawner {
-        match self {
-            Executor::Tokio(_) => Spawner::Tokio,
-            Executor::AsyncStd => Spawner::AsyncStd,
-            Executor::Smol(executor, ..) => Spawner::Smol(Arc::clone(executor)),
-        }
-    }
+    };
 }
 
 impl Drop for Executor {
@@ -99,37 +135,73 @@ impl Drop for Executor {
     }
 }
 
+/// How a measurement's body spawns a task and awaits it, on one runtime,
+/// from inside one of its tasks.
+pub trait Spawn: Clone + 'static {
+    type Handle;
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) -> Self::Handle;
+    fn join(handle: Self::Handle) -> impl Future<Output = ()>;
+}
+
 #[derive(Clone)]
-pub enum Spawner {
-    Tokio,
-    AsyncStd,
-    Smol(Arc<smol::Executor<'static>>),
-}
+pub struct TokioSpawn;
+#[derive(Clone)]
+pub struct AsyncStdSpawn;
+#[derive(Clone)]
+pub struct SmolSpawn(Arc<smol::Executor<'static>>);
+/// The runtime of the calling thread (thread-per-core).
+#[derive(Clone)]
+pub struct MonoioSpawn;
+#[derive(Clone)]
+pub struct GlommioSpawn;
 
-/// A spawned task's handle, awaited the same way on every runtime.
-pub enum Handle {
-    Tokio(tokio::task::JoinHandle<()>),
-    AsyncStd(async_std::task::JoinHandle<()>),
-    Smol(smol::Task<()>),
-}
-
-impl Spawner {
-    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) -> Handle {
-        match self {
-            Spawner::Tokio => Handle::Tokio(tokio::spawn(task)),
-            Spawner::AsyncStd => Handle::AsyncStd(async_std::task::spawn(task)),
-            Spawner::Smol(executor) => Handle::Smol(executor.spawn(task)),
-        }
+impl Spawn for TokioSpawn {
+    type Handle = tokio::task::JoinHandle<()>;
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) -> Self::Handle {
+        tokio::spawn(task)
+    }
+    async fn join(handle: Self::Handle) {
+        handle.await.expect("no panic");
     }
 }
 
-impl Handle {
-    async fn join(self) {
-        match self {
-            Handle::Tokio(h) => h.await.expect("no panic"),
-            Handle::AsyncStd(h) => h.await,
-            Handle::Smol(h) => h.await,
-        }
+impl Spawn for AsyncStdSpawn {
+    type Handle = async_std::task::JoinHandle<()>;
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) -> Self::Handle {
+        async_std::task::spawn(task)
+    }
+    async fn join(handle: Self::Handle) {
+        handle.await;
+    }
+}
+
+impl Spawn for SmolSpawn {
+    type Handle = smol::Task<()>;
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) -> Self::Handle {
+        self.0.spawn(task)
+    }
+    async fn join(handle: Self::Handle) {
+        handle.await;
+    }
+}
+
+impl Spawn for MonoioSpawn {
+    type Handle = monoio::task::JoinHandle<()>;
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) -> Self::Handle {
+        monoio::spawn(task)
+    }
+    async fn join(handle: Self::Handle) {
+        handle.await;
+    }
+}
+
+impl Spawn for GlommioSpawn {
+    type Handle = glommio::Task<()>;
+    fn spawn(&self, task: impl Future<Output = ()> + Send + 'static) -> Self::Handle {
+        glommio::spawn_local(task)
+    }
+    async fn join(handle: Self::Handle) {
+        handle.await;
     }
 }
 
@@ -141,27 +213,29 @@ pub fn median(mut samples: Vec<f64>) -> f64 {
 // ANCHOR: spawn
 /// Nanoseconds per task: spawn an empty task and await it, `n` times.
 pub fn spawn_and_join(executor: &Executor, n: usize) -> f64 {
-    let spawner = executor.spawner();
-    executor.block_on(async move {
-        let start = Instant::now();
-        for _ in 0..n {
-            spawner.spawn(async {}).join().await;
-        }
-        start.elapsed().as_nanos() as f64 / n as f64
-    })
+    run_on!(executor, |spawner| spawn_and_join_in(spawner, n))
+}
+
+async fn spawn_and_join_in<S: Spawn>(spawner: S, n: usize) -> f64 {
+    let start = Instant::now();
+    for _ in 0..n {
+        S::join(spawner.spawn(async {})).await;
+    }
+    start.elapsed().as_nanos() as f64 / n as f64
 }
 
 /// Nanoseconds per task: spawn `n` empty tasks, then await them all.
 pub fn spawn_then_join_all(executor: &Executor, n: usize) -> f64 {
-    let spawner = executor.spawner();
-    executor.block_on(async move {
-        let start = Instant::now();
-        let handles: Vec<Handle> = (0..n).map(|_| spawner.spawn(async {})).collect();
-        for handle in handles {
-            handle.join().await;
-        }
-        start.elapsed().as_nanos() as f64 / n as f64
-    })
+    run_on!(executor, |spawner| spawn_then_join_all_in(spawner, n))
+}
+
+async fn spawn_then_join_all_in<S: Spawn>(spawner: S, n: usize) -> f64 {
+    let start = Instant::now();
+    let handles: Vec<S::Handle> = (0..n).map(|_| spawner.spawn(async {})).collect();
+    for handle in handles {
+        S::join(handle).await;
+    }
+    start.elapsed().as_nanos() as f64 / n as f64
 }
 // ANCHOR_END: spawn
 
@@ -186,50 +260,53 @@ pub fn threads_spawn_then_join_all(n: usize) -> f64 {
 /// Nanoseconds per switch: two tasks take turns `rounds` times each,
 /// through the cheapest wake-up of the runtime.
 pub fn ping_pong(executor: &Executor, name: &str, rounds: usize) -> f64 {
-    let spawner = executor.spawner();
-    if name.starts_with("tokio") {
-        return executor.block_on(async move {
-            let (ping, pong) = (
-                Arc::new(tokio::sync::Notify::new()),
-                Arc::new(tokio::sync::Notify::new()),
-            );
-            let other = {
-                let (ping, pong) = (Arc::clone(&ping), Arc::clone(&pong));
-                spawner.spawn(async move {
-                    for _ in 0..rounds {
-                        ping.notified().await;
-                        pong.notify_one();
-                    }
-                })
-            };
-            let start = Instant::now();
-            for _ in 0..rounds {
-                ping.notify_one();
-                pong.notified().await;
-            }
-            let elapsed = start.elapsed();
-            other.join().await;
-            elapsed.as_nanos() as f64 / (2 * rounds) as f64
-        });
-    }
-    executor.block_on(async move {
-        let (to_other, from_me) = smol::channel::bounded::<()>(1);
-        let (to_me, from_other) = smol::channel::bounded::<()>(1);
-        let other = spawner.spawn(async move {
-            while from_me.recv().await.is_ok() {
-                let _ = to_me.send(()).await;
-            }
-        });
+    // tokio's `Notify` needs no tokio runtime: the thread-per-core
+    // runtimes, which bring no wake-up primitive of their own, use it too,
+    // so that their row and tokio's differ only in the executor.
+    let notify = !matches!(name, "async_std" | "smol");
+    run_on!(executor, |spawner| ping_pong_in(spawner, notify, rounds))
+}
+
+async fn ping_pong_in<S: Spawn>(spawner: S, notify: bool, rounds: usize) -> f64 {
+    if notify {
+        let (ping, pong) = (
+            Arc::new(tokio::sync::Notify::new()),
+            Arc::new(tokio::sync::Notify::new()),
+        );
+        let other = {
+            let (ping, pong) = (Arc::clone(&ping), Arc::clone(&pong));
+            spawner.spawn(async move {
+                for _ in 0..rounds {
+                    ping.notified().await;
+                    pong.notify_one();
+                }
+            })
+        };
         let start = Instant::now();
         for _ in 0..rounds {
-            to_other.send(()).await.expect("the other task runs");
-            from_other.recv().await.expect("the other task answers");
+            ping.notify_one();
+            pong.notified().await;
         }
         let elapsed = start.elapsed();
-        drop(to_other);
-        other.join().await;
-        elapsed.as_nanos() as f64 / (2 * rounds) as f64
-    })
+        S::join(other).await;
+        return elapsed.as_nanos() as f64 / (2 * rounds) as f64;
+    }
+    let (to_other, from_me) = smol::channel::bounded::<()>(1);
+    let (to_me, from_other) = smol::channel::bounded::<()>(1);
+    let other = spawner.spawn(async move {
+        while from_me.recv().await.is_ok() {
+            let _ = to_me.send(()).await;
+        }
+    });
+    let start = Instant::now();
+    for _ in 0..rounds {
+        to_other.send(()).await.expect("the other task runs");
+        from_other.recv().await.expect("the other task answers");
+    }
+    let elapsed = start.elapsed();
+    drop(to_other);
+    S::join(other).await;
+    elapsed.as_nanos() as f64 / (2 * rounds) as f64
 }
 
 /// The same between two OS threads: each parks until the other unparks it.
@@ -267,17 +344,22 @@ pub fn threads_ping_pong(rounds: usize) -> f64 {
 /// Nanoseconds per `yield_now` of one task alone.
 pub fn yields(executor: &Executor, name: &str, n: usize) -> f64 {
     let name = name.to_string();
-    executor.block_on(async move {
-        let start = Instant::now();
-        for _ in 0..n {
-            match name.as_str() {
-                "async_std" => async_std::task::yield_now().await,
-                "smol" => smol::future::yield_now().await,
-                _ => tokio::task::yield_now().await,
-            }
+    run_on!(executor, |_spawner| yields_in(name, n))
+}
+
+async fn yields_in(name: String, n: usize) -> f64 {
+    let start = Instant::now();
+    for _ in 0..n {
+        match name.as_str() {
+            "async_std" => async_std::task::yield_now().await,
+            // futures-lite's: wakes itself and returns `Pending` once, so
+            // the executor reschedules it (monoio and glommio have no
+            // yield of their own that always yields).
+            "smol" | "monoio" | "glommio" => smol::future::yield_now().await,
+            _ => tokio::task::yield_now().await,
         }
-        start.elapsed().as_nanos() as f64 / n as f64
-    })
+    }
+    start.elapsed().as_nanos() as f64 / n as f64
 }
 
 pub fn threads_yields(n: usize) -> f64 {
@@ -328,40 +410,39 @@ pub fn memory_child(name: &str, n: usize) {
         return;
     }
     let executor = Executor::new(name).expect("a known runtime");
-    let spawner = executor.spawner();
+    let before = memory_now();
+    run_on!(&executor, |spawner| memory_in(spawner, n, before));
+}
+
+async fn memory_in<S: Spawn>(spawner: S, n: usize, (rss_before, vsz_before): (u64, u64)) {
     let (release, parked) = smol::channel::bounded::<()>(1);
-    let (rss_before, vsz_before) = memory_now();
-    let future_size = executor.block_on(async move {
-        let wait = {
+    let wait = {
+        let parked = parked.clone();
+        async move {
+            let _ = parked.recv().await;
+        }
+    };
+    let size = std::mem::size_of_val(&wait);
+    drop(wait);
+    let handles: Vec<S::Handle> = (0..n)
+        .map(|_| {
             let parked = parked.clone();
-            async move {
+            spawner.spawn(async move {
                 let _ = parked.recv().await;
-            }
-        };
-        let size = std::mem::size_of_val(&wait);
-        drop(wait);
-        let handles: Vec<Handle> = (0..n)
-            .map(|_| {
-                let parked = parked.clone();
-                spawner.spawn(async move {
-                    let _ = parked.recv().await;
-                })
             })
-            .collect();
-        // Let every task run once and park.
-        let settle = Instant::now() + Duration::from_millis(300);
-        while Instant::now() < settle {
-            smol::future::yield_now().await;
-        }
-        let (rss, vsz) = memory_now();
-        println!("{rss_before} {rss} {vsz_before} {vsz} {size}");
-        drop(release);
-        for handle in handles {
-            handle.join().await;
-        }
-        size
-    });
-    let _ = future_size;
+        })
+        .collect();
+    // Let every task run once and park.
+    let settle = Instant::now() + Duration::from_millis(300);
+    while Instant::now() < settle {
+        smol::future::yield_now().await;
+    }
+    let (rss, vsz) = memory_now();
+    println!("{rss_before} {rss} {vsz_before} {vsz} {size}");
+    drop(release);
+    for handle in handles {
+        S::join(handle).await;
+    }
 }
 // ANCHOR_END: memory
 

@@ -14,7 +14,9 @@ pub fn workload() -> Workload {
         source: Source::Harness,
         flagged: Vec::new(),
         about: "tokio: multi-thread with one worker per core, and current-thread; async-std: its global executor; \
-            smol: an `async_executor::Executor` with one thread per core; threads: `std::thread`.",
-        typical_seconds: 15,
+            smol: an `async_executor::Executor` with one thread per core; monoio (io_uring driver, timer) and glommio: \
+            one thread-per-core executor on the measuring thread, as each core of their server styles runs one; \
+            threads: `std::thread`.",
+        typical_seconds: 50,
     }
 }

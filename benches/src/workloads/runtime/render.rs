@@ -99,7 +99,7 @@ pub fn render(head: String, timing: &[Timing], memory: &[MemoryCell]) -> (String
     }
     md.push_str(&table.finish());
 
-    md.push_str("\n## Switch\n\nPer switch: two tasks (threads) taking turns through the cheapest wake-up (tokio: `Notify`; async-std, smol: a bounded(1) `async-channel`; threads: park/unpark); and one task alone calling `yield_now`.\n\n");
+    md.push_str("\n## Switch\n\nPer switch: two tasks (threads) taking turns through the cheapest wake-up (tokio, monoio, glommio: tokio's `Notify`, which needs no tokio runtime; async-std, smol: a bounded(1) `async-channel`; threads: park/unpark); and one task alone calling `yield_now`.\n\n");
     let mut table = MdTable::new(&["runtime", "ping-pong, per switch", "yield_now"], 1);
     for (runtime, _, _, switch, yielded) in timing {
         table.row(&[runtime.to_string(), ns(*switch), ns(*yielded)]);

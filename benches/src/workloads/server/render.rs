@@ -177,7 +177,7 @@ pub fn render(
             md,
             "\n## At the connection limit\n\nLimit {}, {} connections, one request outstanding on each (closed loop): \
              the connections over the limit wait unserved for the whole cell (in the listen backlog; the per-core \
-             styles hold one per core accepted but unread).\n\n",
+             styles hold one per core accepted but unread, `monoio_per_core` one per accept it keeps in flight).\n\n",
             super::LIMIT,
             measured.limit[0].outcome.connections
         );
@@ -207,13 +207,23 @@ fn open_section(
 ) {
     let connections = cells[0].outcome.connections;
     let mixed = scenario == "mixed";
+    let shares: &[f64] = if crate::settings::quick() {
+        &super::QUICK_LOAD_SHARES
+    } else {
+        &super::LOAD_SHARES
+    };
+    let shares = shares
+        .iter()
+        .map(|s| format!("{:.0}%", s * 100.0))
+        .collect::<Vec<_>>()
+        .join(", ");
     let _ = write!(
         md,
         "\n## Latency under offered load: {scenario}\n\n{connections} connections, {arrivals} arrivals (open loop), \
          {} ms measured after {} ms of warm-up. {} Latency runs from each request's *intended* send time to its \
          reply, so a server that falls behind is charged for every request it delayed; a request still unanswered \
          {} ms after the window is *unanswered*, and counted in the percentiles at the time it waited. *silent*: \
-         connections that got no reply at all. The offered rates are shares (10%, 50%, 80%, 95%) of the best \
+         connections that got no reply at all. The offered rates are shares ({shares}) of the best \
          closed-loop peak at {connections} connections under the same mix, and one fixed rate.\n\n",
         window.as_millis(),
         warm_up.as_millis(),
