@@ -26,9 +26,8 @@ use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, mpsc, watch};
 
-use crate::server::protocol::new_store;
 use crate::server::task_tokio::Shared;
-use crate::server::{Config, Deadlines, SHUTDOWN_GRACE, Served, Stats};
+use crate::server::{Config, SHUTDOWN_GRACE, Served};
 
 /// Where a shutdown is. Ordered: a later stage implies the earlier ones.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -104,12 +103,7 @@ impl Cores {
     ) -> io::Result<Cores> {
         let listeners = crate::server::listeners_on_one_port(config.address, config.workers)?;
         let address = listeners[0].local_addr()?;
-        let shared = Arc::new(Shared {
-            store: new_store(),
-            stats: Stats::default(),
-            idle_timeout: config.idle_timeout,
-            deadlines: Deadlines::new(config),
-        });
+        let shared = Arc::new(Shared::new(config));
         let places = Arc::new(Semaphore::new(config.max_connections.max(1)));
         let (stage, signal) = watch::channel(Stage::Serving);
         let mut cores = Cores {

@@ -123,9 +123,11 @@ async fn accept(
     mut signal: Signal,
     alive: Alive,
 ) {
+    // One per acceptor: a handle is a reference count, not an allocation;
+    // only a cancel (at shutdown) makes a new one.
+    let canceller = Canceller::new();
     loop {
         let accepted = {
-            let canceller = Canceller::new();
             let mut accept = pin!(listener.cancelable_accept(canceller.handle()));
             monoio::select! {
                 biased;
@@ -184,9 +186,11 @@ async fn serve(
     let mut buf = vec![0u8; 4096];
     let mut out = Vec::new();
     let mut deadlines = shared.deadlines;
+    // One per connection, not per read (it allocates): a handle is a
+    // reference count; a cancel hands back a fresh canceller.
+    let mut canceller = Canceller::new();
     loop {
         let (read, returned) = {
-            let canceller = Canceller::new();
             let mut read = pin!(stream.cancelable_read(buf, canceller.handle()));
             let cut_short = monoio::select! {
                 biased;
@@ -198,7 +202,7 @@ async fn serve(
                 Ok(done) => (Stage::Serving, done),
                 Err(stage) => {
                     // Cancelled: the read may still have completed; collect it.
-                    let _ = canceller.cancel();
+                    canceller = canceller.cancel();
                     (stage, read.await)
                 }
             };

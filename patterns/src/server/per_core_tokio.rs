@@ -40,9 +40,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
 use tokio::task::JoinSet;
 
-use crate::server::protocol::new_store;
 use crate::server::task_tokio::{Shared, Signal, serve, stopped};
-use crate::server::{Config, Deadlines, SHUTDOWN_GRACE, Served, Server, Stats};
+use crate::server::{Config, SHUTDOWN_GRACE, Served, Server};
 
 // ANCHOR: accept
 /// One core's accept loop: a connection, then a place, then a task on this
@@ -100,12 +99,7 @@ impl Server for PerCoreTokioServer {
         // is this call's error, not a thread's.
         let listeners = crate::server::listeners_on_one_port(config.address, config.workers)?;
         let address = listeners[0].local_addr()?;
-        let shared = Arc::new(Shared {
-            store: new_store(),
-            stats: Stats::default(),
-            idle_timeout: config.idle_timeout,
-            deadlines: Deadlines::new(&config),
-        });
+        let shared = Arc::new(Shared::new(&config));
         let places = Arc::new(Semaphore::new(config.max_connections.max(1)));
         let (shutdown, signal) = watch::channel(false);
         // Every runtime too, before any thread starts: a failure here

@@ -45,6 +45,18 @@ pub struct Shared {
     pub deadlines: Deadlines,
 }
 
+impl Shared {
+    /// An empty store and zeroed statistics, with `config`'s clocks.
+    pub fn new(config: &Config) -> Shared {
+        Shared {
+            store: new_store(),
+            stats: Stats::default(),
+            idle_timeout: config.idle_timeout,
+            deadlines: Deadlines::new(config),
+        }
+    }
+}
+
 /// The shutdown signal as connection tasks see it.
 pub type Signal = watch::Receiver<bool>;
 
@@ -125,12 +137,7 @@ impl TokioBase {
             let _context = runtime.enter();
             TcpListener::from_std(listener)?
         };
-        let shared = Arc::new(Shared {
-            store: new_store(),
-            stats: Stats::default(),
-            idle_timeout: config.idle_timeout,
-            deadlines: Deadlines::new(config),
-        });
+        let shared = Arc::new(Shared::new(config));
         let (shutdown, signal) = watch::channel(false);
         // Inside the runtime, so the factory can spawn tasks of its own.
         let serve = {
