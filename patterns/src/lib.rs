@@ -15,6 +15,7 @@
 //! | `actor_crossbeam_unacked` (counter) | one owner thread | only reads wait: an add is a send, ordered by the one FIFO inbox |
 //! | `pool` | N workers, each owning a shard | clients wait for a worker's reply |
 //! | `bridge`, `bridge_tokio`, `bridge_async_std`, `bridge_smol` | shared; each operation runs on a blocking thread | the async caller awaits that thread |
+//! | `mutex_arc`, `arc_swap`, `seqlock` (routes) | shared and replaced whole: readers take a share of one version, or retry a read a write overlapped | writers only (a reader never waits for a lock) |
 //! | `racy`, `naive` (broken), `atomic` in the bank (torn) | shared, without the synchronisation the invariant needs | nothing, and loses updates, deadlocks or tears audits |
 //!
 //! # Layout
@@ -30,6 +31,9 @@
 //!   invariant over several locations: lock ordering, deadlock, torn reads).
 //! - [`kv`]: the session store: a map under read-heavy to write-heavy mixes
 //!   with uniform or skewed keys (RwLock, sharding, dashmap, actors).
+//! - [`routes`]: a read-mostly routing table: many readers, a writer that
+//!   replaces it now and then (RwLock, an `Arc` behind a mutex, arc-swap,
+//!   a seqlock, and the torn read of a table overwritten in place).
 //! - [`jobs`]: blocking and CPU-bound jobs called from async code (inline,
 //!   thread-per-job and runtime bridges, worker pools).
 //! - [`server`]: serving many connections: one line protocol over TCP, in
@@ -52,6 +56,7 @@ pub mod counter;
 pub mod jobs;
 pub mod kv;
 pub mod primitives;
+pub mod routes;
 pub mod sync;
 
 #[cfg(not(workbench_loom))]

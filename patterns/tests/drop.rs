@@ -17,6 +17,7 @@ use patterns::counter::Counter;
 use patterns::drive::{Threads, block_on};
 use patterns::jobs::{Job, JobRunner, run_job};
 use patterns::kv::{Session, SessionStore};
+use patterns::routes::{RouteTable, Table};
 
 fn thread_count() -> usize {
     std::fs::read_dir("/proc/self/task")
@@ -73,6 +74,15 @@ fn store_leaves_no_thread<S: SessionStore>() {
     assert_eq!(block_on(store.update(1, 2)).map(|s| s.hits), Some(2));
     drop(store);
     assert_joined(S::STYLE, before);
+}
+
+fn table_leaves_no_thread<T: RouteTable>() {
+    let before = thread_count();
+    let table = T::new(Table::new(1, 4));
+    block_on(table.replace(Table::new(2, 4)));
+    assert_eq!(block_on(table.route(3)).version, 2);
+    drop(table);
+    assert_joined(T::STYLE, before);
 }
 
 fn runner_leaves_no_thread<R: JobRunner>() {
@@ -176,6 +186,22 @@ macro_rules! store_drop_checks {
 
 patterns::for_each_store!(store_drop_checks);
 
+macro_rules! table_drop_checks {
+    (
+        facade: [$($f:ident: $ft:ty,)*],
+        library: [$($l:ident: $lt:ty,)*],
+        torn: [],
+        broken: [$($b:ident: $bt:ty,)*],
+    ) => {
+        fn every_table_joins_its_threads() {
+            $(table_leaves_no_thread::<$ft>();)*
+            $(table_leaves_no_thread::<$lt>();)*
+        }
+    };
+}
+
+patterns::for_each_route_table!(table_drop_checks);
+
 macro_rules! bank_drop_checks {
     (
         facade: [$($f:ident: $ft:ty,)*],
@@ -217,6 +243,7 @@ macro_rules! drop_checks {
             )*
             every_bank_joins_its_threads();
             every_store_joins_its_threads();
+            every_table_joins_its_threads();
             every_runner_joins_its_threads();
             every_server_joins_its_threads();
         }

@@ -8,7 +8,7 @@
 #[allow(unused_imports)]
 use patterns::{
     bank::Bank, context::ContextStyle, counter::Counter, jobs::JobRunner, kv::SessionStore,
-    server::Server,
+    routes::RouteTable, server::Server,
 };
 
 /// A registry callback: (registry name, `STYLE`) for every entry, in
@@ -53,6 +53,7 @@ fn every_style_constant_is_its_registry_name() {
     assert_named("counter", patterns::for_each_counter!(pairs));
     assert_named("bank", patterns::for_each_bank!(pairs));
     assert_named("kv", patterns::for_each_store!(pairs));
+    assert_named("routes", patterns::for_each_route_table!(pairs));
     assert_named("jobs", patterns::for_each_runner!(pairs));
     assert_named("server", patterns::for_each_server!(pairs));
     assert_named("context", patterns::for_each_context!(pairs));

@@ -8,6 +8,7 @@ pub mod context;
 pub mod counter;
 pub mod jobs;
 pub mod kv;
+pub mod routes;
 pub mod runtime;
 pub mod server;
 
@@ -19,6 +20,7 @@ pub fn all() -> Vec<Workload> {
         counter::workload(),
         bank::workload(),
         kv::workload(),
+        routes::workload(),
         jobs::workload(),
         server::workload(),
         runtime::workload(),

@@ -11,7 +11,7 @@
 //!     cargo test -p loom-tests --release --target-dir target-shuttle --test shuttle
 //! ```
 //!
-//! One module per workload (`counter.rs`, `bank.rs`, `kv.rs`, `jobs.rs`
+//! One module per workload (`counter.rs`, `bank.rs`, `kv.rs`, `jobs.rs`, `routes.rs`
 //! beside this file), so that a style's models are found as
 //! `<workload>::<style>::`. Every library style of every registry is named
 //! in its workload's module, either hosted or with the reason it cannot
@@ -63,6 +63,9 @@ macro_rules! cannot_host {
     (async_std) => {
         "async-std's executor and blocking pool are OS threads outside shuttle's scheduler"
     };
+    (arc_swap) => {
+        "arc-swap's atomics and its readers' debt slots are its own, outside shuttle's scheduler (and a store waits for readers to pay their debts, which under shuttle's one-thread-at-a-time schedule would never happen)"
+    };
     (smol) => {
         "smol's executor (and blocking's pool) are OS threads outside shuttle's scheduler"
     };
@@ -85,6 +88,7 @@ macro_rules! library {
     ($m:tt pool_crossbeam: $t:ty) => { const _: &str = cannot_host!(crossbeam); };
     ($m:tt actor_async_std: $t:ty) => { const _: &str = cannot_host!(async_std); };
     ($m:tt bridge_async_std: $t:ty) => { const _: &str = cannot_host!(async_std); };
+    ($m:tt arc_swap: $t:ty) => { const _: &str = cannot_host!(arc_swap); };
     ($m:tt actor_smol: $t:ty) => { const _: &str = cannot_host!(smol); };
     ($m:tt bridge_smol: $t:ty) => { const _: &str = cannot_host!(smol); };
 }
@@ -93,3 +97,4 @@ mod bank;
 mod counter;
 mod jobs;
 mod kv;
+mod routes;
