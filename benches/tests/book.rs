@@ -127,6 +127,7 @@ fn registries() -> Vec<(
     let (counter, counter_broken) = patterns::for_each_counter!(style_names);
     let (bank, bank_broken) = patterns::for_each_bank!(style_names);
     let (kv, kv_broken) = patterns::for_each_store!(style_names);
+    let (routes, routes_broken) = patterns::for_each_route_table!(style_names);
     let (jobs, jobs_broken) = patterns::for_each_runner!(style_names);
     let (server, server_broken) = patterns::for_each_server!(style_names);
     let (context, context_broken) = patterns::for_each_context!(style_names);
@@ -134,6 +135,7 @@ fn registries() -> Vec<(
         ("counter", "counter.md", counter, counter_broken),
         ("bank", "bank.md", bank, bank_broken),
         ("kv", "kv.md", kv, kv_broken),
+        ("routes", "routes.md", routes, routes_broken),
         ("jobs", "jobs.md", jobs, jobs_broken),
         ("server", "server.md", server, server_broken),
         ("context", "context.md", context, context_broken),
