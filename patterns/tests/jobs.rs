@@ -340,3 +340,33 @@ fn a_full_queue_makes_the_task_wait_not_the_thread<R: JobRunner>() {
         assert_eq!(block_on(future), Ok(n as u64), "{}", R::STYLE);
     }
 }
+
+/// Seed 002's worker pool as written (`pool_seed`, never registered): it
+/// sends one `Shutdown` message per worker into a channel it leaves open,
+/// so jobs that queue behind those messages are accepted and never run.
+/// The shutdown check must catch it: here by hanging (a caller waits for an
+/// answer that never comes), which its watchdog turns into a failure. The
+/// watchdog is shorter than the contract's, since the hang is the finding.
+#[test]
+fn the_seeds_pool_is_caught_by_the_shutdown_check() {
+    use patterns::jobs::pool_seed::SeedPoolRunner;
+    // It works until shut down: the flaw is in the shutdown alone.
+    returns_each_jobs_result::<SeedPoolRunner>();
+    let caught = std::panic::catch_unwind(|| {
+        common::watchdog(
+            "shutdown_finishes_accepted_jobs_and_refuses_new_ones",
+            std::time::Duration::from_secs(3),
+            shutdown_finishes_accepted_jobs_and_refuses_new_ones::<SeedPoolRunner>,
+        )
+    })
+    .expect_err("the shutdown check passed the seed's pool");
+    let report = caught
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .unwrap_or_default();
+    eprintln!("caught: {report}");
+    assert!(
+        report.contains("did not finish within") || report.contains("was lost"),
+        "unexpected report: {report}"
+    );
+}

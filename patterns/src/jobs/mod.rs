@@ -42,6 +42,8 @@ pub mod bridge_smol;
 pub mod bridge_tokio;
 #[cfg(not(workbench_loom))]
 pub mod pool_crossbeam;
+#[cfg(not(workbench_loom))]
+pub mod pool_seed;
 
 /// What a job does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
