@@ -4,6 +4,8 @@
 //! it passes it to. The cost is in the signatures (every function on the
 //! path takes the context) and one `Arc` clone per hand-off.
 
+use smol::stream::Stream;
+
 use crate::context::{ContextStyle, Ctx};
 
 pub struct ExplicitContext;
@@ -33,6 +35,24 @@ impl ContextStyle for ExplicitContext {
         Fut::Output: Send + 'static,
     {
         tokio::spawn(task(Ctx::clone(carry)))
+    }
+
+    fn spawn_blocking<F, R>(carry: &Ctx, work: F) -> tokio::task::JoinHandle<R>
+    where
+        F: FnOnce(Ctx) -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        let carry = Ctx::clone(carry);
+        tokio::task::spawn_blocking(move || work(carry))
+    }
+
+    /// Nothing to do: the stream's own code holds the context it was
+    /// handed, wherever and whenever it is polled.
+    fn returned_stream<St>(_: Ctx, stream: St) -> impl Stream<Item = St::Item> + Send
+    where
+        St: Stream + Send + 'static,
+    {
+        stream
     }
 }
 // ANCHOR_END: style

@@ -11,6 +11,8 @@
 
 use std::sync::Mutex;
 
+use smol::stream::Stream;
+
 use crate::context::{ContextStyle, Ctx};
 
 /// The one slot. (A mutex, so the bug is the sharing, not a data race.)
@@ -44,6 +46,21 @@ impl ContextStyle for GlobalContext {
         Fut::Output: Send + 'static,
     {
         tokio::spawn(task(()))
+    }
+
+    fn spawn_blocking<F, R>((): &(), work: F) -> tokio::task::JoinHandle<R>
+    where
+        F: FnOnce(()) -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        tokio::task::spawn_blocking(move || work(()))
+    }
+
+    fn returned_stream<St>((): (), stream: St) -> impl Stream<Item = St::Item> + Send
+    where
+        St: Stream + Send + 'static,
+    {
+        stream
     }
 }
 // ANCHOR_END: style

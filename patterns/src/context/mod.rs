@@ -17,12 +17,18 @@
 //! ## Contract
 //!
 //! Inside [`ContextStyle::scope`], at every step of the request (after
-//! awaits, in nested calls, in each chunk of a stream it produces, and in
-//! sub-tasks spawned with [`ContextStyle::spawn`]), [`ContextStyle::current`]
-//! returns that request's context, and no other request's. [`handle`] is
+//! awaits, in nested calls, in each chunk of a stream it produces, in
+//! sub-tasks spawned with [`ContextStyle::spawn`] and blocking work run
+//! with [`ContextStyle::spawn_blocking`]), [`ContextStyle::current`]
+//! returns that request's context, and no other request's; so does every
+//! item of a stream the request returns through
+//! [`ContextStyle::returned_stream`], polled by its caller after the
+//! scope has ended. [`handle`] is
 //! the request every check and benchmark runs.
 
 use std::future::Future;
+
+use smol::stream::Stream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 
@@ -90,6 +96,21 @@ pub trait ContextStyle: Send + Sync + 'static {
         F: FnOnce(Self::Carry) -> Fut,
         Fut: Future + Send + 'static,
         Fut::Output: Send + 'static;
+
+    /// Runs blocking work of the current request on tokio's blocking pool,
+    /// keeping its context there.
+    fn spawn_blocking<F, R>(carry: &Self::Carry, work: F) -> tokio::task::JoinHandle<R>
+    where
+        F: FnOnce(Self::Carry) -> R + Send + 'static,
+        R: Send + 'static;
+
+    /// A stream the request hands back to its caller (seed 003's async
+    /// generators), made so that the caller may poll it after the
+    /// request's scope has ended and each item still sees the request's
+    /// context.
+    fn returned_stream<St>(carry: Self::Carry, stream: St) -> impl Stream<Item = St::Item> + Send
+    where
+        St: Stream + Send + 'static;
 }
 // ANCHOR_END: trait
 

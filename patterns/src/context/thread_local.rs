@@ -11,6 +11,8 @@
 
 use std::cell::RefCell;
 
+use smol::stream::Stream;
+
 use crate::context::{ContextStyle, Ctx};
 
 std::thread_local! {
@@ -46,6 +48,21 @@ impl ContextStyle for ThreadLocalContext {
         Fut::Output: Send + 'static,
     {
         tokio::spawn(task(()))
+    }
+
+    fn spawn_blocking<F, R>((): &(), work: F) -> tokio::task::JoinHandle<R>
+    where
+        F: FnOnce(()) -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        tokio::task::spawn_blocking(move || work(()))
+    }
+
+    fn returned_stream<St>((): (), stream: St) -> impl Stream<Item = St::Item> + Send
+    where
+        St: Stream + Send + 'static,
+    {
+        stream
     }
 }
 // ANCHOR_END: style
