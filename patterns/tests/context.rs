@@ -396,6 +396,15 @@ fn cancellation_is_seen<S: ContextStyle>() {
     assert_eq!(mismatches(&seen, "alice", 1), 0, "{}", S::STYLE);
 }
 
+/// The broken styles' tests take turns: `global`'s slot is one per
+/// process, so two of its tests running at once on the test harness's
+/// threads would overwrite each other's context (and fail the control run
+/// for a reason that is not the one it tests).
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static SLOT: Mutex<()> = Mutex::new(());
+    SLOT.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 macro_rules! context_tests {
     (
         facade: [$($f:ident: $ft:ty,)*],
@@ -445,6 +454,7 @@ macro_rules! context_tests {
             /// until it is caught or ten seconds have passed.
             #[test]
             fn is_caught_by_the_seed_table() {
+                let _slot = one_at_a_time();
                 let outcome = watchdog(concat!(stringify!($b), " caught"), || {
                     let runtime = multi_thread();
                     let deadline = Instant::now() + Duration::from_secs(10);
@@ -467,6 +477,7 @@ macro_rules! context_tests {
             /// check passes. The bug is the overlap, not the checker.
             #[test]
             fn passes_when_requests_do_not_overlap() {
+                let _slot = one_at_a_time();
                 let outcome = watchdog(concat!(stringify!($b), " control"), || {
                     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
                     run_requests::<$bt>(&runtime, 5, 2, 3, false)
@@ -480,6 +491,7 @@ macro_rules! context_tests {
             /// caught or ten seconds have passed.
             #[test]
             fn is_caught_by_the_midway_cancellation_check() {
+                let _slot = one_at_a_time();
                 let report = watchdog(concat!(stringify!($b), " cancel caught"), || {
                     let runtime = multi_thread();
                     let deadline = Instant::now() + Duration::from_secs(10);
