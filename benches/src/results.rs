@@ -335,6 +335,36 @@ pub struct ContextRow {
     pub value: f64,
     pub unit: String,
 }
+
+/// One cell of the inbox workload: a backpressure style under one offered
+/// load (a fraction of what the owner can handle), over one window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxRow {
+    pub style: String,
+    /// Offered load as a fraction of the owner's capacity.
+    pub load: f64,
+    pub offered_per_sec: f64,
+    /// Messages the producers' schedules made due within the window.
+    pub due: u64,
+    pub accepted: u64,
+    pub refused: u64,
+    /// Due, and never offered: the producers fell behind their schedule.
+    pub held_back: u64,
+    /// Handed to the owner within the window, a second.
+    pub handled_per_sec: f64,
+    /// From a message's intended send to its handling (accepted ones).
+    pub p50_ns: u64,
+    pub p99_ns: u64,
+    pub max_ns: u64,
+    /// How long a producer's `send` took, at its 99th percentile.
+    pub send_p99_ns: u64,
+    pub peak_backlog: u64,
+    /// The process's resident memory at its peak, over its start.
+    pub peak_rss_growth_bytes: u64,
+    /// From the window's end until the owner had handled every accepted
+    /// message.
+    pub drain_ns: u64,
+}
 // ANCHOR_END: rows
 
 impl ServerRow {
@@ -536,6 +566,27 @@ impl Row for ServerRow {
 impl Row for RuntimeRow {
     const WORKLOAD: &'static str = "runtime";
     const COLUMNS: &'static [&'static str] = &["kind", "runtime", "n", "value", "unit"];
+}
+
+impl Row for InboxRow {
+    const WORKLOAD: &'static str = "inbox";
+    const COLUMNS: &'static [&'static str] = &[
+        "style",
+        "load",
+        "offered_per_sec",
+        "due",
+        "accepted",
+        "refused",
+        "held_back",
+        "handled_per_sec",
+        "p50_ns",
+        "p99_ns",
+        "max_ns",
+        "send_p99_ns",
+        "peak_backlog",
+        "peak_rss_growth_bytes",
+        "drain_ns",
+    ];
 }
 
 impl Row for ContextRow {

@@ -36,6 +36,8 @@
 //!   a seqlock, and the torn read of a table overwritten in place).
 //! - [`jobs`]: blocking and CPU-bound jobs called from async code (inline,
 //!   thread-per-job and runtime bridges, worker pools).
+//! - [`inbox`]: backpressure: producers faster than an owner task, and an
+//!   inbox that is unbounded, bounded (senders wait) or sheds load.
 //! - [`server`]: serving many connections: one line protocol over TCP, in
 //!   every connection model (thread per connection, blocking pool, mio
 //!   event loop, task per connection, session per task, central owner).
@@ -64,6 +66,9 @@ pub mod drive;
 // Request context on tokio: loom cannot model the runtime.
 #[cfg(not(workbench_loom))]
 pub mod context;
+// tokio's channels, which loom cannot model.
+#[cfg(not(workbench_loom))]
+pub mod inbox;
 // Real sockets, which loom cannot model; the admission primitive the
 // blocking styles share is in `primitives` and is checked on its own.
 #[cfg(not(workbench_loom))]

@@ -7,8 +7,8 @@
 // Every workload's trait in scope, so that `<T>::STYLE` resolves for each.
 #[allow(unused_imports)]
 use patterns::{
-    bank::Bank, context::ContextStyle, counter::Counter, jobs::JobRunner, kv::SessionStore,
-    routes::RouteTable, server::Server,
+    bank::Bank, context::ContextStyle, counter::Counter, inbox::Inbox, jobs::JobRunner,
+    kv::SessionStore, routes::RouteTable, server::Server,
 };
 
 /// A registry callback: (registry name, `STYLE`) for every entry, in
@@ -57,4 +57,5 @@ fn every_style_constant_is_its_registry_name() {
     assert_named("jobs", patterns::for_each_runner!(pairs));
     assert_named("server", patterns::for_each_server!(pairs));
     assert_named("context", patterns::for_each_context!(pairs));
+    assert_named("inbox", patterns::for_each_inbox!(pairs));
 }

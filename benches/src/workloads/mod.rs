@@ -6,6 +6,7 @@
 pub mod bank;
 pub mod context;
 pub mod counter;
+pub mod inbox;
 pub mod jobs;
 pub mod kv;
 pub mod routes;
@@ -22,6 +23,7 @@ pub fn all() -> Vec<Workload> {
         kv::workload(),
         routes::workload(),
         jobs::workload(),
+        inbox::workload(),
         server::workload(),
         runtime::workload(),
         context::workload(),
