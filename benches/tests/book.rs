@@ -131,6 +131,7 @@ fn registries() -> Vec<(
     let (jobs, jobs_broken) = patterns::for_each_runner!(style_names);
     let (server, server_broken) = patterns::for_each_server!(style_names);
     let (context, context_broken) = patterns::for_each_context!(style_names);
+    let (inbox, inbox_broken) = patterns::for_each_inbox!(style_names);
     vec![
         ("counter", "counter.md", counter, counter_broken),
         ("bank", "bank.md", bank, bank_broken),
@@ -139,6 +140,7 @@ fn registries() -> Vec<(
         ("jobs", "jobs.md", jobs, jobs_broken),
         ("server", "server.md", server, server_broken),
         ("context", "context.md", context, context_broken),
+        ("inbox", "inbox.md", inbox, inbox_broken),
     ]
 }
 
