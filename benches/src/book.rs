@@ -307,27 +307,15 @@ fn prose_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
 
 /// Every marked figure in `text`.
 pub fn figures(file: &str, text: &str) -> Vec<Figure> {
-    let mut found = Vec::new();
-    for (i, line) in prose_lines(text) {
-        let mut rest = line;
-        while let Some(start) = rest.find(FIG_OPEN) {
-            let after = &rest[start + FIG_OPEN.len()..];
-            let Some((source, after)) = after.split_once("\">") else {
-                break;
-            };
-            let Some((shown, after)) = after.split_once("</span>") else {
-                break;
-            };
-            found.push(Figure {
-                file: file.to_string(),
-                line: i + 1,
-                source: source.to_string(),
-                shown: shown.to_string(),
-            });
-            rest = after;
-        }
-    }
-    found
+    spans(text, FIG_OPEN)
+        .into_iter()
+        .map(|(line, source, shown)| Figure {
+            file: file.to_string(),
+            line,
+            source,
+            shown,
+        })
+        .collect()
 }
 
 /// Checks one figure against the snapshot; `Err` says what is wrong.
@@ -454,6 +442,211 @@ fn measured_looking(prose: &str) -> Vec<String> {
     found
 }
 
+/// A comparison the prose makes, marked so that it is checked as a
+/// relation between cells and not only as digits:
+///
+/// ```text
+/// <span class="claim" data-claim="kv[...style=rwlock...].ops_per_sec > kv[...style=mutex...].ops_per_sec">beats</span>
+/// ```
+///
+/// The relations: `A > B` and `A < B`, each with an optional factor on
+/// the right (`A > 2 × B`: more than twice), and `A within P% of B`. A
+/// `>` or `<` holds only if it holds for the two cells' whole ranges over
+/// their rounds (`<column>_slowest` and `<column>_fastest` in the row,
+/// or, for a row of one repetition, the median plus or minus its
+/// `spread_iqr`): a comparison the noise could reverse is not a finding.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    pub file: String,
+    pub line: usize,
+    pub relation: String,
+    pub shown: String,
+}
+
+impl fmt::Display for Claim {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}: \"{}\" ({})",
+            self.file, self.line, self.shown, self.relation
+        )
+    }
+}
+
+const CLAIM_OPEN: &str = "<span class=\"claim\" data-claim=\"";
+
+/// Every marked claim in `text`.
+pub fn claims(file: &str, text: &str) -> Vec<Claim> {
+    spans(text, CLAIM_OPEN)
+        .into_iter()
+        .map(|(line, relation, shown)| Claim {
+            file: file.to_string(),
+            line,
+            relation,
+            shown,
+        })
+        .collect()
+}
+
+/// `(line, attribute, text)` of every span opened by `open` in the prose.
+fn spans(text: &str, open: &str) -> Vec<(usize, String, String)> {
+    let mut found = Vec::new();
+    for (i, line) in prose_lines(text) {
+        let mut rest = line;
+        while let Some(start) = rest.find(open) {
+            let after = &rest[start + open.len()..];
+            let Some((attribute, after)) = after.split_once("\">") else {
+                break;
+            };
+            let Some((shown, after)) = after.split_once("</span>") else {
+                break;
+            };
+            found.push((i + 1, attribute.to_string(), shown.to_string()));
+            rest = after;
+        }
+    }
+    found
+}
+
+/// A claim's relation, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Relation {
+    /// `a > factor × b`
+    Above(Selector, f64, Selector),
+    /// `a < factor × b`
+    Below(Selector, f64, Selector),
+    /// `a within percent% of b`
+    Within(Selector, f64, Selector),
+}
+
+impl Relation {
+    pub fn parse(text: &str) -> Result<Relation, String> {
+        let bad = || {
+            format!(
+                "`{text}` is not `A > B`, `A < B`, `A > F × B`, `A < F × B` or `A within P% of B`"
+            )
+        };
+        // The right side, with an optional `F ×` (or `F *`) before it.
+        let scaled = |right: &str| -> Result<(f64, Selector), String> {
+            let right = right.trim();
+            match right.split_once(" × ").or_else(|| right.split_once(" * ")) {
+                Some((factor, cell)) if !factor.contains('[') => {
+                    let factor: f64 = factor.trim().parse().map_err(|_| bad())?;
+                    Ok((factor, Selector::parse(cell)?))
+                }
+                _ => Ok((1.0, Selector::parse(right)?)),
+            }
+        };
+        if let Some((a, rest)) = text.split_once(" within ") {
+            let (percent, b) = rest.split_once("% of ").ok_or_else(bad)?;
+            let percent: f64 = percent.trim().parse().map_err(|_| bad())?;
+            return Ok(Relation::Within(
+                Selector::parse(a)?,
+                percent,
+                Selector::parse(b)?,
+            ));
+        }
+        if let Some((a, b)) = text.split_once(" > ") {
+            let (factor, b) = scaled(b)?;
+            return Ok(Relation::Above(Selector::parse(a)?, factor, b));
+        }
+        if let Some((a, b)) = text.split_once(" < ") {
+            let (factor, b) = scaled(b)?;
+            return Ok(Relation::Below(Selector::parse(a)?, factor, b));
+        }
+        Err(bad())
+    }
+}
+
+/// A cell's median and its range over the rounds: the row's
+/// `<column>_slowest` and `<column>_fastest` where it has them, else the
+/// median plus or minus its `spread_iqr` (a fraction), else the median
+/// alone.
+fn interval(cell: &Selector, snapshot: &Snapshot) -> Result<(f64, f64, f64), String> {
+    let (mid, _) = cell.value(snapshot)?;
+    let sibling = |column: String| {
+        let mut other = cell.clone();
+        other.column = column;
+        other.value(snapshot).ok().map(|(v, _)| v)
+    };
+    let slowest = sibling(format!("{}_slowest", cell.column));
+    let fastest = sibling(format!("{}_fastest", cell.column));
+    if let (Some(a), Some(b)) = (slowest, fastest) {
+        return Ok((a.min(b).min(mid), mid, a.max(b).max(mid)));
+    }
+    if let Some(spread) = sibling("spread_iqr".to_string()) {
+        return Ok((mid * (1.0 - spread), mid, mid * (1.0 + spread)));
+    }
+    Ok((mid, mid, mid))
+}
+
+/// Checks one claim against the snapshot; `Err` says what is wrong.
+pub fn check_claim(claim: &Claim, snapshot: &Snapshot) -> Result<(), String> {
+    let range = |(lo, mid, hi): (f64, f64, f64)| {
+        format!("{} [{}–{}]", display(mid), display(lo), display(hi))
+    };
+    match Relation::parse(&claim.relation)? {
+        Relation::Above(a, factor, b) | Relation::Below(a, factor, b)
+            if factor <= 0.0 || !factor.is_finite() =>
+        {
+            let _ = (a, b);
+            Err(format!("the factor {factor} is not a positive number"))
+        }
+        Relation::Above(a, factor, b) => {
+            let (a, b) = (interval(&a, snapshot)?, interval(&b, snapshot)?);
+            if a.1 <= factor * b.1 {
+                Err(format!(
+                    "it does not hold: {} against {factor} × {}",
+                    range(a),
+                    range(b)
+                ))
+            } else if a.0 <= factor * b.2 {
+                Err(format!(
+                    "the ranges overlap: {} against {factor} × {}",
+                    range(a),
+                    range(b)
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        Relation::Below(a, factor, b) => {
+            let (a, b) = (interval(&a, snapshot)?, interval(&b, snapshot)?);
+            if a.1 >= factor * b.1 {
+                Err(format!(
+                    "it does not hold: {} against {factor} × {}",
+                    range(a),
+                    range(b)
+                ))
+            } else if a.2 >= factor * b.0 {
+                Err(format!(
+                    "the ranges overlap: {} against {factor} × {}",
+                    range(a),
+                    range(b)
+                ))
+            } else {
+                Ok(())
+            }
+        }
+        Relation::Within(a, percent, b) => {
+            let ((a, _), (b, _)) = (a.value(snapshot)?, b.value(snapshot)?);
+            if b == 0.0 {
+                return Err("the second cell is zero".into());
+            }
+            let off = (a / b - 1.0).abs() * 100.0;
+            if off <= percent {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{} is {off:.1}% from {}, not within {percent}%",
+                    display(a),
+                    display(b)
+                ))
+            }
+        }
+    }
+}
+
 /// The commit a results page says it was measured at.
 pub fn snapshot_commit(md: &str) -> Option<String> {
     md.lines()
@@ -498,6 +691,75 @@ pub fn summary_row(section: &str, style: &str) -> Option<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ranged() -> Snapshot {
+        let mut s = Snapshot::new();
+        s.insert(
+            "kv".into(),
+            Csv::parse(
+                "scenario,style,ops_per_sec,spread_iqr,ops_per_sec_slowest,ops_per_sec_fastest\n\
+                 s,a,100,,90,110\n\
+                 s,b,50,,45,55\n\
+                 s,c,96,,91,104\n\
+                 s,d,40,0.1,,\n",
+            )
+            .unwrap(),
+        );
+        s
+    }
+
+    fn claim(relation: &str) -> Claim {
+        Claim {
+            file: "x.md".into(),
+            line: 1,
+            relation: relation.into(),
+            shown: "beats".into(),
+        }
+    }
+
+    fn cell(style: &str) -> String {
+        format!("kv[scenario=s,style={style}].ops_per_sec")
+    }
+
+    #[test]
+    fn a_claim_holds_only_outside_the_noise() {
+        let s = ranged();
+        let check = |r: String| check_claim(&claim(&r), &s);
+        assert_eq!(check(format!("{} > {}", cell("a"), cell("b"))), Ok(()));
+        assert_eq!(check(format!("{} < {}", cell("b"), cell("a"))), Ok(()));
+        // Twice 50 is 100: not more.
+        let err = check(format!("{} > 2 × {}", cell("a"), cell("b"))).unwrap_err();
+        assert!(err.starts_with("it does not hold"), "{err}");
+        assert_eq!(
+            check(format!("{} > 1.5 × {}", cell("a"), cell("b"))),
+            Ok(())
+        );
+        // 100 [90-110] against 96 [91-104]: the medians agree, the ranges
+        // do not separate them.
+        let err = check(format!("{} > {}", cell("a"), cell("c"))).unwrap_err();
+        assert!(err.starts_with("the ranges overlap"), "{err}");
+        // One repetition: the spread is the range (40 ± 10%, 36 to 44).
+        assert_eq!(check(format!("{} > {}", cell("b"), cell("d"))), Ok(()));
+        let err = check(format!("{} > 1.2 × {}", cell("b"), cell("d"))).unwrap_err();
+        assert!(err.starts_with("the ranges overlap"), "{err}");
+        assert_eq!(
+            check(format!("{} within 5% of {}", cell("c"), cell("a"))),
+            Ok(())
+        );
+        let err = check(format!("{} within 3% of {}", cell("c"), cell("a"))).unwrap_err();
+        assert!(err.contains("4.0% from"), "{err}");
+        let err = check(format!("{} ≥ {}", cell("a"), cell("b"))).unwrap_err();
+        assert!(err.contains("is not `A > B`"), "{err}");
+        assert!(check(format!("{} > {}", cell("a"), cell("z"))).is_err());
+    }
+
+    #[test]
+    fn claims_are_found_in_prose_and_not_in_code() {
+        let text = "It <span class=\"claim\" data-claim=\"A > B\">beats</span> it.\n```\n<span class=\"claim\" data-claim=\"C > D\">x</span>\n```\n";
+        let found = claims("g.md", text);
+        assert_eq!(found.len(), 1);
+        assert_eq!((found[0].line, found[0].relation.as_str()), (1, "A > B"));
+    }
 
     fn snapshot() -> Snapshot {
         let mut s = Snapshot::new();

@@ -1,6 +1,8 @@
 //! The book against the code and the snapshot (see `benches::book`):
 //!
 //! - every figure the prose marks is what the snapshot's CSV says;
+//! - every comparison the prose marks holds between the snapshot's cells,
+//!   outside their ranges;
 //! - no throughput or ratio is quoted unmarked;
 //! - every results page comes from one commit, with no uncommitted changes;
 //! - every registered style shows its code in its chapter and has a row in
@@ -9,8 +11,8 @@
 use std::path::{Path, PathBuf};
 
 use benches::book::{
-    check_figure, figures, read_snapshot, snapshot_commit, summary_row, summary_section,
-    unmarked_figures,
+    check_claim, check_figure, claims, figures, read_snapshot, snapshot_commit, summary_row,
+    summary_section, unmarked_figures,
 };
 
 fn book_src() -> PathBuf {
@@ -54,6 +56,28 @@ fn every_marked_figure_is_what_the_snapshot_says() {
     );
     // The guide alone quotes more than this; fewer means the marks were lost.
     assert!(checked >= 100, "only {checked} marked figures found");
+}
+
+#[test]
+fn every_marked_claim_holds_outside_the_noise() {
+    let snapshot = read_snapshot(&book_src().join("results")).unwrap();
+    let mut checked = 0;
+    let mut wrong = Vec::new();
+    for (name, text) in chapters() {
+        for claim in claims(&name, &text) {
+            checked += 1;
+            if let Err(why) = check_claim(&claim, &snapshot) {
+                wrong.push(format!("{claim}: {why}"));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} of {checked} claims in the book do not hold on book/src/results/*.csv:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+    assert!(checked >= 8, "only {checked} marked claims found");
 }
 
 #[test]
