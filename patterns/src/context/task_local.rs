@@ -74,7 +74,7 @@ impl ContextStyle for TaskLocalContext {
     }
 
     /// Carries the context into the stream: each poll runs inside a scope
-    /// of the context the stream was made with ([`Scoped`]).
+    /// of the context the stream was made with (a private `Scoped` wrapper).
     fn returned_stream<St>((): (), stream: St) -> impl Stream<Item = St::Item> + Send
     where
         St: Stream + Send + 'static,
