@@ -451,6 +451,10 @@ fn measured_looking(prose: &str) -> Vec<String> {
 ///
 /// The relations: `A > B` and `A < B`, each with an optional factor on
 /// the right (`A > 2 × B`: more than twice), and `A within P% of B`. A
+/// claim across scenarios names them as a set in a filter of both cells
+/// (`scenario={kv-mixed-uniform|kv-mixed-zipf}`) and says in how many it
+/// holds: `A > B in 1 of 2` holds when the relation holds for exactly one
+/// member of the set (taken in the same place by both cells). A
 /// `>` or `<` holds only if it holds for the two cells' whole ranges over
 /// their rounds (`<column>_slowest` and `<column>_fastest` in the row,
 /// or, for a row of one repetition, the median plus or minus its
@@ -582,10 +586,97 @@ fn interval(cell: &Selector, snapshot: &Snapshot) -> Result<(f64, f64, f64), Str
 
 /// Checks one claim against the snapshot; `Err` says what is wrong.
 pub fn check_claim(claim: &Claim, snapshot: &Snapshot) -> Result<(), String> {
+    let (relation, count) = match claim.relation.rsplit_once(" in ") {
+        Some((relation, count)) if count.contains(" of ") => {
+            let (n, m) = count.split_once(" of ").expect("checked");
+            let parse = |x: &str| {
+                x.trim()
+                    .parse::<usize>()
+                    .map_err(|_| format!("`{count}` is not `N of M`"))
+            };
+            (relation, Some((parse(n)?, parse(m)?)))
+        }
+        _ => (claim.relation.as_str(), None),
+    };
+    let expanded = expand_sets(relation)?;
+    match count {
+        None if expanded.len() == 1 => check_relation(&expanded[0], snapshot),
+        None => Err(format!(
+            "a claim over a set of {} cells says in how many it holds (`... in N of {}`)",
+            expanded.len(),
+            expanded.len()
+        )),
+        Some((_, m)) if m != expanded.len() => Err(format!(
+            "it says `of {m}`, and its sets have {} members",
+            expanded.len()
+        )),
+        Some((n, m)) => {
+            let mut holding = Vec::new();
+            for (i, one) in expanded.iter().enumerate() {
+                match check_relation(one, snapshot) {
+                    Ok(()) => holding.push(i + 1),
+                    Err(why)
+                        if why.starts_with("it does not hold")
+                            || why.starts_with("the ranges overlap") => {}
+                    Err(why) => return Err(format!("member {}: {why}", i + 1)),
+                }
+            }
+            if holding.len() == n {
+                Ok(())
+            } else {
+                Err(format!(
+                    "it holds in {} of {m} (members {holding:?}), not {n}",
+                    holding.len()
+                ))
+            }
+        }
+    }
+}
+
+/// The relation once per member of its sets: `{a|b}` in a filter becomes
+/// two relations, the first with `a` wherever a set appears, the second
+/// with `b`. Every set in one relation must have as many members.
+fn expand_sets(relation: &str) -> Result<Vec<String>, String> {
+    let mut sets: Vec<Vec<&str>> = Vec::new();
+    let mut rest = relation;
+    while let Some(open) = rest.find('{') {
+        let close = rest[open..]
+            .find('}')
+            .ok_or_else(|| format!("`{relation}` opens a set it does not close"))?;
+        sets.push(rest[open + 1..open + close].split('|').collect());
+        rest = &rest[open + close + 1..];
+    }
+    let Some(first) = sets.first() else {
+        return Ok(vec![relation.to_string()]);
+    };
+    let members = first.len();
+    if sets.iter().any(|set| set.len() != members) {
+        return Err(format!("the sets of `{relation}` differ in size"));
+    }
+    Ok((0..members)
+        .map(|m| {
+            let mut out = String::new();
+            let mut rest = relation;
+            let mut set = 0;
+            while let Some(open) = rest.find('{') {
+                let close = open + rest[open..].find('}').expect("checked above");
+                out.push_str(&rest[..open]);
+                out.push_str(sets[set][m]);
+                set += 1;
+                rest = &rest[close + 1..];
+            }
+            out.push_str(rest);
+            out
+        })
+        .collect())
+}
+
+/// Checks one relation between two cells (no sets).
+fn check_relation(relation: &str, snapshot: &Snapshot) -> Result<(), String> {
     let range = |(lo, mid, hi): (f64, f64, f64)| {
         format!("{} [{}–{}]", display(mid), display(lo), display(hi))
     };
-    match Relation::parse(&claim.relation)? {
+    match Relation::parse(relation)? {
         Relation::Above(a, factor, b) | Relation::Below(a, factor, b)
             if factor <= 0.0 || !factor.is_finite() =>
         {
@@ -751,6 +842,24 @@ mod tests {
         let err = check(format!("{} ≥ {}", cell("a"), cell("b"))).unwrap_err();
         assert!(err.contains("is not `A > B`"), "{err}");
         assert!(check(format!("{} > {}", cell("a"), cell("z"))).is_err());
+    }
+
+    #[test]
+    fn a_claim_over_a_set_counts_where_it_holds() {
+        let s = ranged();
+        let check = |r: &str| check_claim(&claim(r), &s);
+        let set = |style: &str| format!("kv[scenario=s,style={style}].ops_per_sec");
+        // a > c overlaps, a > b holds: one of two.
+        let over = format!("kv[scenario=s,style={{b|c}}].ops_per_sec < {}", set("a"));
+        let err = check(&format!("{over} in 2 of 2")).unwrap_err();
+        assert!(err.starts_with("it holds in 1 of 2 (members [1])"), "{err}");
+        assert_eq!(check(&format!("{over} in 1 of 2")), Ok(()));
+        let err = check(&over).unwrap_err();
+        assert!(err.contains("says in how many"), "{err}");
+        let err = check(&format!("{over} in 1 of 3")).unwrap_err();
+        assert!(err.contains("2 members"), "{err}");
+        let err = check("kv[scenario=s,style={a|b}].ops_per_sec > kv[scenario=s,style={a|b|c}].ops_per_sec in 1 of 2").unwrap_err();
+        assert!(err.contains("differ in size"), "{err}");
     }
 
     #[test]
