@@ -12,7 +12,9 @@
 //! bounds how far an unbounded queue can grow (at twice the capacity for
 //! one second, about 100,000 messages), and a guard stops the producers if
 //! the backlog passes [`BACKLOG_GUARD`] anyway. Memory is the process's
-//! resident set, sampled every 10 ms, over its value at the cell's start.
+//! resident set, sampled every 10 ms, over its value at the cell's start
+//! (memory an earlier cell freed can be reused unseen, so the backlog's
+//! own bytes are shown beside it).
 
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -61,12 +63,11 @@ fn resident_bytes() -> u64 {
 }
 
 /// What one producer did.
-#[derive(Default)]
 struct Produced {
     due: u64,
     accepted: u64,
     refused: u64,
-    send: Option<Histogram<u64>>,
+    send: Histogram<u64>,
 }
 
 /// Waits for `instant`: tokio's timer to within a millisecond of it (its
@@ -110,7 +111,7 @@ fn measure<I: Inbox>(load: f64, window: Duration) -> InboxRow {
     let (peak_backlog, peak_rss) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let start = Instant::now();
     let end = start + window;
-    let produced: Vec<Produced> = producers.block_on(async {
+    let (produced, backlog_at_end, window_end) = producers.block_on(async {
         let sampler = tokio::spawn({
             let (inbox, stop) = (Arc::clone(&inbox), Arc::clone(&stop));
             let (peak_backlog, peak_rss) = (Arc::clone(&peak_backlog), Arc::clone(&peak_rss));
@@ -131,8 +132,10 @@ fn measure<I: Inbox>(load: f64, window: Duration) -> InboxRow {
                 let (inbox, stop) = (Arc::clone(&inbox), Arc::clone(&stop));
                 tokio::spawn(async move {
                     let mut out = Produced {
-                        send: Some(histogram()),
-                        ..Produced::default()
+                        due: 0,
+                        accepted: 0,
+                        refused: 0,
+                        send: histogram(),
                     };
                     // Producers' schedules interleave: producer p starts
                     // p / PRODUCERS of a gap late.
@@ -154,9 +157,7 @@ fn measure<I: Inbox>(load: f64, window: Duration) -> InboxRow {
                                 intended,
                             })
                             .await;
-                        if let Some(h) = &mut out.send {
-                            let _ = h.record(nanos(sending.elapsed()));
-                        }
+                        let _ = out.send.record(nanos(sending.elapsed()));
                         match answer {
                             Ok(()) => out.accepted += 1,
                             Err(Refused::Overloaded) => out.refused += 1,
@@ -173,12 +174,12 @@ fn measure<I: Inbox>(load: f64, window: Duration) -> InboxRow {
         for task in tasks {
             produced.push(task.await.expect("a producer panicked"));
         }
+        // The window ends here, not after the sampler's last sleep.
+        let (backlog_at_end, window_end) = (inbox.backlog(), Instant::now());
         stop.store(true, Relaxed);
         let _ = sampler.await;
-        produced
+        (produced, backlog_at_end, window_end)
     });
-    let backlog_at_end = inbox.backlog();
-    let window_end = Instant::now();
     drop(inbox);
     let handler = owners.block_on(owner).expect("the owner panicked");
     let drain = window_end.elapsed();
@@ -189,9 +190,7 @@ fn measure<I: Inbox>(load: f64, window: Duration) -> InboxRow {
         due += p.due;
         accepted += p.accepted;
         refused += p.refused;
-        if let Some(h) = &p.send {
-            send.add(h).expect("same bounds");
-        }
+        send.add(&p.send).expect("same bounds");
     }
     let latency = &handler.latency;
     InboxRow {
@@ -209,6 +208,7 @@ fn measure<I: Inbox>(load: f64, window: Duration) -> InboxRow {
         max_ns: latency.max(),
         send_p99_ns: send.value_at_quantile(0.99),
         peak_backlog: peak_backlog.load(Relaxed),
+        peak_backlog_bytes: peak_backlog.load(Relaxed) * std::mem::size_of::<Message>() as u64,
         peak_rss_growth_bytes: peak_rss.load(Relaxed).saturating_sub(rss_before),
         drain_ns: nanos(drain),
     }
@@ -258,8 +258,9 @@ fn main() {
          that spends {} of CPU on each (about {} a second), then the inbox is closed and drained. \
          Latency runs from a message's intended send to its handling, for the accepted ones; a producer \
          that a full inbox holds back falls behind its schedule, and the messages it never got to offer \
-         are counted as held back. Memory is the process's resident set at its peak (sampled every 10 ms) \
-         over its value at the cell's start.\n",
+         are counted as held back. The backlog's bytes are its peak length times a message's size; memory is \
+         the process's resident set at its peak (sampled every 10 ms) over its value at the cell's start, \
+         which memory an earlier cell freed can hide.\n",
         window.as_millis(),
         time(nanos(SERVICE)),
         si(1.0 / SERVICE.as_secs_f64()),
@@ -277,6 +278,7 @@ fn main() {
             "max",
             "send p99",
             "peak backlog",
+            "its bytes",
             "memory",
             "drain",
         ],
@@ -295,6 +297,7 @@ fn main() {
             time(row.max_ns),
             time(row.send_p99_ns),
             row.peak_backlog.to_string(),
+            bytes(row.peak_backlog_bytes as f64),
             bytes(row.peak_rss_growth_bytes as f64),
             time(row.drain_ns),
         ]);

@@ -164,13 +164,20 @@ fn baselines<'a>(cell: &mut Cell<'a>, threads: &'a Threads, scenario: RoutesScen
         "rwlock_table",
         std::sync::RwLock::new,
         |s| s.read().unwrap(),
-        |w, table| drop(std::mem::replace(&mut *w.write().unwrap(), table))
+        // The old table is freed after the guard is gone, as the style does.
+        |w, table| {
+            let old = std::mem::replace(&mut *w.write().unwrap(), table);
+            drop(old)
+        }
     );
     shared_table!(
         "parking_lot_rwlock_table",
         parking_lot::RwLock::new,
         |s| s.read(),
-        |w, table| drop(std::mem::replace(&mut *w.write(), table))
+        |w, table| {
+            let old = std::mem::replace(&mut *w.write(), table);
+            drop(old)
+        }
     );
     shared_table!(
         "mutex_arc_clone",
@@ -180,7 +187,12 @@ fn baselines<'a>(cell: &mut Cell<'a>, threads: &'a Threads, scenario: RoutesScen
             let guard = s.lock().unwrap();
             Arc::clone(&guard)
         },
-        |w, table| drop(std::mem::replace(&mut *w.lock().unwrap(), Arc::new(table)))
+        // The `Arc` is made before the lock and the old one dropped after.
+        |w, table| {
+            let new = Arc::new(table);
+            let old = std::mem::replace(&mut *w.lock().unwrap(), new);
+            drop(old)
+        }
     );
     shared_table!(
         "arc_swap_load",

@@ -458,7 +458,9 @@ fn measured_looking(prose: &str) -> Vec<String> {
 /// `>` or `<` holds only if it holds for the two cells' whole ranges over
 /// their rounds (`<column>_slowest` and `<column>_fastest` in the row,
 /// or, for a row of one repetition, the median plus or minus its
-/// `spread_iqr`): a comparison the noise could reverse is not a finding.
+/// `spread_iqr`, the whole interquartile range over the median: twice the
+/// ±% the tables show, on purpose wide): a comparison the noise could
+/// reverse is not a finding. `within` compares the medians.
 #[derive(Debug, Clone)]
 pub struct Claim {
     pub file: String,
@@ -729,7 +731,7 @@ fn check_relation(relation: &str, snapshot: &Snapshot) -> Result<(), String> {
                 Ok(())
             } else {
                 Err(format!(
-                    "{} is {off:.1}% from {}, not within {percent}%",
+                    "it does not hold: {} is {off:.1}% from {}, not within {percent}%",
                     display(a),
                     display(b)
                 ))

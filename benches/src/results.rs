@@ -359,6 +359,8 @@ pub struct InboxRow {
     /// How long a producer's `send` took, at its 99th percentile.
     pub send_p99_ns: u64,
     pub peak_backlog: u64,
+    /// The peak backlog times a message's size.
+    pub peak_backlog_bytes: u64,
     /// The process's resident memory at its peak, over its start.
     pub peak_rss_growth_bytes: u64,
     /// From the window's end until the owner had handled every accepted
@@ -584,6 +586,7 @@ impl Row for InboxRow {
         "max_ns",
         "send_p99_ns",
         "peak_backlog",
+        "peak_backlog_bytes",
         "peak_rss_growth_bytes",
         "drain_ns",
     ];

@@ -221,10 +221,10 @@ fn generator<S: ContextStyle>(
     })
 }
 
-/// 50 concurrent requests each return a stream of 3 chunks through the
-/// style's `returned_stream`; their callers poll them after every
-/// request's scope has ended, interleaved: every chunk must see its own
-/// request.
+/// 50 requests, one after another, each return a stream of 3 chunks
+/// through the style's `returned_stream`; their callers then poll the 50
+/// streams concurrently, after every request's scope has ended: every
+/// chunk must see its own request.
 fn a_returned_stream_polled_after_its_scope_sees_its_request<S: ContextStyle>() {
     let runtime = multi_thread();
     let mismatched: usize = runtime.block_on(async {
@@ -399,7 +399,9 @@ fn cancellation_is_seen<S: ContextStyle>() {
 /// The broken styles' tests take turns: `global`'s slot is one per
 /// process, so two of its tests running at once on the test harness's
 /// threads would overwrite each other's context (and fail the control run
-/// for a reason that is not the one it tests).
+/// for a reason that is not the one it tests). A test whose watchdog
+/// fires leaves its thread running while the next takes the turn; that
+/// test has failed already.
 fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
     static SLOT: Mutex<()> = Mutex::new(());
     SLOT.lock().unwrap_or_else(|e| e.into_inner())

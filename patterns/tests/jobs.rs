@@ -264,6 +264,15 @@ macro_rules! contract_tests {
             }
 
             #[test]
+            fn a_job_after_shutdown_is_refused() {
+                watchdog(
+                    "a_job_after_shutdown_is_refused",
+                    HANG,
+                    super::a_job_after_shutdown_is_refused::<$runner>,
+                );
+            }
+
+            #[test]
             fn shutdown_racing_submissions_answers_or_refuses_each() {
                 watchdog(
                     "shutdown_racing_submissions_answers_or_refuses_each",
@@ -341,32 +350,97 @@ fn a_full_queue_makes_the_task_wait_not_the_thread<R: JobRunner>() {
     }
 }
 
+/// After `shutdown()` has returned, a job is refused, not accepted. Two
+/// 200 ms jobs, submitted first, keep the workers busy while `shutdown()`
+/// is called, so a runner whose `shutdown` returns before it has stopped
+/// accepting (the seed's pool) is caught every time, not only when it
+/// loses a race; and both are still answered.
+fn a_job_after_shutdown_is_refused<R: JobRunner>() {
+    let runner = R::new(2);
+    // Submitted (polled once), so accepted before the shutdown.
+    let mut context = Context::from_waker(Waker::noop());
+    let mut busy: Vec<(u64, Running<'_>)> = Vec::new();
+    let mut finished = Vec::new();
+    for n in 0..2 {
+        let mut future: Running<'_> = Box::pin(runner.run(Job::sleep(200_000, n)));
+        match future.as_mut().poll(&mut context) {
+            Poll::Ready(result) => finished.push((n, result)),
+            Poll::Pending => busy.push((n, future)),
+        }
+    }
+    runner.shutdown();
+    assert_eq!(
+        block_on(runner.run(Job::spin(1, 2))),
+        Err(JobError::ShutDown),
+        "{}: a job after shutdown",
+        R::STYLE
+    );
+    finished.extend(busy.into_iter().map(|(n, future)| (n, block_on(future))));
+    for (n, answer) in finished {
+        assert_eq!(
+            answer,
+            Ok(n),
+            "{}: a job accepted before shutdown",
+            R::STYLE
+        );
+    }
+}
+
 /// Seed 002's worker pool as written (`pool_seed`, never registered): it
 /// sends one `Shutdown` message per worker into a channel it leaves open,
-/// so jobs that queue behind those messages are accepted and never run.
-/// The shutdown check must catch it: here by hanging (a caller waits for an
-/// answer that never comes), which its watchdog turns into a failure. The
-/// watchdog is shorter than the contract's, since the hang is the finding.
+/// so a job sent after them is accepted and never run. The check that a
+/// job after `shutdown()` is refused must catch it: here by hanging (the
+/// caller waits for an answer that never comes), which its watchdog turns
+/// into a failure, shorter than the contract's since the hang is the
+/// finding. Then the reason, seen directly: the job sits in the channel.
 #[test]
-fn the_seeds_pool_is_caught_by_the_shutdown_check() {
+fn the_seeds_pool_is_caught_accepting_a_job_after_shutdown() {
     use patterns::jobs::pool_seed::SeedPoolRunner;
     // It works until shut down: the flaw is in the shutdown alone.
     returns_each_jobs_result::<SeedPoolRunner>();
     let caught = std::panic::catch_unwind(|| {
         common::watchdog(
-            "shutdown_finishes_accepted_jobs_and_refuses_new_ones",
+            "a_job_after_shutdown_is_refused",
             std::time::Duration::from_secs(3),
-            shutdown_finishes_accepted_jobs_and_refuses_new_ones::<SeedPoolRunner>,
+            a_job_after_shutdown_is_refused::<SeedPoolRunner>,
         )
     })
-    .expect_err("the shutdown check passed the seed's pool");
+    .expect_err("the check passed the seed's pool");
     let report = caught
         .downcast_ref::<String>()
         .map(String::as_str)
         .unwrap_or_default();
     eprintln!("caught: {report}");
     assert!(
-        report.contains("did not finish within") || report.contains("was lost"),
+        report.contains("did not finish within"),
         "unexpected report: {report}"
+    );
+    // The reason, seen directly: a worker busy while the shutdown is sent,
+    // a job after it accepted, and nobody left to run it.
+    let runner = SeedPoolRunner::new(1);
+    let mut context = Context::from_waker(Waker::noop());
+    let mut busy = Box::pin(runner.run(Job::sleep(100_000, 1)));
+    assert!(busy.as_mut().poll(&mut context).is_pending());
+    // Until the worker has taken it.
+    while runner.queued() != Some(0) {
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+    runner.shutdown();
+    let mut late = Box::pin(runner.run(Job::spin(1, 9)));
+    assert!(
+        late.as_mut().poll(&mut context).is_pending(),
+        "refused after all"
+    );
+    assert_eq!(block_on(busy), Ok(1));
+    // The worker has long taken its `Shutdown` and stopped.
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    assert!(
+        late.as_mut().poll(&mut context).is_pending(),
+        "answered after all"
+    );
+    assert_eq!(
+        runner.queued(),
+        Some(1),
+        "the late job sits in the open channel, with no worker left"
     );
 }

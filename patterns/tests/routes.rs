@@ -313,10 +313,12 @@ fn racy_torn_read_is_caught_by_the_stress_test() {
 /// find nothing.
 #[test]
 fn the_racy_settings_pass_on_seqlock() {
-    use patterns::routes::seqlock::SeqLockTable;
-    for round in 0..3 {
-        stress::<SeqLockTable, Threads>(&Threads, 4, 20_000, round).unwrap();
-    }
+    guarded("the racy settings on seqlock".into(), || {
+        use patterns::routes::seqlock::SeqLockTable;
+        for round in 0..3 {
+            stress::<SeqLockTable, Threads>(&Threads, 4, 20_000, round).unwrap();
+        }
+    });
 }
 
 /// A seqlock cannot change its shape: a table of another size is refused
@@ -324,6 +326,15 @@ fn the_racy_settings_pass_on_seqlock() {
 /// spinning on a writer that panicked).
 #[test]
 fn a_seqlock_refuses_a_table_of_another_size() {
+    // Under the watchdog: a sequence left odd would make the last scan
+    // spin for ever.
+    guarded(
+        "a seqlock refuses another size".into(),
+        refuses_another_size,
+    );
+}
+
+fn refuses_another_size() {
     use patterns::routes::seqlock::SeqLockTable;
     let table = Arc::new(SeqLockTable::new(Table::new(1, SLOTS)));
     let refused = std::thread::spawn({

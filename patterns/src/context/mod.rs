@@ -27,10 +27,10 @@
 //! the request every check and benchmark runs.
 
 use std::future::Future;
-
-use smol::stream::Stream;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+
+use smol::stream::Stream;
 
 pub mod explicit;
 pub mod global;

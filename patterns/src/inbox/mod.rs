@@ -78,7 +78,8 @@ pub trait Inbox: Send + Sync + Sized + 'static {
     /// Offers `message` to the owner.
     fn send(&self, message: Message) -> impl Future<Output = Result<(), Refused>> + Send;
 
-    /// Accepted messages the owner has not yet handled.
+    /// Accepted messages the owner has not yet taken (the one it is
+    /// handling is not counted).
     fn backlog(&self) -> usize;
 }
 // ANCHOR_END: trait
