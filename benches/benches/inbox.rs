@@ -176,7 +176,9 @@ fn measure<I: Inbox>(load: f64, window: Duration) -> InboxRow {
         }
         // The window ends here, not after the sampler's last sleep.
         let (backlog_at_end, window_end) = (inbox.backlog(), Instant::now());
-        stop.store(true, Relaxed);
+        // Cancelled, not awaited through its sleep: it holds a share of
+        // the inbox, and the drain is timed from the window's end.
+        sampler.abort();
         let _ = sampler.await;
         (produced, backlog_at_end, window_end)
     });
