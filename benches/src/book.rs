@@ -271,16 +271,18 @@ impl Source {
     }
 }
 
-/// One marked figure of the prose.
+/// One marked span of the prose: where it is, what its attribute says (a
+/// figure's cell, a claim's relation) and the text it shows.
 #[derive(Debug, Clone)]
-pub struct Figure {
+pub struct Marked {
     pub file: String,
     pub line: usize,
+    /// `data-fig` or `data-claim`.
     pub source: String,
     pub shown: String,
 }
 
-impl fmt::Display for Figure {
+impl fmt::Display for Marked {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -289,6 +291,9 @@ impl fmt::Display for Figure {
         )
     }
 }
+
+/// One marked figure of the prose: its `source` is the cell (or ratio).
+pub type Figure = Marked;
 
 const FIG_OPEN: &str = "<span class=\"fig\" data-fig=\"";
 
@@ -307,15 +312,7 @@ fn prose_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
 
 /// Every marked figure in `text`.
 pub fn figures(file: &str, text: &str) -> Vec<Figure> {
-    spans(text, FIG_OPEN)
-        .into_iter()
-        .map(|(line, source, shown)| Figure {
-            file: file.to_string(),
-            line,
-            source,
-            shown,
-        })
-        .collect()
+    spans(file, text, FIG_OPEN)
 }
 
 /// Checks one figure against the snapshot; `Err` says what is wrong.
@@ -461,41 +458,18 @@ fn measured_looking(prose: &str) -> Vec<String> {
 /// `spread_iqr`, the whole interquartile range over the median: twice the
 /// ±% the tables show, on purpose wide): a comparison the noise could
 /// reverse is not a finding. `within` compares the medians.
-#[derive(Debug, Clone)]
-pub struct Claim {
-    pub file: String,
-    pub line: usize,
-    pub relation: String,
-    pub shown: String,
-}
-
-impl fmt::Display for Claim {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}:{}: \"{}\" ({})",
-            self.file, self.line, self.shown, self.relation
-        )
-    }
-}
+/// Its `source` is the relation.
+pub type Claim = Marked;
 
 const CLAIM_OPEN: &str = "<span class=\"claim\" data-claim=\"";
 
 /// Every marked claim in `text`.
 pub fn claims(file: &str, text: &str) -> Vec<Claim> {
-    spans(text, CLAIM_OPEN)
-        .into_iter()
-        .map(|(line, relation, shown)| Claim {
-            file: file.to_string(),
-            line,
-            relation,
-            shown,
-        })
-        .collect()
+    spans(file, text, CLAIM_OPEN)
 }
 
-/// `(line, attribute, text)` of every span opened by `open` in the prose.
-fn spans(text: &str, open: &str) -> Vec<(usize, String, String)> {
+/// Every span opened by `open` in the prose of `file`.
+fn spans(file: &str, text: &str, open: &str) -> Vec<Marked> {
     let mut found = Vec::new();
     for (i, line) in prose_lines(text) {
         let mut rest = line;
@@ -507,7 +481,12 @@ fn spans(text: &str, open: &str) -> Vec<(usize, String, String)> {
             let Some((shown, after)) = after.split_once("</span>") else {
                 break;
             };
-            found.push((i + 1, attribute.to_string(), shown.to_string()));
+            found.push(Marked {
+                file: file.to_string(),
+                line: i + 1,
+                source: attribute.to_string(),
+                shown: shown.to_string(),
+            });
             rest = after;
         }
     }
@@ -588,7 +567,7 @@ fn interval(cell: &Selector, snapshot: &Snapshot) -> Result<(f64, f64, f64), Str
 
 /// Checks one claim against the snapshot; `Err` says what is wrong.
 pub fn check_claim(claim: &Claim, snapshot: &Snapshot) -> Result<(), String> {
-    let (relation, count) = match claim.relation.rsplit_once(" in ") {
+    let (relation, count) = match claim.source.rsplit_once(" in ") {
         Some((relation, count)) if count.contains(" of ") => {
             let (n, m) = count.split_once(" of ").expect("checked");
             let parse = |x: &str| {
@@ -598,7 +577,7 @@ pub fn check_claim(claim: &Claim, snapshot: &Snapshot) -> Result<(), String> {
             };
             (relation, Some((parse(n)?, parse(m)?)))
         }
-        _ => (claim.relation.as_str(), None),
+        _ => (claim.source.as_str(), None),
     };
     let expanded = expand_sets(relation)?;
     match count {
@@ -805,7 +784,7 @@ mod tests {
         Claim {
             file: "x.md".into(),
             line: 1,
-            relation: relation.into(),
+            source: relation.into(),
             shown: "beats".into(),
         }
     }
@@ -869,7 +848,7 @@ mod tests {
         let text = "It <span class=\"claim\" data-claim=\"A > B\">beats</span> it.\n```\n<span class=\"claim\" data-claim=\"C > D\">x</span>\n```\n";
         let found = claims("g.md", text);
         assert_eq!(found.len(), 1);
-        assert_eq!((found[0].line, found[0].relation.as_str()), (1, "A > B"));
+        assert_eq!((found[0].line, found[0].source.as_str()), (1, "A > B"));
     }
 
     fn snapshot() -> Snapshot {
