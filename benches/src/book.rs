@@ -657,49 +657,34 @@ fn check_relation(relation: &str, snapshot: &Snapshot) -> Result<(), String> {
     let range = |(lo, mid, hi): (f64, f64, f64)| {
         format!("{} [{}–{}]", display(mid), display(lo), display(hi))
     };
+    // `a > f × b` or `a < f × b`, for the medians and then for the ranges'
+    // near ends (a's slowest above b's fastest, or a's fastest below b's
+    // slowest).
+    let compare = |a: &Selector, factor: f64, b: &Selector, above: bool| {
+        if factor <= 0.0 || !factor.is_finite() {
+            return Err(format!("the factor {factor} is not a positive number"));
+        }
+        let (a, b) = (interval(a, snapshot)?, interval(b, snapshot)?);
+        let holds = |x: f64, y: f64| {
+            if above {
+                x > factor * y
+            } else {
+                x < factor * y
+            }
+        };
+        let (near_a, near_b) = if above { (a.0, b.2) } else { (a.2, b.0) };
+        let against = format!("{} against {factor} × {}", range(a), range(b));
+        if !holds(a.1, b.1) {
+            Err(format!("it does not hold: {against}"))
+        } else if !holds(near_a, near_b) {
+            Err(format!("the ranges overlap: {against}"))
+        } else {
+            Ok(())
+        }
+    };
     match Relation::parse(relation)? {
-        Relation::Above(a, factor, b) | Relation::Below(a, factor, b)
-            if factor <= 0.0 || !factor.is_finite() =>
-        {
-            let _ = (a, b);
-            Err(format!("the factor {factor} is not a positive number"))
-        }
-        Relation::Above(a, factor, b) => {
-            let (a, b) = (interval(&a, snapshot)?, interval(&b, snapshot)?);
-            if a.1 <= factor * b.1 {
-                Err(format!(
-                    "it does not hold: {} against {factor} × {}",
-                    range(a),
-                    range(b)
-                ))
-            } else if a.0 <= factor * b.2 {
-                Err(format!(
-                    "the ranges overlap: {} against {factor} × {}",
-                    range(a),
-                    range(b)
-                ))
-            } else {
-                Ok(())
-            }
-        }
-        Relation::Below(a, factor, b) => {
-            let (a, b) = (interval(&a, snapshot)?, interval(&b, snapshot)?);
-            if a.1 >= factor * b.1 {
-                Err(format!(
-                    "it does not hold: {} against {factor} × {}",
-                    range(a),
-                    range(b)
-                ))
-            } else if a.2 >= factor * b.0 {
-                Err(format!(
-                    "the ranges overlap: {} against {factor} × {}",
-                    range(a),
-                    range(b)
-                ))
-            } else {
-                Ok(())
-            }
-        }
+        Relation::Above(a, factor, b) => compare(&a, factor, &b, true),
+        Relation::Below(a, factor, b) => compare(&a, factor, &b, false),
         Relation::Within(a, percent, b) => {
             let ((a, _), (b, _)) = (a.value(snapshot)?, b.value(snapshot)?);
             if b == 0.0 {

@@ -8,6 +8,7 @@
 //! the bug is in the protocol, which is why only the checks can show it.
 //! Caught by loom and the stress test; never benchmarked.
 
+use crate::routes::seqlock::words;
 use crate::routes::{Route, RouteTable, Scan, Table, checksum, slot_of};
 use crate::sync::Ordering::{Acquire, Release};
 use crate::sync::{AtomicU64, Mutex, lock};
@@ -24,11 +25,7 @@ impl RouteTable for RacyTable {
     fn new(table: Table) -> Self {
         RacyTable {
             version: AtomicU64::new(table.version()),
-            backends: table
-                .backends()
-                .iter()
-                .map(|&b| AtomicU64::new(b))
-                .collect(),
+            backends: words(&table),
             writers: Mutex::new(()),
         }
     }

@@ -35,6 +35,16 @@ pub struct SeqLockTable {
 }
 // ANCHOR_END: state
 
+/// A table's backends as atomic words, read and written one at a time
+/// (`racy` keeps its table the same way).
+pub(crate) fn words(table: &Table) -> Box<[AtomicU64]> {
+    table
+        .backends()
+        .iter()
+        .map(|&b| AtomicU64::new(b))
+        .collect()
+}
+
 impl SeqLockTable {
     // ANCHOR: read
     /// Runs `read` (relaxed loads of the table's words) until it ran with
@@ -69,11 +79,7 @@ impl RouteTable for SeqLockTable {
         SeqLockTable {
             sequence: AtomicU64::new(0),
             version: AtomicU64::new(table.version()),
-            backends: table
-                .backends()
-                .iter()
-                .map(|&b| AtomicU64::new(b))
-                .collect(),
+            backends: words(&table),
             writers: Mutex::new(()),
         }
     }
