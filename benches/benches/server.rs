@@ -36,8 +36,8 @@ use benches::workloads::server::render::{Measured, render};
 use benches::workloads::server::sweep::{LoadCell, Target, measure};
 use benches::workloads::server::{
     CLOSED_WARM_UP, CLOSED_WINDOW, CONNECTIONS, DEPTHS, FIXED_RATES, GRACE, IDLE_FEW, IDLE_MANY,
-    LIMIT, LOAD_SHARES, OPEN_CONNECTIONS, OPEN_WARM_UP, OPEN_WINDOW, QUICK_CONNECTIONS,
-    QUICK_LOAD_SHARES, SCENARIOS, STYLES, workload,
+    LIMIT, LOAD_SHARES, LoadScenario, OPEN_CONNECTIONS, OPEN_WARM_UP, OPEN_WINDOW,
+    QUICK_CONNECTIONS, QUICK_LOAD_SHARES, SCENARIOS, STYLES, workload,
 };
 use patterns::primitives::rng::SplitMix64;
 
@@ -102,9 +102,15 @@ fn main() {
         &LOAD_SHARES
     };
     let rates = shares.len() + FIXED_RATES.len();
-    // Closed loop, the mixed peak, the open-loop sweeps; per style memory
+    // Closed loop, each scenario's peaks and open-loop sweeps (over the
+    // servers it measures); per style memory
     // and limit; redis-benchmark per server.
-    let cells = targets.len() * (connections.len() * DEPTHS.len() + 1 + SCENARIOS.len() * rates)
+    let per_scenario: usize = SCENARIOS
+        .iter()
+        .map(|s| targets.iter().filter(|t| s.measures(t.name())).count() * (1 + rates))
+        .sum();
+    let cells = targets.len() * connections.len() * DEPTHS.len()
+        + per_scenario
         + STYLES.len() * 2
         + if redis_tools { targets.len() } else { 0 };
     harness.plan(
@@ -144,7 +150,21 @@ fn main() {
     }
     // Latency against offered load, per scenario: the rates from the best
     // peak at the sweep's connection count under the scenario's mix.
-    for (scenario, mix) in SCENARIOS {
+    for LoadScenario {
+        name: scenario,
+        mix,
+        ..
+    } in SCENARIOS
+    {
+        let measured_here = SCENARIOS
+            .iter()
+            .find(|s| s.name == scenario)
+            .expect("listed");
+        let targets: Vec<Target> = targets
+            .iter()
+            .filter(|t| measured_here.measures(t.name()))
+            .copied()
+            .collect();
         let mut peaks: Vec<LoadCell> = Vec::new();
         for target in shuffled(&targets, &mut order) {
             let name = format!("server/peak/{}/{scenario}", target.name());

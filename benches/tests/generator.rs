@@ -126,6 +126,7 @@ fn the_mixed_scenario_sends_slow_requests_and_times_them_apart() {
     offered.mix = Mix {
         slow_one_in: 10,
         slow_micros: 100,
+        slow_steps: 1,
     };
     let o = drive(server.address, &offered);
     server.stop();
@@ -141,6 +142,34 @@ fn the_mixed_scenario_sends_slow_requests_and_times_them_apart() {
         "a slow request takes at least its SPIN: {} ns",
         o.slow.min()
     );
+}
+
+/// The fan-out scenario's requests reach both kinds of fan-out style and
+/// are answered `OK`, each no sooner than one of its steps' work.
+#[test]
+fn the_fan_out_scenario_is_answered_by_the_styles_that_split_it() {
+    for style in ["session_tokio", "task_tokio"] {
+        let server = ServerProcess::start(env!("CARGO_BIN_EXE_server"), style, 100);
+        let mut offered = load(10, Arrivals::Poisson { rate: 2_000.0 }, 500, 500);
+        offered.mix = Mix {
+            slow_one_in: 10,
+            slow_micros: 400,
+            slow_steps: 4,
+        };
+        let o = drive(server.address, &offered);
+        server.stop();
+        assert_eq!(
+            (o.unanswered, o.errors),
+            (0, 0),
+            "{style}: FANOUT is answered OK"
+        );
+        assert!(!o.slow.is_empty(), "{style}: no fan-out was sent");
+        assert!(
+            o.slow.min() >= 100_000,
+            "{style}: a fan-out takes at least one step's work: {} ns",
+            o.slow.min()
+        );
+    }
 }
 
 #[test]

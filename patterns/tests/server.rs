@@ -19,7 +19,7 @@ use common::watchdog;
 use patterns::primitives::rng::SplitMix64;
 
 use patterns::server::protocol::MAX_LINE;
-use patterns::server::{Config, Served, Server};
+use patterns::server::{Config, Served, Server, StepCounts};
 
 /// Sixteen workers: `thread_pool` serves at most as many connections at
 /// once as it has workers (its point), and the tests hold up to sixteen
@@ -111,6 +111,20 @@ fn answers_every_command<S: Server>() {
             "PING extra",
             "ERR wrong number of arguments for PING (expected 0)",
         ),
+        ("FANOUT 4 50", "OK"),
+        ("FANOUT 1 0", "OK"),
+        (
+            "FANOUT 0 50",
+            "ERR FANOUT takes 1 to 16 steps of at most 1000 microseconds",
+        ),
+        (
+            "FANOUT 17 1",
+            "ERR FANOUT takes 1 to 16 steps of at most 1000 microseconds",
+        ),
+        (
+            "FANOUT 2 1001",
+            "ERR FANOUT takes 1 to 16 steps of at most 1000 microseconds",
+        ),
     ];
     for (request, expected) in exchanges {
         assert_eq!(c.ask(request), expected, "{}: {request:?}", S::STYLE);
@@ -124,6 +138,16 @@ fn answers_every_command<S: Server>() {
     );
     c.send(b"PING\r\n");
     assert_eq!(c.line().as_deref(), Some("PONG"), "{}: CRLF", S::STYLE);
+    // A fan-out's reply keeps its place among pipelined requests.
+    c.send(b"PING\nFANOUT 3 200\nGET 7\nFANOUT 2 100\nINCR 7 0\n");
+    for expected in ["PONG", "OK", "42", "OK", "42"] {
+        assert_eq!(
+            c.line().as_deref(),
+            Some(expected),
+            "{}: fan-out in a pipeline",
+            S::STYLE
+        );
+    }
     // Another connection has its own session but the same store.
     let mut other = Client::connect(server.local_addr());
     assert_eq!(other.ask("WHOAMI"), "ANONYMOUS", "{}", S::STYLE);
@@ -133,7 +157,7 @@ fn answers_every_command<S: Server>() {
     drop(other);
     let served = server.shutdown();
     assert_eq!(served.connections, 2, "{}", S::STYLE);
-    assert_eq!(served.requests, 22, "{}", S::STYLE);
+    assert_eq!(served.requests, 32, "{}", S::STYLE);
 }
 // ANCHOR_END: contract
 
@@ -394,13 +418,29 @@ fn shutdown_answers_what_it_took<S: Server>() {
                 assert_eq!(c.line().as_deref(), Some("OK"));
                 ready.send(()).unwrap();
                 // Pipeline everything, then read until the server closes.
-                let requests: String = (0..REQUESTS).map(|_| format!("INCR {id} 1\n")).collect();
+                // Every tenth request is a fan-out, so that some are in
+                // flight when shutdown begins.
+                let fan_out = |i: usize| i % 10 == 9;
+                let requests: String = (0..REQUESTS)
+                    .map(|i| match fan_out(i) {
+                        true => "FANOUT 2 50\n".to_string(),
+                        false => format!("INCR {id} 1\n"),
+                    })
+                    .collect();
                 let _ = c.writer.write_all(requests.as_bytes());
                 let mut got = 0u64;
                 let mut rest = String::new();
                 let _ = c.reader.read_to_string(&mut rest);
+                let mut count = 0;
                 for (i, line) in rest.lines().enumerate() {
-                    assert_eq!(line, (i + 1).to_string(), "replies out of order or torn");
+                    let expected = match fan_out(i) {
+                        true => "OK".to_string(),
+                        false => {
+                            count += 1;
+                            count.to_string()
+                        }
+                    };
+                    assert_eq!(line, expected, "replies out of order or torn");
                     got += 1;
                 }
                 assert!(
@@ -467,12 +507,13 @@ fn speaks_resp<S: Server>() {
           *3\r\n$3\r\nset\r\n$1\r\n7\r\n$2\r\n41\r\n\
           *2\r\n$4\r\nINCR\r\n$1\r\n7\r\n\
           *3\r\n$6\r\nINCRBY\r\n$1\r\n7\r\n$2\r\n10\r\n\
+          *3\r\n$6\r\nFANOUT\r\n$1\r\n2\r\n$2\r\n50\r\n\
           *2\r\n$4\r\nINCR\r\n$5\r\nkey:1\r\n\
           *2\r\n$3\r\nGET\r\n$4\r\nnone\r\n\
           *1\r\n$3\r\nFOO\r\n\
           PING\r\n",
     );
-    let expected: &[u8] = b"+PONG\r\n+OK\r\n$3\r\nabc\r\n+OK\r\n:42\r\n:52\r\n\
+    let expected: &[u8] = b"+PONG\r\n+OK\r\n$3\r\nabc\r\n+OK\r\n:42\r\n:52\r\n+OK\r\n\
         -ERR value is not an integer or out of range\r\n$-1\r\n-ERR unknown command 'FOO'\r\n+PONG\r\n";
     let mut got = vec![0u8; expected.len()];
     c.reader.read_exact(&mut got).expect("the replies");
@@ -863,6 +904,109 @@ fn the_limit_check_passes_on_the_correct_twin() {
         limit_holds::<ThreadPerConnServer>,
     )
     .unwrap();
+}
+
+/// Waits (at most ten seconds) until `done` holds of the server's step
+/// counts, and returns them.
+fn steps_once(stats: &patterns::server::Stats, done: impl Fn(&StepCounts) -> bool) -> StepCounts {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let steps = stats.steps();
+        if done(&steps) || Instant::now() > deadline {
+            return steps;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Sends one long fan-out (16 steps of a millisecond: at least 8 ms of two
+/// cores' work) and leaves at once; returns the server's step counts once
+/// no step is alive.
+fn a_fan_out_whose_client_leaves(
+    address: SocketAddr,
+    stats: &patterns::server::Stats,
+) -> StepCounts {
+    let mut c = Client::connect(address);
+    c.send(b"FANOUT 16 1000\n");
+    c.writer.shutdown(std::net::Shutdown::Both).unwrap();
+    drop(c);
+    steps_once(stats, |s| s.started == 16 && s.alive() == 0)
+}
+
+// ANCHOR: fan_out_leaves
+/// Seed 000's argument, shown: the session owns its sub-tasks, so a client
+/// that leaves in the middle of a fan-out takes its steps with it (the
+/// `JoinSet` is dropped and aborts them); the task style's detached steps
+/// cannot be called back and run to their end for nobody. Neither leaves a
+/// step behind for long.
+#[test]
+fn a_session_aborts_the_fan_out_of_a_client_that_left() {
+    use patterns::server::session_tokio::TokioSessionServer;
+    watchdog("session fan-out abort", Duration::from_secs(30), || {
+        let server = TokioSessionServer::start(config(8)).expect("start");
+        let steps = a_fan_out_whose_client_leaves(server.local_addr(), server.stats());
+        assert_eq!(steps.alive(), 0, "steps left behind: {steps:?}");
+        assert!(
+            steps.abandoned > 0,
+            "every step ran to its end for a client that had left: {steps:?}"
+        );
+        server.shutdown();
+    });
+}
+
+#[test]
+fn detached_steps_run_on_for_a_client_that_left() {
+    use patterns::server::task_tokio::TokioTaskServer;
+    watchdog("detached fan-out", Duration::from_secs(30), || {
+        let server = TokioTaskServer::start(config(8)).expect("start");
+        let steps = a_fan_out_whose_client_leaves(server.local_addr(), server.stats());
+        assert_eq!(
+            steps,
+            StepCounts {
+                started: 16,
+                finished: 16,
+                abandoned: 0
+            },
+            "detached steps are not cancelled"
+        );
+        server.shutdown();
+    });
+}
+// ANCHOR_END: fan_out_leaves
+
+/// Shutdown in the middle of a fan-out drains it: the reply is sent (which
+/// both styles do only once every step has ended), then the connection is
+/// closed.
+fn shutdown_finishes_a_fan_out<S: Server>(stats: impl Fn(&S) -> &patterns::server::Stats) {
+    let server = S::start(config(8)).expect("start");
+    let mut c = Client::connect(server.local_addr());
+    c.send(b"FANOUT 16 1000\n");
+    let begun = steps_once(stats(&server), |s| s.started == 16);
+    assert_eq!(begun.started, 16, "{}: the fan-out never began", S::STYLE);
+    server.shutdown();
+    assert_eq!(
+        c.line().as_deref(),
+        Some("OK"),
+        "{}: the fan-out's reply",
+        S::STYLE
+    );
+    assert_eq!(c.line(), None, "{}: closed after it", S::STYLE);
+}
+
+#[test]
+fn shutdown_finishes_a_session_fan_out() {
+    use patterns::server::session_tokio::TokioSessionServer;
+    watchdog("session fan-out shutdown", Duration::from_secs(30), || {
+        shutdown_finishes_a_fan_out::<TokioSessionServer>(TokioSessionServer::stats)
+    });
+}
+
+#[test]
+fn shutdown_finishes_a_detached_fan_out() {
+    use patterns::server::task_tokio::TokioTaskServer;
+    watchdog("detached fan-out shutdown", Duration::from_secs(30), || {
+        shutdown_finishes_a_fan_out::<TokioTaskServer>(TokioTaskServer::stats)
+    });
 }
 
 /// `session_tokio` tells a user's other session when the user logs in

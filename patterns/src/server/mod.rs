@@ -57,7 +57,8 @@
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::AtomicU64;
+use std::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use std::time::{Duration, Instant};
 
 pub mod protocol;
@@ -202,9 +203,51 @@ pub trait Server: Sized + Send {
 pub struct Stats {
     connections: AtomicU64,
     requests: AtomicU64,
+    steps: [AtomicU64; 3],
+}
+
+/// `FANOUT` steps run as tasks of their own (by `session_tokio` and
+/// `task_tokio`): how many began, ran to their end, and were dropped
+/// before it (aborted). `started - finished - abandoned` are still alive.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StepCounts {
+    pub started: u64,
+    pub finished: u64,
+    pub abandoned: u64,
+}
+
+impl StepCounts {
+    /// Steps begun and neither finished nor dropped.
+    pub fn alive(&self) -> u64 {
+        self.started - self.finished - self.abandoned
+    }
 }
 
 impl Stats {
+    /// A step is spawned.
+    pub fn step_started(&self) {
+        self.steps[0].fetch_add(1, Relaxed);
+    }
+
+    /// A step is dropped: after its end, or before it (aborted).
+    pub fn step_ended(&self, finished: bool) {
+        let which = if finished { 1 } else { 2 };
+        // Release: whoever reads this end also reads the step's start.
+        self.steps[which].fetch_add(1, Release);
+    }
+
+    /// The steps so far. The ends are read first (Acquire), so that a
+    /// step counted as ended is also counted as begun.
+    pub fn steps(&self) -> StepCounts {
+        let finished = self.steps[1].load(Acquire);
+        let abandoned = self.steps[2].load(Acquire);
+        StepCounts {
+            started: self.steps[0].load(Relaxed),
+            finished,
+            abandoned,
+        }
+    }
+
     pub fn connection(&self) {
         self.connections.fetch_add(1, Relaxed);
     }

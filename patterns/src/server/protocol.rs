@@ -13,6 +13,7 @@
 //! SET <id> <value>    -> OK                 <value> is a number (u64)
 //! INCR <id> <n>       -> <new value> | NIL  NIL: no such id (INCR does not create)
 //! SPIN <µs>           -> OK                 keeps its thread busy for <µs> (at most 1000)
+//! FANOUT <k> <µs>     -> OK                 k independent steps of <µs> each (k <= 16, <µs> <= 1000)
 //! QUIT                -> BYE, then the server closes the connection
 //! anything else       -> ERR <reason>
 //! ```
@@ -50,6 +51,22 @@ pub const MAX_USER: usize = 64;
 /// ones), bounded so that one request cannot hold a thread for long.
 pub const MAX_SPIN_MICROS: u64 = 1_000;
 
+/// The most steps one `FANOUT` splits into.
+pub const MAX_FAN_OUT_STEPS: u32 = 16;
+
+/// `FANOUT <steps> <µs>`: a request made of `steps` independent pieces of
+/// work of `micros` each (seed 000's "a session that awaits its own
+/// concurrent work"). Every style answers it; most run the steps in turn
+/// on the thread that serves the connection ([`execute`]), the way a
+/// handler calls what it needs one after another; `session_tokio` runs
+/// them as sub-tasks it awaits, `task_tokio` as detached tasks that report
+/// back. The reply is the same `OK` once every step is done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FanOut {
+    pub steps: u32,
+    pub micros: u64,
+}
+
 /// The store every style serves from: the session store workload's
 /// dashmap style, the same for every connection model so that only the
 /// connection model differs between rows.
@@ -72,6 +89,7 @@ pub enum Request {
     Incr(SessionId, u64),
     /// Busy for this many microseconds of wall time, then `OK`.
     Spin(u64),
+    FanOut(FanOut),
     Quit,
 }
 // ANCHOR_END: request
@@ -222,6 +240,9 @@ pub enum ProtocolError {
     UserTooLong,
     ValueTooLong,
     SpinTooLong,
+    /// No steps, more than [`MAX_FAN_OUT_STEPS`], or a step longer than
+    /// [`MAX_SPIN_MICROS`].
+    FanOutOutOfRange,
     TooLong,
     /// A malformed RESP frame.
     Resp(super::resp::RespError),
@@ -251,6 +272,10 @@ impl std::fmt::Display for ProtocolError {
             ProtocolError::SpinTooLong => {
                 write!(f, "SPIN longer than {MAX_SPIN_MICROS} microseconds")
             }
+            ProtocolError::FanOutOutOfRange => write!(
+                f,
+                "FANOUT takes 1 to {MAX_FAN_OUT_STEPS} steps of at most {MAX_SPIN_MICROS} microseconds"
+            ),
             ProtocolError::TooLong => write!(f, "line too long (limit {MAX_LINE} bytes)"),
             ProtocolError::Resp(e) => write!(f, "{e}"),
         }
@@ -313,6 +338,10 @@ pub fn parse(line: &[u8]) -> Result<Request, ProtocolError> {
             arity("SPIN", 1)?;
             spin_request(number(args[0])?)
         }
+        "FANOUT" => {
+            arity("FANOUT", 2)?;
+            fan_out_request(number(args[0])?, number(args[1])?)
+        }
         "QUIT" => arity("QUIT", 0).map(|()| Request::Quit),
         _ => Err(ProtocolError::Unknown(command.to_string())),
     }
@@ -326,10 +355,20 @@ fn spin_request(micros: u64) -> Result<Request, ProtocolError> {
     Ok(Request::Spin(micros))
 }
 
+fn fan_out_request(steps: u64, micros: u64) -> Result<Request, ProtocolError> {
+    if !(1..=u64::from(MAX_FAN_OUT_STEPS)).contains(&steps) || micros > MAX_SPIN_MICROS {
+        return Err(ProtocolError::FanOutOutOfRange);
+    }
+    Ok(Request::FanOut(FanOut {
+        steps: steps as u32,
+        micros,
+    }))
+}
+
 /// Keeps this thread busy for `micros` of wall time: what a request that
 /// does real work (a parse, a scan, a hash) costs the thread that serves
 /// it. Busy, not asleep, so that a style cannot hide it by yielding.
-fn spin(micros: u64) {
+pub fn spin(micros: u64) {
     let until = std::time::Instant::now() + std::time::Duration::from_micros(micros);
     while std::time::Instant::now() < until {
         std::hint::spin_loop();
@@ -414,6 +453,12 @@ pub fn execute(store: &Store, session: &mut SessionState, request: Request) -> (
         },
         Request::Spin(micros) => {
             spin(micros);
+            Reply::Ok
+        }
+        // In turn: the steps are independent, but a handler that has only
+        // its own thread does one after another.
+        Request::FanOut(FanOut { steps, micros }) => {
+            spin(u64::from(steps) * micros);
             Reply::Ok
         }
         Request::Quit => return (Reply::Bye, Flow::Close),
@@ -511,6 +556,10 @@ pub fn resp_request(args: &[Vec<u8>]) -> Result<Request, ProtocolError> {
             arity("SPIN", 1)?;
             spin_request(amount(&args[0])?)
         }
+        "FANOUT" => {
+            arity("FANOUT", 2)?;
+            fan_out_request(amount(&args[0])?, amount(&args[1])?)
+        }
         "QUIT" => arity("QUIT", 0).map(|()| Request::Quit),
         _ => Err(ProtocolError::Unknown(name)),
     }
@@ -560,10 +609,41 @@ impl Connection {
     pub fn answer(
         &mut self,
         out: &mut Vec<u8>,
-        mut handle: impl FnMut(Request, &mut SessionState) -> (Reply, Flow),
+        handle: impl FnMut(Request, &mut SessionState) -> (Reply, Flow),
     ) -> (Flow, u64) {
+        let (flow, answered, _) = self.answer_requests(out, false, handle);
+        (flow, answered)
+    }
+
+    /// [`Connection::answer`], except that it stops at the first `FANOUT`
+    /// and returns it unanswered: the caller runs its steps its own way,
+    /// then appends the reply with [`Connection::fan_out_done`] and calls
+    /// this again for the requests after it, so replies stay in order.
+    pub fn answer_to_fan_out(
+        &mut self,
+        out: &mut Vec<u8>,
+        handle: impl FnMut(Request, &mut SessionState) -> (Reply, Flow),
+    ) -> (Flow, u64, Option<FanOut>) {
+        self.answer_requests(out, true, handle)
+    }
+
+    /// The reply to a `FANOUT` returned by [`Connection::answer_to_fan_out`]
+    /// whose steps have all finished.
+    pub fn fan_out_done(&self, out: &mut Vec<u8>) {
+        encode(self.mode(), &Reply::Ok, out);
+    }
+
+    fn answer_requests(
+        &mut self,
+        out: &mut Vec<u8>,
+        stop_at_fan_out: bool,
+        mut handle: impl FnMut(Request, &mut SessionState) -> (Reply, Flow),
+    ) -> (Flow, u64, Option<FanOut>) {
         let mut answered = 0;
         while let Some(request) = self.next_request() {
+            if let (true, Ok(Request::FanOut(fan_out))) = (stop_at_fan_out, &request) {
+                return (Flow::Continue, answered, Some(*fan_out));
+            }
             answered += 1;
             let (reply, flow) = match request {
                 Ok(request) => handle(request, &mut self.session),
@@ -572,10 +652,10 @@ impl Connection {
             encode(self.mode(), &reply, out);
             if flow == Flow::Close {
                 self.closed = true;
-                return (Flow::Close, answered);
+                return (Flow::Close, answered, None);
             }
         }
-        (Flow::Continue, answered)
+        (Flow::Continue, answered, None)
     }
 
     /// Appends bytes without answering them (for [`Connection::next_request`]).
@@ -628,7 +708,13 @@ impl Connection {
     /// Whether a request was cut off: bytes received after the last
     /// complete one (the client disconnected mid-request).
     pub fn has_partial_request(&self) -> bool {
-        self.lines.pending() > 0 || self.frames.pending() > 0
+        self.pending() > 0
+    }
+
+    /// Bytes received and not yet answered: a partial request, or whole
+    /// requests queued behind a `FANOUT` still running.
+    pub fn pending(&self) -> usize {
+        self.lines.pending() + self.frames.pending()
     }
 }
 
@@ -731,6 +817,53 @@ mod tests {
             ("", Flow::Continue),
             "may still be a line ending in \\r"
         );
+    }
+
+    #[test]
+    fn fan_out_is_bounded_and_hands_back_its_place() {
+        let fan = |steps, micros| Ok(Request::FanOut(FanOut { steps, micros }));
+        assert_eq!(parse(b"FANOUT 1 0"), fan(1, 0));
+        assert_eq!(parse(b"fanout 16 1000"), fan(16, 1000));
+        for refused in ["FANOUT 0 10", "FANOUT 17 10", "FANOUT 2 1001"] {
+            assert_eq!(
+                parse(refused.as_bytes()),
+                Err(ProtocolError::FanOutOutOfRange),
+                "{refused}"
+            );
+        }
+        assert_eq!(
+            resp_request(&[b"FANOUT".to_vec(), b"4".to_vec(), b"25".to_vec()]),
+            fan(4, 25)
+        );
+        // In turn (every style but two): the steps' whole time, then OK.
+        let store = new_store();
+        let started = std::time::Instant::now();
+        let (reply, _) = execute(&store, &mut SessionState::default(), fan(4, 100).unwrap());
+        assert!(started.elapsed() >= std::time::Duration::from_micros(400));
+        assert_eq!(reply, Reply::Ok);
+        // Handed back: the requests before it are answered, those after it
+        // wait until its reply is in.
+        let mut connection = Connection::default();
+        let mut out = Vec::new();
+        connection.feed(b"PING\nFANOUT 3 7\nPING\n");
+        let run = |request, state: &mut SessionState| execute(&store, state, request);
+        let (flow, answered, handed) = connection.answer_to_fan_out(&mut out, run);
+        assert_eq!(
+            (flow, answered, handed),
+            (
+                Flow::Continue,
+                1,
+                Some(FanOut {
+                    steps: 3,
+                    micros: 7
+                })
+            )
+        );
+        assert_eq!(out, b"PONG\n");
+        connection.fan_out_done(&mut out);
+        let (_, answered, handed) = connection.answer_to_fan_out(&mut out, run);
+        assert_eq!((answered, handed), (1, None));
+        assert_eq!(out, b"PONG\nOK\nPONG\n");
     }
 
     #[test]

@@ -25,6 +25,18 @@
 //! time; a session with a full queue already has that many unread, and
 //! `WHOAMI` tells the current state.
 //!
+//! Concurrent work inside a request, seed 000's central argument: a
+//! `FANOUT` is answered by sub-tasks the session spawns into a `JoinSet`
+//! it owns and awaits as one more branch of its `select!`, while it goes
+//! on reading its socket and taking pushes. The requests pipelined behind
+//! the fan-out wait in the connection (at most [`QUEUED_BEHIND_FAN_OUT`]
+//! bytes, then the session stops reading) so replies stay in order. A
+//! session that ends, client gone or idle or broken, drops the set, which
+//! aborts every step still running; at shutdown it finishes the fan-out
+//! and answers it first. `task_tokio`, which has no loop of its own to
+//! await them in, detaches its steps instead, and they run on for nobody.
+//! Every branch of the `select!` is cancel-safe (said at the loop).
+//!
 //! Accepting, the limit and shutdown are `task_tokio`'s ([`TokioBase`]).
 
 use std::collections::HashMap;
@@ -36,11 +48,18 @@ use tokio::io::AsyncReadExt;
 use tokio::net::TcpStream;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::sync::mpsc::{Receiver, Sender, channel};
+use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep_until};
 
-use crate::server::protocol::{Connection, Flow, Mode, Request, execute};
-use crate::server::task_tokio::{Shared, Signal, TokioBase, received_so_far, send, stopped};
+use crate::server::protocol::{Connection, FanOut, Flow, Mode, Request, execute};
+use crate::server::task_tokio::{
+    Shared, Signal, TokioBase, fan_out_step, received_so_far, send, stopped,
+};
 use crate::server::{Config, Served, Server};
+
+/// Request bytes a session holds queued behind a running `FANOUT` before
+/// it stops reading (the socket's buffer then holds the rest).
+pub const QUEUED_BEHIND_FAN_OUT: usize = 64 * 1024;
 
 /// Unread notices a session's push queue holds; more are dropped.
 pub const PUSH_CAPACITY: usize = 16;
@@ -104,11 +123,16 @@ async fn session(
     // The idle timer and, while a request is half received, its deadline.
     let mut deadlines = shared.deadlines;
     let mut read_deadline = Instant::now() + shared.idle_timeout;
+    // The steps of the FANOUT being answered that have not been joined
+    // yet: empty when none runs. The session owns them: when it ends, for
+    // whatever reason, dropping the set aborts every step still running.
+    let mut steps: JoinSet<()> = JoinSet::new();
     // This session's own requests go through here: a LOGIN also updates
-    // the directory, everything else is the shared protocol.
-    let answer = |bytes: &[u8], connection: &mut Connection, out: &mut Vec<u8>| {
-        connection.feed(bytes);
-        let (flow, answered) = connection.answer(out, |request, state| {
+    // the directory, everything else is the shared protocol. A FANOUT
+    // stops it: its steps are spawned, and the requests behind it wait in
+    // the connection until they are done.
+    let answer = |connection: &mut Connection, out: &mut Vec<u8>, steps: &mut JoinSet<()>| {
+        let (flow, answered, fan_out) = connection.answer_to_fan_out(out, |request, state| {
             if let Request::Login(user) = &request {
                 if let Some(previous) = &state.user {
                     directory.logout(id, previous);
@@ -118,25 +142,66 @@ async fn session(
             execute(&shared.store, state, request)
         });
         shared.stats.requests(answered);
+        if let Some(FanOut { steps: n, micros }) = fan_out {
+            for _ in 0..n {
+                steps.spawn(fan_out_step(Arc::clone(&shared), micros));
+            }
+        }
         flow
     };
     loop {
+        // Every branch's future is cancel-safe, so the one that loses a
+        // race loses nothing: `wait_for` and `recv` take nothing when
+        // dropped, `read` reads nothing unless it completes, `join_next`
+        // leaves an unjoined step in the set, and the sleep is re-made
+        // from `read_deadline` each time round.
         tokio::select! {
             biased;
             () = stopped(&mut signal) => {
+                // Drain: the FANOUT in flight is finished and answered (at
+                // most 16 ms of work), then what has already arrived.
+                if !steps.is_empty() {
+                    while steps.join_next().await.is_some() {}
+                    connection.fan_out_done(&mut out);
+                    shared.stats.requests(1);
+                }
                 received_so_far(&stream, |bytes| {
-                    let flow = answer(bytes, &mut connection, &mut out);
+                    connection.feed(bytes);
+                    let (flow, answered) = connection.answer(&mut out, |request, state| {
+                        execute(&shared.store, state, request)
+                    });
+                    shared.stats.requests(answered);
                     (flow, out.len())
                 });
                 send(&mut stream, &mut out, shared.idle_timeout).await;
                 break;
             }
-            read = stream.read(&mut buf) => {
+            // Read on while steps run, to see the client leave; but hold
+            // at most one socket buffer's worth of requests behind them.
+            read = stream.read(&mut buf), if steps.is_empty() || connection.pending() < QUEUED_BEHIND_FAN_OUT => {
                 let n = match read {
                     Ok(n) if n > 0 => n,
-                    _ => break,
+                    _ => break, // gone: the steps still running are aborted
                 };
-                let flow = answer(&buf[..n], &mut connection, &mut out);
+                connection.feed(&buf[..n]);
+                let flow = if steps.is_empty() {
+                    answer(&mut connection, &mut out, &mut steps)
+                } else {
+                    Flow::Continue
+                };
+                deadlines.received(connection.has_partial_request());
+                read_deadline = Instant::now() + deadlines.wait();
+                if !send(&mut stream, &mut out, shared.idle_timeout).await || flow == Flow::Close {
+                    break;
+                }
+            }
+            Some(_step) = steps.join_next(), if !steps.is_empty() => {
+                if !steps.is_empty() {
+                    continue; // more steps to come
+                }
+                connection.fan_out_done(&mut out);
+                shared.stats.requests(1);
+                let flow = answer(&mut connection, &mut out, &mut steps);
                 deadlines.received(connection.has_partial_request());
                 read_deadline = Instant::now() + deadlines.wait();
                 if !send(&mut stream, &mut out, shared.idle_timeout).await || flow == Flow::Close {
@@ -151,7 +216,8 @@ async fn session(
                     }
                 }
             }
-            () = sleep_until(read_deadline) => break, // idle, or a request too slow
+            // Idle, or a request too slow; not while the server owes a reply.
+            () = sleep_until(read_deadline), if steps.is_empty() => break,
         }
     }
     if let Some(user) = &connection.session.user {
@@ -162,6 +228,14 @@ async fn session(
 // ANCHOR_END: session
 
 pub struct TokioSessionServer(TokioBase);
+
+impl TokioSessionServer {
+    /// The server's counters while it runs (the fan-out tests watch its
+    /// steps).
+    pub fn stats(&self) -> &crate::server::Stats {
+        self.0.stats()
+    }
+}
 
 impl Server for TokioSessionServer {
     const STYLE: &'static str = "session_tokio";

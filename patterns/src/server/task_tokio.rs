@@ -13,6 +13,12 @@
 //! over the event loop: a wake-up and a poll through the scheduler, and
 //! work stealing between the two workers.
 //!
+//! A `FANOUT`'s steps are spawned detached and report back through a
+//! channel (`fan_out_detached`): the connection task awaits the reports
+//! but cannot call the steps back, so a client that leaves mid-fan-out
+//! leaves them running to their end (`session_tokio` owns and aborts its
+//! steps instead). `per_core_tokio` runs this same connection task.
+//!
 //! The accept loop and the runtime are shared with `session_tokio` and
 //! `central_tokio` ([`TokioBase`]), which differ only in what a connection
 //! task does.
@@ -33,7 +39,7 @@ use tokio::runtime::Runtime;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinSet;
 
-use crate::server::protocol::{Connection, Flow, Store, new_store};
+use crate::server::protocol::{Connection, FanOut, Flow, Store, execute, new_store, spin};
 use crate::server::{Config, Deadlines, OUTPUT_LIMIT, SHUTDOWN_GRACE, Served, Server, Stats};
 
 /// What every tokio style's connections share.
@@ -158,6 +164,11 @@ impl TokioBase {
         self.address
     }
 
+    /// The server's counters, while it runs.
+    pub fn stats(&self) -> &Stats {
+        &self.shared.stats
+    }
+
     pub fn shutdown(self) -> Served {
         let _ = self.shutdown.send(true);
         let _ = self.runtime.block_on(self.acceptor);
@@ -207,6 +218,94 @@ pub fn take_received(
     }
 }
 
+/// How long a `FANOUT` step run as a task works between yields: an abort
+/// lands within one slice, and the worker can run other tasks between them.
+pub const STEP_SLICE_MICROS: u64 = 50;
+
+/// One `FANOUT` step as a task of its own: `micros` of work in slices,
+/// counted in the server's [`Stats`] from now (its spawn) until its future
+/// is dropped, finished or not: a step aborted before its first poll is
+/// counted too, since the tally is moved into the future, not made in it.
+pub fn fan_out_step(shared: Arc<Shared>, micros: u64) -> impl Future<Output = ()> + Send {
+    let tally = StepTally::new(shared);
+    async move {
+        // The whole tally, not only the field written below (closures and
+        // async blocks capture disjoint fields).
+        let mut tally = tally;
+        let mut left = micros;
+        while left > 0 {
+            let slice = left.min(STEP_SLICE_MICROS);
+            spin(slice);
+            left -= slice;
+            tokio::task::yield_now().await;
+        }
+        tally.finished = true;
+    }
+}
+
+/// Counts a step in [`Stats`]: started when made, ended when dropped.
+struct StepTally {
+    shared: Arc<Shared>,
+    finished: bool,
+}
+
+impl StepTally {
+    fn new(shared: Arc<Shared>) -> StepTally {
+        shared.stats.step_started();
+        StepTally {
+            shared,
+            finished: false,
+        }
+    }
+}
+
+impl Drop for StepTally {
+    fn drop(&mut self) {
+        self.shared.stats.step_ended(self.finished);
+    }
+}
+
+/// A `FANOUT` the way a handler without a loop of its own runs concurrent
+/// work: each step is spawned *detached* and reports back through a
+/// channel. The connection task waits for the reports, but nothing can
+/// call the steps back: if the client goes away meanwhile, they run to
+/// their end anyway. (Awaiting `JoinHandle`s is the same design: dropping
+/// one detaches its task, it does not cancel it.)
+async fn fan_out_detached(shared: &Arc<Shared>, fan_out: FanOut) {
+    let (report, mut reports) = tokio::sync::mpsc::channel(fan_out.steps as usize);
+    for _ in 0..fan_out.steps {
+        let (shared, report) = (Arc::clone(shared), report.clone());
+        tokio::spawn(async move {
+            fan_out_step(shared, fan_out.micros).await;
+            let _ = report.send(()).await;
+        });
+    }
+    drop(report);
+    // Ends early only if the runtime drops the steps (at its shutdown).
+    for _ in 0..fan_out.steps {
+        if reports.recv().await.is_none() {
+            break;
+        }
+    }
+}
+
+/// Answers what `connection` holds, running each `FANOUT` detached and
+/// awaiting it before the requests behind it.
+async fn answer_all(shared: &Arc<Shared>, connection: &mut Connection, out: &mut Vec<u8>) -> Flow {
+    loop {
+        let (flow, answered, fan_out) = connection.answer_to_fan_out(out, |request, session| {
+            execute(&shared.store, session, request)
+        });
+        shared.stats.requests(answered);
+        let Some(fan_out) = fan_out else {
+            return flow;
+        };
+        fan_out_detached(shared, fan_out).await;
+        connection.fan_out_done(out);
+        shared.stats.requests(1);
+    }
+}
+
 // ANCHOR: connection
 /// One connection's task: read, answer, write, until the client closes,
 /// goes idle, or shutdown begins.
@@ -242,8 +341,8 @@ pub(crate) async fn serve(
             Ok(Ok(n)) if n > 0 => n,
             _ => break, // closed, reset, idle too long, or a request too slow
         };
-        let (flow, answered) = connection.receive(&buf[..n], &shared.store, &mut out);
-        shared.stats.requests(answered);
+        connection.feed(&buf[..n]);
+        let flow = answer_all(&shared, &mut connection, &mut out).await;
         deadlines.received(connection.has_partial_request());
         if !send(&mut stream, &mut out, shared.idle_timeout).await || flow == Flow::Close {
             break;
@@ -254,6 +353,14 @@ pub(crate) async fn serve(
 // ANCHOR_END: connection
 
 pub struct TokioTaskServer(TokioBase);
+
+impl TokioTaskServer {
+    /// The server's counters while it runs (the fan-out tests watch its
+    /// steps).
+    pub fn stats(&self) -> &crate::server::Stats {
+        self.0.stats()
+    }
+}
 
 impl Server for TokioTaskServer {
     const STYLE: &'static str = "task_tokio";

@@ -26,7 +26,8 @@
 //! redis-server and the styles read populated keys): `INCRBY k 1` and
 //! `GET k` alternate; in the mixed scenario one request in `slow_one_in`
 //! is slow instead (`SPIN <µs>` on the workbench, a Lua loop of the same
-//! wall time on redis-server).
+//! wall time on redis-server), in the fan-out scenario a `FANOUT` of the
+//! same work in independent steps (the workbench's styles only).
 
 // `unsafe`, allowed in this module only: the timerfd.
 #![allow(unsafe_code)]
@@ -74,17 +75,22 @@ pub enum Dialect {
     Redis,
 }
 
-/// The requests' mix: `slow_one_in == 0` for none slow.
+/// The requests' mix: `slow_one_in == 0` for none slow. A slow request
+/// is `SPIN <slow_micros>`, or with `slow_steps > 1` the same work split
+/// into that many independent steps, `FANOUT <slow_steps> <slow_micros /
+/// slow_steps>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Mix {
     pub slow_one_in: u64,
     pub slow_micros: u64,
+    pub slow_steps: u64,
 }
 
 impl Mix {
     pub const UNIFORM: Mix = Mix {
         slow_one_in: 0,
         slow_micros: 0,
+        slow_steps: 1,
     };
 }
 
@@ -186,6 +192,17 @@ fn request(out: &mut Vec<u8>, kind: Kind, key: &[u8], mix: Mix, dialect: Dialect
         (Kind::Set, _) => command(out, &[b"SET", key, b"0"]),
         (Kind::Incr, _) => command(out, &[b"INCRBY", key, b"1"]),
         (Kind::Get, _) => command(out, &[b"GET", key]),
+        (Kind::Slow, Dialect::Workbench) if mix.slow_steps > 1 => {
+            let step = mix.slow_micros / mix.slow_steps;
+            command(
+                out,
+                &[
+                    b"FANOUT",
+                    mix.slow_steps.to_string().as_bytes(),
+                    step.to_string().as_bytes(),
+                ],
+            );
+        }
         (Kind::Slow, Dialect::Workbench) => {
             command(out, &[b"SPIN", mix.slow_micros.to_string().as_bytes()]);
         }
@@ -882,9 +899,33 @@ mod tests {
         let mix = Mix {
             slow_one_in: 100,
             slow_micros: 500,
+            slow_steps: 1,
         };
         request(&mut out, Kind::Slow, b"12", mix, Dialect::Workbench);
         assert_eq!(out, b"*2\r\n$4\r\nSPIN\r\n$3\r\n500\r\n");
+        out.clear();
+        request(
+            &mut out,
+            Kind::Slow,
+            b"12",
+            super::super::FAN_OUT,
+            Dialect::Workbench,
+        );
+        assert_eq!(out, b"*3\r\n$6\r\nFANOUT\r\n$1\r\n4\r\n$3\r\n100\r\n");
+        assert_eq!(
+            patterns::server::protocol::resp_request(&[
+                b"FANOUT".to_vec(),
+                b"4".to_vec(),
+                b"100".to_vec()
+            ]),
+            Ok(patterns::server::protocol::Request::FanOut(
+                patterns::server::protocol::FanOut {
+                    steps: 4,
+                    micros: 100
+                }
+            )),
+            "the server parses the fan-out the generator sends"
+        );
         // Every request reads back through the server's own parser.
         for (kind, dialect) in [
             (Kind::Set, Dialect::Workbench),

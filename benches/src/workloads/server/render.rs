@@ -5,11 +5,12 @@ use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
+use super::generator::Mix;
 use super::memory::MemoryCell;
 use super::placement::Placement;
 use super::redis::{REDIS_SCENARIOS, RedisCell};
 use super::sweep::LoadCell;
-use super::{DEPTHS, GRACE, MIXED, SCENARIOS};
+use super::{DEPTHS, GRACE, LoadScenario, SCENARIOS};
 use crate::report::chart::{self, LatencyLine};
 use crate::report::environment::Environment;
 use crate::report::render::chart_marker;
@@ -125,7 +126,12 @@ pub fn render(
          ticks) over the replies of the window.",
         placement.describe()
     );
-    for (scenario, _) in SCENARIOS {
+    for LoadScenario {
+        name: scenario,
+        mix,
+        ..
+    } in SCENARIOS
+    {
         let cells: Vec<&LoadCell> = measured
             .open
             .iter()
@@ -134,7 +140,7 @@ pub fn render(
         if cells.is_empty() {
             continue;
         }
-        open_section(&mut md, scenario, &cells, arrivals, open_for);
+        open_section(&mut md, scenario, mix, &cells, arrivals, open_for);
         for cell in &cells {
             rows.push(row("open", cell));
         }
@@ -154,7 +160,7 @@ pub fn render(
             })
             .collect();
         let stem = format!("server-open-{scenario}");
-        let what = if scenario == "mixed" {
+        let what = if mix.slow_one_in > 0 {
             "p99 of the fast requests"
         } else {
             "p99 latency"
@@ -201,12 +207,13 @@ pub fn render(
 fn open_section(
     md: &mut String,
     scenario: &str,
+    mix: Mix,
     cells: &[&LoadCell],
     arrivals: &str,
     (warm_up, window): (Duration, Duration),
 ) {
     let connections = cells[0].outcome.connections;
-    let mixed = scenario == "mixed";
+    let mixed = mix.slow_one_in > 0;
     let shares: &[f64] = if crate::settings::quick() {
         &super::QUICK_LOAD_SHARES
     } else {
@@ -227,11 +234,23 @@ fn open_section(
          closed-loop peak at {connections} connections under the same mix, and one fixed rate.\n\n",
         window.as_millis(),
         warm_up.as_millis(),
-        if mixed {
+        if mixed && mix.slow_steps > 1 {
+            format!(
+                "One request in {} is `FANOUT {} {}`: {} independent steps of {} µs of work, run in turn on the \
+                 connection's thread by most styles, as tasks by `session_tokio` (which owns them) and by \
+                 `task_tokio` and `per_core_tokio` (detached); the others as in `uniform`; *p99* is the fast \
+                 requests', *slow p99* the fan-outs'. Only the styles listed run it.",
+                mix.slow_one_in,
+                mix.slow_steps,
+                mix.slow_micros / mix.slow_steps,
+                mix.slow_steps,
+                mix.slow_micros / mix.slow_steps
+            )
+        } else if mixed {
             format!(
                 "One request in {} is `SPIN {}` (its thread busy for {} µs; on redis-server, a Lua loop of the same \
                  wall time), the others as in `uniform`; *p99* is the fast requests', *slow p99* the slow ones'.",
-                MIXED.slow_one_in, MIXED.slow_micros, MIXED.slow_micros
+                mix.slow_one_in, mix.slow_micros, mix.slow_micros
             )
         } else {
             "`INCRBY k 1` and `GET k` alternate.".to_string()
@@ -382,10 +401,12 @@ fn closed_section(md: &mut String, measured: &Measured, (warm_up, window): (Dura
             "\n### The peaks the offered rates come from\n\n{} connections, depth 1, under each scenario's mix.\n\n",
             measured.peaks[0].outcome.connections
         );
-        let mut table = MdTable::new(&["server", "uniform", "mixed"], 1);
+        let mut header = vec!["server"];
+        header.extend(SCENARIOS.iter().map(|s| s.name));
+        let mut table = MdTable::new(&header, 1);
         for name in servers(measured.peaks.iter()) {
             let mut line = vec![name.to_string()];
-            for (scenario, _) in SCENARIOS {
+            for LoadScenario { name: scenario, .. } in SCENARIOS {
                 let cell = measured
                     .peaks
                     .iter()
