@@ -66,6 +66,7 @@ pub fn workload() -> Workload {
                 // Adds are sends with no reply; gets are round trips.
                 ("actor_crossbeam_unacked", "baseline_crossbeam_send@threads"),
                 ("actor_tokio", "baseline_tokio_round_trip@tokio"),
+                ("actor_tokio_batched", "baseline_tokio_round_trip@tokio"),
                 (
                     "actor_async_std",
                     "baseline_async_channel_round_trip@async_std",

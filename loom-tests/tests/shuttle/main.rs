@@ -82,6 +82,7 @@ macro_rules! library {
     ([$($m:ident),+] dashmap: $t:ty) => { host!(dashmap: $t => $($m),+); };
     ([$($m:ident),+] mutex_tokio: $t:ty) => { host!(mutex_tokio: $t => $($m),+); };
     ([$($m:ident),+] actor_tokio: $t:ty) => { host!(actor_tokio: $t => $($m),+); };
+    ([$($m:ident),+] actor_tokio_batched: $t:ty) => { host!(actor_tokio_batched: $t => $($m),+); };
     ([$($m:ident),+] bridge_tokio: $t:ty) => { host!(bridge_tokio: $t => $($m),+); };
     ($m:tt actor_crossbeam: $t:ty) => { const _: &str = cannot_host!(crossbeam); };
     ($m:tt actor_crossbeam_unacked: $t:ty) => { const _: &str = cannot_host!(crossbeam); };

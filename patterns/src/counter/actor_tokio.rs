@@ -35,7 +35,7 @@ pub struct TokioActorCounter {
     owner: Option<JoinHandle<()>>,
 }
 
-enum Request {
+pub(crate) enum Request {
     Add { n: u64, reply: oneshot::Sender<()> },
     Get { reply: oneshot::Sender<u64> },
 }
@@ -59,6 +59,22 @@ async fn run_owner(mut inbox: mpsc::Receiver<Request>) {
 // ANCHOR_END: owner
 
 impl TokioActorCounter {
+    /// A counter whose requests `owner` serves (`actor_tokio_batched`
+    /// brings an owner of its own to the same clients).
+    pub(crate) fn with_owner<F>(owner: impl FnOnce(mpsc::Receiver<Request>) -> F) -> Self
+    where
+        F: std::future::Future<Output = ()> + Send + 'static,
+    {
+        let (inbox, requests) = mpsc::channel(INBOX_CAPACITY);
+        // On the ambient runtime, or a runtime thread of its own: see
+        // `spawn_owner`. The task ends by itself once the inbox closes.
+        let owner = spawn_owner(owner(requests));
+        TokioActorCounter {
+            inbox: Some(inbox),
+            owner,
+        }
+    }
+
     fn inbox(&self) -> &mpsc::Sender<Request> {
         self.inbox.as_ref().expect("present until drop")
     }
@@ -70,14 +86,7 @@ impl Counter for TokioActorCounter {
     const HELPERS: Helpers = Helpers::Tasks(1);
 
     fn new(_clients: usize) -> Self {
-        let (inbox, requests) = mpsc::channel(INBOX_CAPACITY);
-        // On the ambient runtime, or a runtime thread of its own: see
-        // `spawn_owner`. The task ends by itself once the inbox closes.
-        let owner = spawn_owner(run_owner(requests));
-        TokioActorCounter {
-            inbox: Some(inbox),
-            owner,
-        }
+        TokioActorCounter::with_owner(run_owner)
     }
 
     // ANCHOR: add

@@ -51,6 +51,8 @@ pub mod actor_smol;
 #[cfg(not(workbench_loom))]
 pub mod actor_tokio;
 #[cfg(not(workbench_loom))]
+pub mod actor_tokio_batched;
+#[cfg(not(workbench_loom))]
 pub mod bridge_async_std;
 #[cfg(not(workbench_loom))]
 pub mod bridge_smol;
@@ -150,6 +152,7 @@ macro_rules! for_each_counter {
                 actor_crossbeam: $crate::counter::actor_crossbeam::CrossbeamActorCounter,
                 actor_crossbeam_unacked: $crate::counter::actor_crossbeam_unacked::UnackedCrossbeamActorCounter,
                 actor_tokio: $crate::counter::actor_tokio::TokioActorCounter,
+                actor_tokio_batched: $crate::counter::actor_tokio_batched::BatchedTokioActorCounter,
                 actor_async_std: $crate::counter::actor_async_std::AsyncStdActorCounter,
                 actor_smol: $crate::counter::actor_smol::SmolActorCounter,
                 bridge_tokio: $crate::counter::bridge_tokio::TokioBridgeCounter,
