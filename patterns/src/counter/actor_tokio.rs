@@ -45,14 +45,19 @@ pub(crate) enum Request {
 async fn run_owner(mut inbox: mpsc::Receiver<Request>) {
     let mut total: u64 = 0;
     while let Some(request) = inbox.recv().await {
-        match request {
-            Request::Add { n, reply } => {
-                total = total.wrapping_add(n);
-                let _ = reply.send(()); // the client may have gone: fine
-            }
-            Request::Get { reply } => {
-                let _ = reply.send(total);
-            }
+        serve(&mut total, request);
+    }
+}
+
+/// Applies one request to the total and answers it.
+pub(crate) fn serve(total: &mut u64, request: Request) {
+    match request {
+        Request::Add { n, reply } => {
+            *total = total.wrapping_add(n);
+            let _ = reply.send(()); // the client may have gone: fine
+        }
+        Request::Get { reply } => {
+            let _ = reply.send(*total);
         }
     }
 }

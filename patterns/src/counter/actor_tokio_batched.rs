@@ -23,7 +23,7 @@
 use crate::ClientId;
 use crate::Helpers;
 use crate::counter::Counter;
-use crate::counter::actor_tokio::{Request, TokioActorCounter};
+use crate::counter::actor_tokio::{Request, TokioActorCounter, serve};
 use crate::sync::tokio::sync::mpsc;
 
 /// The most requests the owner takes from its inbox per wake-up.
@@ -44,15 +44,7 @@ async fn run_batched_owner(mut inbox: mpsc::Receiver<Request>) {
             }
         }
         for request in batch.drain(..) {
-            match request {
-                Request::Add { n, reply } => {
-                    total = total.wrapping_add(n);
-                    let _ = reply.send(()); // the client may have gone: fine
-                }
-                Request::Get { reply } => {
-                    let _ = reply.send(total);
-                }
-            }
+            serve(&mut total, request);
         }
     }
 }
