@@ -150,16 +150,12 @@ fn main() {
     }
     // Latency against offered load, per scenario: the rates from the best
     // peak at the sweep's connection count under the scenario's mix.
-    for LoadScenario {
-        name: scenario,
-        mix,
-        ..
-    } in SCENARIOS
-    {
-        let measured_here = SCENARIOS
-            .iter()
-            .find(|s| s.name == scenario)
-            .expect("listed");
+    for measured_here in SCENARIOS {
+        let LoadScenario {
+            name: scenario,
+            mix,
+            ..
+        } = measured_here;
         let targets: Vec<Target> = targets
             .iter()
             .filter(|t| measured_here.measures(t.name()))
