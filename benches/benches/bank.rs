@@ -14,15 +14,17 @@
 //! in the timed region and every style replays the same operations; the
 //! baselines replay the same plans against bare primitives: one lock
 //! around the balances and two writes, an ordered pair of per-account
-//! locks, a pair of atomic read-modify-writes, a crossbeam round trip to
-//! a thread that owns the balances.
+//! locks, a pair of atomic read-modify-writes, a round trip to an owner
+//! of the balances (a crossbeam channel to a thread; on tokio, an mpsc
+//! channel to a task).
 
 use std::future::Future;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 
-use benches::runner::{Cell, Drivers, Either, Servers, StyleBench, throughput_main};
+use benches::owners::{Owned, Plans, crossbeam_round_trip, tokio_round_trip};
+use benches::runner::{Cell, Drivers, Either, StyleBench, throughput_main};
 use benches::workloads::bank::{BankScenario, SCENARIOS, workload};
 use benches::{measured_styles, ops_until};
 use patterns::bank::{self, AccountId, Bank};
@@ -224,40 +226,43 @@ fn baselines<'a>(cell: &mut Cell<'a>, threads: &'a Threads, scenario: BankScenar
         (client, ())
     });
 
-    cell.baseline(
-        threads,
-        "crossbeam_round_trip",
-        Helpers::Threads(|_| 1),
-        move |clients| {
-            use crossbeam_channel::{Sender, bounded};
-            let (requests, inbox) = bounded::<(bank::Op, Sender<u64>)>(1024);
-            let mut balances = opening();
-            let server = std::thread::spawn(move || {
-                for (op, reply) in inbox {
-                    let _ = reply.send(bank::serve(&mut balances, op));
-                }
-            });
-            let plans = plans(scenario, clients);
-            let client = move |id: ClientId, stop: Stop| {
-                let (requests, plans) = (requests.clone(), Arc::clone(&plans));
-                async move {
-                    let (reply_to, replies) = bounded(1);
-                    ops_until!(Threads, stop, |op| {
-                        let request = match plans[id.0][op as usize % PLAN] {
-                            Op::Transfer { from, to, amount } => {
-                                bank::Op::Transfer { from, to, amount }
-                            }
-                            Op::Audit => bank::Op::Audit,
-                        };
-                        requests.send((request, reply_to.clone())).unwrap();
-                        black_box(replies.recv().unwrap());
-                    })
-                }
-            };
-            // The server ends once the client closure (every sender) is gone.
-            (client, Servers::new(|| {}, vec![server]))
-        },
-    );
+    crossbeam_round_trip(cell, threads, Balances(scenario), move |clients| {
+        requests(scenario, clients)
+    });
+}
+
+/// The balances as one owner holds them: the actors' floors
+/// (`benches::owners`).
+#[derive(Clone, Copy)]
+struct Balances(BankScenario);
+
+impl Owned for Balances {
+    type State = Vec<u64>;
+    type Request = bank::Op;
+    type Reply = u64;
+
+    fn state(self) -> Vec<u64> {
+        vec![OPENING_BALANCE; self.0.accounts]
+    }
+
+    fn serve(balances: &mut Vec<u64>, op: bank::Op) -> u64 {
+        bank::serve(balances, op)
+    }
+}
+
+/// Every client's plan as requests to an owner.
+fn requests(scenario: BankScenario, clients: usize) -> Plans<bank::Op> {
+    plans(scenario, clients)
+        .iter()
+        .map(|plan| {
+            plan.iter()
+                .map(|op| match *op {
+                    Op::Transfer { from, to, amount } => bank::Op::Transfer { from, to, amount },
+                    Op::Audit => bank::Op::Audit,
+                })
+                .collect()
+        })
+        .collect()
 }
 
 fn main() {
@@ -268,6 +273,11 @@ fn main() {
         |cell, drivers: &Drivers, &scenario| {
             if drivers.is_chosen::<Threads>() {
                 baselines(cell, &drivers.threads, scenario);
+            }
+            if drivers.is_chosen::<Tokio>() {
+                tokio_round_trip(cell, &drivers.tokio, Balances(scenario), move |clients| {
+                    requests(scenario, clients)
+                });
             }
             add_every_style(cell, drivers, Load(scenario));
         },

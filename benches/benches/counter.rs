@@ -1,6 +1,9 @@
 //! Counter benchmarks: every style from the registry under every driver,
-//! with 1, cores and 2 x cores clients, in two scenarios, beside the raw
-//! primitives they are built on. Ends by printing the side-by-side report.
+//! with 1, cores and 2 x cores clients, adding and reading, beside the raw
+//! primitives they are built on; then the batching styles adding sixteen
+//! at a time, and the bare locks with critical sections of three lengths
+//! (`benches::workloads::counter::locks`). Ends by printing the
+//! side-by-side report.
 //!
 //! Each cell runs its rows in interleaved rounds (see `benches::runner`):
 //! every client loops until the window's stop flag, all released at a
@@ -15,7 +18,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use benches::runner::{Cell, Drivers, Either, Servers, StyleBench, throughput_main};
 use benches::settings::DRIVERS;
-use benches::workloads::counter::{CounterScenario, SCENARIOS, workload};
+use benches::workloads::counter::locks::{hold_rows, unbatched_rows};
+use benches::workloads::counter::{BATCH, CounterScenario, SCENARIOS, workload};
 use benches::{measured_styles, ops_until};
 use crossbeam_utils::CachePadded;
 use patterns::counter::Counter;
@@ -63,6 +67,43 @@ impl<C: Counter, const MIXED: bool> StyleBench<C> for Load<MIXED> {
         CounterClient::<C, MIXED> {
             counter: driver.enter(|| C::new(clients)),
         }
+    }
+}
+
+/// The batch scenario: every call is `add_many(client, &[1; BATCH])`,
+/// measured for the styles that apply a batch in one step.
+#[derive(Clone, Copy)]
+struct Batched;
+
+struct BatchClient<C> {
+    counter: C,
+}
+
+static ONES: [u64; BATCH] = [1; BATCH];
+
+impl<C: Counter> ClientOp for BatchClient<C> {
+    fn op(&self, id: ClientId, _op: u64) -> impl Future<Output = ()> + Send + '_ {
+        self.counter.add_many(id, &ONES)
+    }
+}
+
+impl<C: Counter> StyleBench<C> for Batched {
+    fn style() -> &'static str {
+        C::STYLE
+    }
+
+    fn helpers() -> Helpers {
+        C::HELPERS
+    }
+
+    fn client<D: Driver>(self, driver: &D, clients: usize) -> impl ClientOp {
+        BatchClient {
+            counter: driver.enter(|| C::new(clients)),
+        }
+    }
+
+    fn measures() -> bool {
+        C::BATCHES
     }
 }
 
@@ -148,6 +189,11 @@ fn thread_baselines<'a>(cell: &mut Cell<'a>, threads: &'a Threads, scenario: Cou
         (client, ())
     });
 
+    crossbeam_round_trip(cell, threads, scenario);
+    if scenario == CounterScenario::Batch {
+        // The batching styles' floors only: one step per call.
+        return;
+    }
     cell.baseline(threads, "thread_spawn_join", Helpers::PerCall, move |_| {
         let total = Arc::new(AtomicU64::new(0));
         let client = move |_: ClientId, stop: Stop| {
@@ -168,7 +214,6 @@ fn thread_baselines<'a>(cell: &mut Cell<'a>, threads: &'a Threads, scenario: Cou
     });
 
     condvar_ping_pong(cell, threads, scenario);
-    crossbeam_round_trip(cell, threads, scenario);
     crossbeam_send(cell, threads, scenario);
 }
 
@@ -378,6 +423,9 @@ fn tokio_baselines<'a>(cell: &mut Cell<'a>, tokio_driver: &'a Tokio, scenario: C
         (client, ())
     });
 
+    if scenario == CounterScenario::Batch {
+        return;
+    }
     cell.baseline(
         tokio_driver,
         "spawn_blocking",
@@ -504,22 +552,39 @@ fn main() {
         &SCENARIOS,
         &DRIVERS,
         |cell, drivers: &Drivers, &scenario| {
+            let threads = drivers.is_chosen::<Threads>().then_some(&drivers.threads);
+            let tokio = drivers.is_chosen::<Tokio>().then_some(&drivers.tokio);
+            if let CounterScenario::Hold { nanos } = scenario {
+                return hold_rows(cell, threads, tokio, nanos);
+            }
+            if scenario == CounterScenario::Batch {
+                // A question of one caller and of callers contending for
+                // the cores; oversubscription adds nothing to it.
+                if cell.clients > patterns::sync::cores() {
+                    return;
+                }
+                cell.only_drivers(&["threads", "tokio"]);
+                unbatched_rows(cell, threads, tokio);
+            }
             // Each baseline runs on the driver of the rows it is compared with.
-            if drivers.is_chosen::<Threads>() {
-                thread_baselines(cell, &drivers.threads, scenario);
+            if let Some(threads) = threads {
+                thread_baselines(cell, threads, scenario);
             }
-            if drivers.is_chosen::<Tokio>() {
-                tokio_baselines(cell, &drivers.tokio, scenario);
+            if let Some(tokio) = tokio {
+                tokio_baselines(cell, tokio, scenario);
             }
-            if drivers.is_chosen::<AsyncStd>() {
-                async_std_baselines(cell, &drivers.async_std, scenario);
-            }
-            if drivers.is_chosen::<Smol>() {
-                smol_baselines(cell, &drivers.smol, scenario);
+            if scenario != CounterScenario::Batch {
+                if drivers.is_chosen::<AsyncStd>() {
+                    async_std_baselines(cell, &drivers.async_std, scenario);
+                }
+                if drivers.is_chosen::<Smol>() {
+                    smol_baselines(cell, &drivers.smol, scenario);
+                }
             }
             match scenario {
-                CounterScenario::Add => add_every_style(cell, drivers, Load::<false>),
                 CounterScenario::Mixed => add_every_style(cell, drivers, Load::<true>),
+                CounterScenario::Batch => add_every_style(cell, drivers, Batched),
+                _ => add_every_style(cell, drivers, Load::<false>),
             }
         },
     );

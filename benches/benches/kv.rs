@@ -12,15 +12,22 @@
 //!
 //! Two drivers by default, as for the bank (`WORKBENCH_DRIVERS=all` for
 //! all four). The baselines replay the same plans against bare
-//! primitives: one locked map, sixteen locked maps, a `DashMap`, and a
-//! crossbeam round trip to a thread that owns the map.
+//! primitives: one locked map, sixteen locked maps, a `DashMap`, and
+//! round trips to owners of the map (`benches::owners`): a crossbeam
+//! round trip to one owner thread or to one of an owner per core, and,
+//! on tokio, to an owner task over tokio's, async-std's and smol's
+//! channels.
 
 use std::future::Future;
 use std::hash::BuildHasher;
 use std::hint::black_box;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use benches::runner::{Cell, Drivers, Servers, StyleBench, throughput_main};
+use benches::owners::{
+    Owned, Plans, async_std_round_trip, crossbeam_round_trip, crossbeam_sharded_round_trip,
+    smol_round_trip, tokio_round_trip,
+};
+use benches::runner::{Cell, Drivers, StyleBench, throughput_main};
 use benches::workloads::kv::{KEYS, Keys, KvScenario, scenarios, workload};
 use benches::{measured_styles, ops_until};
 use crossbeam_utils::CachePadded;
@@ -300,35 +307,58 @@ fn baselines<'a>(cell: &mut Cell<'a>, threads: &'a Threads, scenario: KvScenario
         (client, ())
     });
 
-    cell.baseline(
-        threads,
-        "crossbeam_round_trip",
-        Helpers::Threads(|_| 1),
-        move |clients| {
-            use crossbeam_channel::{Sender, bounded};
-            let (requests, inbox) = bounded::<(kv::Op, Sender<Option<Session>>)>(1024);
-            let mut map = kv::filled_map(KEYS as usize, &prefill());
-            let server = std::thread::spawn(move || {
-                for (op, reply) in inbox {
-                    let _ = reply.send(kv::serve(&mut map, op));
-                }
-            });
-            let plans = plans(scenario, clients);
-            let client = move |id: ClientId, stop: Stop| {
-                let (requests, plans) = (requests.clone(), Arc::clone(&plans));
-                async move {
-                    let (reply_to, replies) = bounded(1);
-                    ops_until!(Threads, stop, |op| {
-                        let op = as_op(plans[id.0][op as usize % PLAN]);
-                        requests.send((op, reply_to.clone())).unwrap();
-                        black_box(replies.recv().unwrap());
-                    })
-                }
-            };
-            // The server ends once the client closure (every sender) is gone.
-            (client, Servers::new(|| {}, vec![server]))
-        },
-    );
+    crossbeam_round_trip(cell, threads, Sessions, move |clients| {
+        requests(scenario, clients)
+    });
+    crossbeam_sharded_round_trip(cell, threads, Sessions, move |clients| {
+        requests(scenario, clients)
+    });
+}
+
+/// The store as an owner holds it, whole or in shards: the actors' floors
+/// (`benches::owners`).
+#[derive(Clone, Copy)]
+struct Sessions;
+
+impl Owned for Sessions {
+    type State = Map;
+    type Request = kv::Op;
+    type Reply = Option<Session>;
+
+    fn state(self) -> Map {
+        kv::filled_map(KEYS as usize, &prefill())
+    }
+
+    fn shard(self, shard: usize, shards: usize) -> Map {
+        let mine: Vec<_> = prefill()
+            .into_iter()
+            .filter(|(id, _)| route_key(*id, shards) == shard)
+            .collect();
+        kv::filled_map(KEYS as usize / shards + 1, &mine)
+    }
+
+    fn route(self, op: &kv::Op, shards: usize) -> usize {
+        route_key(op.id(), shards)
+    }
+
+    fn serve(map: &mut Map, op: kv::Op) -> Option<Session> {
+        kv::serve(map, op)
+    }
+}
+
+/// A key's shard in the sharded round trip: the store's hasher, as the
+/// sharded actor routes.
+fn route_key(id: SessionId, shards: usize) -> usize {
+    static HASHER: OnceLock<kv::Hasher> = OnceLock::new();
+    kv::shard_of(HASHER.get_or_init(kv::Hasher::default).hash_one(id), shards)
+}
+
+/// Every client's plan as requests to an owner.
+fn requests(scenario: KvScenario, clients: usize) -> Plans<kv::Op> {
+    plans(scenario, clients)
+        .iter()
+        .map(|plan| plan.iter().map(|&op| as_op(op)).collect())
+        .collect()
 }
 
 fn main() {
@@ -339,6 +369,13 @@ fn main() {
         |cell, drivers: &Drivers, &scenario| {
             if drivers.is_chosen::<Threads>() {
                 baselines(cell, &drivers.threads, scenario);
+            }
+            if drivers.is_chosen::<Tokio>() {
+                let tokio = &drivers.tokio;
+                let requests = move |clients| requests(scenario, clients);
+                tokio_round_trip(cell, tokio, Sessions, requests);
+                async_std_round_trip(cell, tokio, Sessions, requests);
+                smol_round_trip(cell, tokio, Sessions, requests);
             }
             add_every_style(cell, drivers, Load(scenario));
         },

@@ -15,7 +15,9 @@
 //!   binary, run again with `--memory RUNTIME N`), so one measurement's
 //!   memory cannot hide in another's.
 //!
-//! Times are the median of five rounds. On the latency harness: `--test`
+//! Times are the median of five rounds, each beside the CPU time the
+//! whole process spent per operation (a runtime's other workers, woken to
+//! look for work, are charged to it) and its allocations. On the latency harness: `--test`
 //! runs each cell briefly, `--quick` shortens the rounds.
 
 use std::time::Duration;
@@ -25,6 +27,9 @@ use benches::report::table::bytes;
 use benches::workloads::runtime::measure::*;
 use benches::workloads::runtime::render::render;
 use benches::workloads::runtime::workload;
+
+// Allocations per task are part of what a spawn costs.
+benches::count_allocations!();
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -54,76 +59,51 @@ fn main() {
         Duration::from_millis(600),
     );
     let mut timing: Vec<Timing> = Vec::new();
+    let repeat = |run: &dyn Fn() -> PerOp| PerOp::median((0..rounds).map(|_| run()).collect());
     for runtime in RUNTIMES {
         if !harness.wants(&format!("runtime/time/{runtime}")) {
             continue;
         }
         let row = if runtime == "threads" {
-            (
+            Timing {
                 runtime,
-                median(
-                    (0..rounds)
-                        .map(|_| threads_spawn_and_join(thread_ops))
-                        .collect(),
-                ),
-                AMORTISED
+                spawn: repeat(&|| threads_spawn_and_join(thread_ops)),
+                // 100,000 threads at once would pass this machine's limits
+                // (see the server chapter): not attempted.
+                amortised: AMORTISED
                     .iter()
                     .map(|&n| {
-                        // 100,000 threads at once would pass this machine's
-                        // limits (see the server chapter): not attempted.
-                        (n <= 1_000).then(|| {
-                            median(
-                                (0..rounds)
-                                    .map(|_| threads_spawn_then_join_all((n / scale).max(1)))
-                                    .collect(),
-                            )
-                        })
+                        (n <= 1_000)
+                            .then(|| repeat(&|| threads_spawn_then_join_all((n / scale).max(1))))
                     })
                     .collect(),
-                median(
-                    (0..rounds)
-                        .map(|_| threads_ping_pong(task_ops / 4))
-                        .collect(),
-                ),
-                median((0..rounds).map(|_| threads_yields(task_ops)).collect()),
-            )
+                switch: repeat(&|| threads_ping_pong(task_ops / 4)),
+                yielded: repeat(&|| threads_yields(task_ops)),
+            }
         } else {
             let executor = Executor::new(runtime).expect("a known runtime");
-            (
+            Timing {
                 runtime,
-                median(
-                    (0..rounds)
-                        .map(|_| spawn_and_join(&executor, task_ops))
-                        .collect(),
-                ),
-                AMORTISED
+                spawn: repeat(&|| spawn_and_join(&executor, task_ops)),
+                amortised: AMORTISED
                     .iter()
                     .map(|&n| {
-                        let n = (n / scale).max(1);
-                        Some(median(
-                            (0..rounds)
-                                .map(|_| spawn_then_join_all(&executor, n))
-                                .collect(),
-                        ))
+                        Some(repeat(&|| {
+                            spawn_then_join_all(&executor, (n / scale).max(1))
+                        }))
                     })
                     .collect(),
-                median(
-                    (0..rounds)
-                        .map(|_| ping_pong(&executor, runtime, task_ops))
-                        .collect(),
-                ),
-                median(
-                    (0..rounds)
-                        .map(|_| yields(&executor, runtime, task_ops))
-                        .collect(),
-                ),
-            )
+                switch: repeat(&|| ping_pong(&executor, runtime, task_ops)),
+                yielded: repeat(&|| yields(&executor, runtime, task_ops)),
+            }
         };
         eprintln!(
-            "runtime/time/{runtime}: spawn+join {}, ping-pong {} per switch, yield {}",
-            ns(row.1),
-            ns(row.3),
-            ns(row.4)
+            "runtime/time/{runtime}: spawn+join {} ({} CPU), ping-pong {} per switch ({} CPU), yield {}",
+            ns(row.spawn.wall_ns),
+            ns(row.spawn.cpu_ns),
+            ns(row.switch.wall_ns),
+            ns(row.switch.cpu_ns),
+            ns(row.yielded.wall_ns)
         );
         timing.push(row);
     }

@@ -4,7 +4,9 @@
 //! |---|---|
 //! | [`settings`] | what a run measures: clients, drivers, quick mode, the name filter |
 //! | [`runner`] | the throughput side: a plan of cells, interleaved rounds, the one generic style runner |
+//! | [`busy`] | busy work of a calibrated length (the hold-time sweep's critical sections) |
 //! | [`cost`] | what a run costs: CPU time, context switches, steal, allocations (a counting allocator) |
+//! | [`owners`] | round trips to an owner of state over bare channels: the actors' floors in the bank and the session store |
 //! | [`harness`] | the latency harness, for workloads that need percentiles (jobs, server, runtime, context) |
 //! | [`progress`] | progress lines and time left during the long run |
 //! | [`workloads`] | one description per workload, shared by its bench and the report |
@@ -13,8 +15,10 @@
 //! | [`book`] | the book's checks: prose figures against the snapshot, one run, every style shown |
 
 pub mod book;
+pub mod busy;
 pub mod cost;
 pub mod harness;
+pub mod owners;
 pub mod progress;
 pub mod report;
 pub mod results;

@@ -76,9 +76,11 @@ impl Settings {
                 measure: Duration::from_millis(2),
             }
         } else {
+            // Short, because precision comes from the interleaved rounds:
+            // five of these fit the whole bench in about half an hour.
             Window {
-                warm_up: settings::scaled(Duration::from_millis(20)),
-                measure: settings::scaled(Duration::from_millis(100)),
+                warm_up: settings::scaled(Duration::from_millis(15)),
+                measure: settings::scaled(Duration::from_millis(75)),
             }
         };
         Settings {
@@ -192,6 +194,13 @@ pub trait StyleBench<S>: Copy {
     /// context, so a runtime-backed style finds the driver's runtime) and
     /// the client operation that drives it.
     fn client<D: Driver>(self, driver: &D, clients: usize) -> impl ClientOp;
+
+    /// Whether the scenario measures this style at all (a scenario of an
+    /// optional operation measures the styles that declare it); from the
+    /// style's capabilities, never its name.
+    fn measures() -> bool {
+        true
+    }
 }
 // ANCHOR_END: style_bench
 
@@ -200,6 +209,9 @@ pub struct Cell<'a> {
     pub scenario: String,
     pub clients: usize,
     pub rows: Vec<Contender<'a>>,
+    /// The drivers `every_driver` adds styles under, of those chosen
+    /// (`None`: all of them); see [`Cell::only_drivers`].
+    only_drivers: Option<&'static [&'static str]>,
 }
 
 impl<'a> Cell<'a> {
@@ -208,11 +220,26 @@ impl<'a> Cell<'a> {
             scenario,
             clients,
             rows: Vec::new(),
+            only_drivers: None,
         }
+    }
+
+    /// Limits the styles' rows to these drivers (those also chosen): a
+    /// scenario that asks one question of a few styles need not ask it
+    /// under every runtime.
+    pub fn only_drivers(&mut self, drivers: &'static [&'static str]) {
+        self.only_drivers = Some(drivers);
+    }
+
+    fn wants<D: Driver>(&self, drivers: &Drivers) -> bool {
+        drivers.is_chosen::<D>() && self.only_drivers.is_none_or(|only| only.contains(&D::NAME))
     }
 
     /// Adds style `S` under `driver`, built fresh for every round.
     pub fn style<S, Sc: StyleBench<S> + 'a, D: Driver>(&mut self, driver: &'a D, scenario: Sc) {
+        if !Sc::measures() {
+            return;
+        }
         let clients = self.clients;
         self.rows.push(Contender {
             style: Sc::style().to_string(),
@@ -231,16 +258,16 @@ impl<'a> Cell<'a> {
 
     /// Adds style `S` under every chosen driver, in the report's order.
     pub fn every_driver<S, Sc: StyleBench<S> + 'a>(&mut self, drivers: &'a Drivers, scenario: Sc) {
-        if drivers.is_chosen::<Threads>() {
+        if self.wants::<Threads>(drivers) {
             self.style::<S, Sc, _>(&drivers.threads, scenario);
         }
-        if drivers.is_chosen::<Tokio>() {
+        if self.wants::<Tokio>(drivers) {
             self.style::<S, Sc, _>(&drivers.tokio, scenario);
         }
-        if drivers.is_chosen::<AsyncStd>() {
+        if self.wants::<AsyncStd>(drivers) {
             self.style::<S, Sc, _>(&drivers.async_std, scenario);
         }
-        if drivers.is_chosen::<Smol>() {
+        if self.wants::<Smol>(drivers) {
             self.style::<S, Sc, _>(&drivers.smol, scenario);
         }
     }
@@ -284,13 +311,13 @@ impl<'a> Cell<'a> {
     }
     // ANCHOR_END: baseline
 
-    /// Keeps the rows whose `style@driver` contains `filter`, and the
-    /// baselines those styles are held against.
+    /// Keeps the rows whose `scenario/style@driver` contains `filter`,
+    /// and the baselines those styles are held against.
     fn filter(&mut self, filter: &str, baselines: &[(&str, &str)]) {
         let kept: Vec<bool> = self
             .rows
             .iter()
-            .map(|r| format!("{}@{}", r.style, r.driver).contains(filter))
+            .map(|r| format!("{}/{}@{}", self.scenario, r.style, r.driver).contains(filter))
             .collect();
         let needed: Vec<&str> = self
             .rows
@@ -575,7 +602,9 @@ macro_rules! ops_until {
     (Threads, $stop:expr, |$op:ident| $body:block) => {{
         let stop: &patterns::drive::Stop = &$stop;
         stop.arm();
-        (|| {
+        // A closure called at once, on purpose: see above.
+        #[allow(clippy::redundant_closure_call)]
+        let done = (|| {
             let mut done: u64 = 0;
             while !stop.is_set() {
                 let $op = done;
@@ -583,7 +612,8 @@ macro_rules! ops_until {
                 done += 1;
             }
             done
-        })()
+        })();
+        done
     }};
     ($driver:ty, $stop:expr, |$op:ident| $body:block) => {{
         $stop.arm();
@@ -677,6 +707,17 @@ mod tests {
             .map(|r| format!("{}@{}", r.style, r.driver))
             .collect();
         assert_eq!(kept, ["baseline_fetch_add@threads", "atomic@tokio"]);
+
+        // The scenario is part of the name: another scenario's filter
+        // keeps nothing here, this one's keeps everything.
+        let mut other = Cell::new("counter-add".into(), 1);
+        other.rows = vec![row("atomic", "threads")];
+        other.filter("counter-hold", &baselines);
+        assert!(other.rows.is_empty());
+        let mut this = Cell::new("counter-hold-100ns".into(), 1);
+        this.rows = vec![row("baseline_std_mutex_inside", "threads")];
+        this.filter("counter-hold", &baselines);
+        assert_eq!(this.rows.len(), 1);
     }
 
     #[test]

@@ -52,6 +52,62 @@ fn wraps_on_overflow<C: Counter>() {
     assert_eq!(block_on(counter.get()), 1);
 }
 
+/// `add_many` adds every element (wrapping), whether the style applies the
+/// batch in one step or inherits the element-by-element default; an empty
+/// batch adds nothing.
+fn add_many_counts_every_element<C: Counter>() {
+    let counter = C::new(2);
+    block_on(counter.add_many(ClientId(0), &[1, 2, 3]));
+    assert_eq!(block_on(counter.get()), 6);
+    block_on(counter.add_many(ClientId(1), &[]));
+    assert_eq!(block_on(counter.get()), 6);
+    block_on(counter.add_many(ClientId(9), &[u64::MAX, 5]));
+    assert_eq!(block_on(counter.get()), 10);
+}
+
+/// Four clients add batches of every length from 0 to 16 at once: no
+/// element may be lost, and each client's own batches are counted by its
+/// next `get`.
+fn concurrent_batches_lose_nothing<C: Counter>() {
+    const CLIENTS: usize = 4;
+    const BATCHES: u64 = 200;
+    let driver = Threads::new();
+    let counter = std::sync::Arc::new(driver.enter(|| C::new(CLIENTS)));
+    driver.run(CLIENTS, {
+        let counter = std::sync::Arc::clone(&counter);
+        move |id: ClientId| {
+            let counter = std::sync::Arc::clone(&counter);
+            async move {
+                let mut own = 0u64;
+                for b in 0..BATCHES {
+                    let batch: Vec<u64> = (0..b % 17).map(|i| i + id.0 as u64).collect();
+                    counter.add_many(id, &batch).await;
+                    own += batch.iter().sum::<u64>();
+                    let seen = counter.get().await;
+                    assert!(
+                        seen >= own,
+                        "{}: get {seen} missed the client's own batches ({own})",
+                        C::STYLE
+                    );
+                }
+            }
+        }
+    });
+    let expected: u64 = (0..CLIENTS as u64)
+        .map(|id| {
+            (0..BATCHES)
+                .map(|b| (0..b % 17).map(|i| i + id).sum::<u64>())
+                .sum::<u64>()
+        })
+        .sum();
+    assert_eq!(
+        block_on(counter.get()),
+        expected,
+        "{} lost elements of a batch",
+        C::STYLE
+    );
+}
+
 fn passes_stress<C: Counter, D: Driver>(clients: usize) {
     let driver = D::new();
     if let Err(violation) = stress::<C, D>(&driver, clients, OPS, 0x5EED) {
@@ -86,6 +142,16 @@ macro_rules! contract_tests {
             #[test]
             fn wraps_on_overflow() {
                 crate::guarded(format!("{}: wraps_on_overflow", stringify!($module)), super::wraps_on_overflow::<$counter>);
+            }
+
+            #[test]
+            fn add_many_counts_every_element() {
+                crate::guarded(format!("{}: add_many_counts_every_element", stringify!($module)), super::add_many_counts_every_element::<$counter>);
+            }
+
+            #[test]
+            fn concurrent_batches_lose_nothing() {
+                crate::guarded(format!("{}: concurrent_batches_lose_nothing", stringify!($module)), super::concurrent_batches_lose_nothing::<$counter>);
             }
 
             patterns::for_each_driver!(stress_per_driver, $counter);

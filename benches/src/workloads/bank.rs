@@ -50,7 +50,6 @@ pub fn workload() -> Workload {
             scenarios: SCENARIOS.iter().map(Scenario::info).collect(),
             // ANCHOR: baselines
             // The bare primitive each style is built on (bench: bank.rs).
-            // The tokio actor has none: its round trip is the counter's.
             baselines: &[
                 ("mutex", "baseline_mutex_two_writes@threads"),
                 ("rwlock", "baseline_mutex_two_writes@threads"),
@@ -63,6 +62,7 @@ pub fn workload() -> Workload {
                 ("atomic", "baseline_cas_pair@threads"),
                 ("actor", "baseline_crossbeam_round_trip@threads"),
                 ("actor_crossbeam", "baseline_crossbeam_round_trip@threads"),
+                ("actor_tokio", "baseline_tokio_round_trip@tokio"),
             ],
             // ANCHOR_END: baselines
         },
@@ -71,6 +71,6 @@ pub fn workload() -> Workload {
             "breaks the contract: an audit can see money in flight between a withdrawal and its deposit. Measured to show what the shortcut buys, not as a candidate",
         ),
         about: "",
-        typical_seconds: 255,
+        typical_seconds: 200,
     }
 }

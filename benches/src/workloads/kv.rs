@@ -98,7 +98,6 @@ pub fn workload() -> Workload {
             scenarios: scenarios().iter().map(Scenario::info).collect(),
             // ANCHOR: baselines
             // The bare primitive each style is built on (bench: kv.rs).
-            // The async actors and the sharded actor have none.
             baselines: &[
                 ("mutex", "baseline_locked_map@threads"),
                 (
@@ -114,12 +113,19 @@ pub fn workload() -> Workload {
                 ("dashmap", "baseline_dashmap@threads"),
                 ("actor", "baseline_crossbeam_round_trip@threads"),
                 ("actor_crossbeam", "baseline_crossbeam_round_trip@threads"),
+                (
+                    "sharded_actor",
+                    "baseline_crossbeam_sharded_round_trip@threads",
+                ),
+                ("actor_tokio", "baseline_tokio_round_trip@tokio"),
+                ("actor_async_std", "baseline_async_std_round_trip@tokio"),
+                ("actor_smol", "baseline_smol_round_trip@tokio"),
             ],
             // ANCHOR_END: baselines
         },
         flagged: super::flag(patterns::for_each_store!(torn_style_names), ""),
         about: "Every store hashes with foldhash (`foldhash::fast::RandomState`, version in the crates line above), the same hasher for every style; \
             std's default, SipHash, is built to resist hash flooding rather than for speed and would add its own cost to every figure.",
-        typical_seconds: 345,
+        typical_seconds: 305,
     }
 }

@@ -15,7 +15,7 @@ use crossbeam_channel::{Receiver, Sender, bounded};
 
 use crate::ClientId;
 use crate::Helpers;
-use crate::counter::Counter;
+use crate::counter::{Counter, batch_sum};
 use crate::primitives::INBOX_CAPACITY;
 use crate::sync::{JoinHandle, spawn, thread_local};
 
@@ -70,6 +70,8 @@ impl Counter for CrossbeamActorCounter {
     const STYLE: &'static str = "actor_crossbeam";
     // Busy besides its callers: the owner thread.
     const HELPERS: Helpers = Helpers::Threads(|_| 1);
+    // A batch is one request carrying its sum: one round trip.
+    const BATCHES: bool = true;
 
     fn new(_clients: usize) -> Self {
         let (inbox, requests) = bounded(INBOX_CAPACITY);
@@ -85,6 +87,13 @@ impl Counter for CrossbeamActorCounter {
         self.ask(|reply| Request::Add { n, reply });
     }
     // ANCHOR_END: add
+
+    /// One round trip for the batch: the request carries its sum (the
+    /// owner applies it as one addition, so a `get` sees all or none).
+    async fn add_many(&self, _client: ClientId, ns: &[u64]) {
+        let n = batch_sum(ns);
+        self.ask(|reply| Request::Add { n, reply });
+    }
 
     // ANCHOR: get
     async fn get(&self) -> u64 {

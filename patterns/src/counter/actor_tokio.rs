@@ -23,7 +23,7 @@ use crate::Helpers;
 use crate::sync::tokio::sync::{mpsc, oneshot};
 
 use crate::ClientId;
-use crate::counter::Counter;
+use crate::counter::{Counter, batch_sum};
 use crate::primitives::INBOX_CAPACITY;
 use crate::primitives::tokio_home::spawn_owner;
 use crate::sync::JoinHandle;
@@ -89,6 +89,8 @@ impl Counter for TokioActorCounter {
     const STYLE: &'static str = "actor_tokio";
     // Busy besides its callers: the owner task, on the ambient tokio runtime.
     const HELPERS: Helpers = Helpers::Tasks(1);
+    // A batch is one request carrying its sum: one round trip.
+    const BATCHES: bool = true;
 
     fn new(_clients: usize) -> Self {
         TokioActorCounter::with_owner(run_owner)
@@ -102,6 +104,11 @@ impl Counter for TokioActorCounter {
         answer.await.expect("the owner answers every request");
     }
     // ANCHOR_END: add
+
+    /// One round trip for the batch: the request carries its sum.
+    async fn add_many(&self, client: ClientId, ns: &[u64]) {
+        self.add(client, batch_sum(ns)).await;
+    }
 
     // ANCHOR: get
     async fn get(&self) -> u64 {

@@ -17,6 +17,8 @@ pub struct ParkingLotMutexCounter {
 
 impl Counter for ParkingLotMutexCounter {
     const STYLE: &'static str = "mutex_parking_lot";
+    // One lock acquisition per batch, as `mutex`.
+    const BATCHES: bool = true;
 
     fn new(_clients: usize) -> Self {
         ParkingLotMutexCounter {
@@ -30,6 +32,14 @@ impl Counter for ParkingLotMutexCounter {
         *total = total.wrapping_add(n);
     }
     // ANCHOR_END: add
+
+    /// The whole batch under one acquisition, as `mutex` does.
+    async fn add_many(&self, _client: ClientId, ns: &[u64]) {
+        let mut total = self.total.lock();
+        for &n in ns {
+            *total = total.wrapping_add(n);
+        }
+    }
 
     // ANCHOR: get
     async fn get(&self) -> u64 {

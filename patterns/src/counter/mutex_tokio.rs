@@ -20,6 +20,8 @@ pub struct TokioMutexCounter {
 
 impl Counter for TokioMutexCounter {
     const STYLE: &'static str = "mutex_tokio";
+    // One acquisition (one semaphore permit) per batch, as `mutex`.
+    const BATCHES: bool = true;
 
     fn new(_clients: usize) -> Self {
         TokioMutexCounter {
@@ -33,6 +35,14 @@ impl Counter for TokioMutexCounter {
         *total = total.wrapping_add(n);
     }
     // ANCHOR_END: add
+
+    /// The whole batch under one acquisition, as `mutex` does.
+    async fn add_many(&self, _client: ClientId, ns: &[u64]) {
+        let mut total = self.total.lock().await;
+        for &n in ns {
+            *total = total.wrapping_add(n);
+        }
+    }
 
     // ANCHOR: get
     async fn get(&self) -> u64 {

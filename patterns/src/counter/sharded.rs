@@ -13,7 +13,7 @@
 use crossbeam_utils::CachePadded;
 
 use crate::ClientId;
-use crate::counter::Counter;
+use crate::counter::{Counter, batch_sum};
 use crate::sync::{AtomicU64, Ordering::Relaxed};
 
 // ANCHOR: state
@@ -26,6 +26,8 @@ impl Counter for ShardedCounter {
     const STYLE: &'static str = "sharded";
     // `get` sums the cells one by one: see the header.
     const LINEARIZABLE: bool = false;
+    // A batch is one `fetch_add` of its sum on the client's cell.
+    const BATCHES: bool = true;
 
     fn new(clients: usize) -> Self {
         let cells = (0..clients.max(1))
@@ -40,6 +42,11 @@ impl Counter for ShardedCounter {
         self.cells[client.0 % self.cells.len()].fetch_add(n, Relaxed);
     }
     // ANCHOR_END: add
+
+    /// One `fetch_add` of the batch's sum on the client's own cell.
+    async fn add_many(&self, client: ClientId, ns: &[u64]) {
+        self.cells[client.0 % self.cells.len()].fetch_add(batch_sum(ns), Relaxed);
+    }
 
     // ANCHOR: get
     async fn get(&self) -> u64 {

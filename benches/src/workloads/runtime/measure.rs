@@ -13,6 +13,8 @@ use std::sync::atomic::{
 };
 use std::time::{Duration, Instant};
 
+use crate::cost::Cost;
+
 /// The executors, by name, in the order of the tables.
 pub const RUNTIMES: [&str; 7] = [
     "tokio",
@@ -210,56 +212,116 @@ pub fn median(mut samples: Vec<f64>) -> f64 {
     samples[samples.len() / 2]
 }
 
+/// What one operation cost over a timed run of `n`: wall time, the CPU
+/// time of the whole process (every worker the runtime woke, a waker's
+/// spin, an idle worker's search for work), and allocations.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PerOp {
+    pub wall_ns: f64,
+    pub cpu_ns: f64,
+    pub allocations: f64,
+    /// Operations in the run: below [`PerOp::COSTED`], the costs are the
+    /// readings' own (the kernel's CPU accounting moves in steps of
+    /// microseconds, and reading `/proc/stat` allocates), and are not shown.
+    pub ops: usize,
+}
+
+impl PerOp {
+    /// The fewest operations whose CPU time and allocations per operation
+    /// are shown.
+    pub const COSTED: usize = 1_000;
+
+    /// Whether the run was long enough for its costs to mean something.
+    pub fn costed(&self) -> bool {
+        self.ops >= Self::COSTED
+    }
+
+    /// The medians, field by field, of several rounds.
+    pub fn median(rounds: Vec<PerOp>) -> PerOp {
+        PerOp {
+            wall_ns: median(rounds.iter().map(|r| r.wall_ns).collect()),
+            cpu_ns: median(rounds.iter().map(|r| r.cpu_ns).collect()),
+            allocations: median(rounds.iter().map(|r| r.allocations).collect()),
+            ops: rounds.iter().map(|r| r.ops).min().unwrap_or(0),
+        }
+    }
+}
+
+/// The start of a timed run: the costs, then the clock (read last, so the
+/// costs' own reading is outside the time).
+struct Started(Cost, Instant);
+
+impl Started {
+    fn now() -> Started {
+        let cost = Cost::now();
+        Started(cost, Instant::now())
+    }
+
+    /// Per operation, for `n` operations since the start.
+    fn per_op(self, n: usize) -> PerOp {
+        let wall = self.1.elapsed();
+        let cost = Cost::now().since(&self.0);
+        let ops = n;
+        let n = n as f64;
+        PerOp {
+            wall_ns: wall.as_nanos() as f64 / n,
+            cpu_ns: cost.cpu.as_nanos() as f64 / n,
+            allocations: cost.allocations as f64 / n,
+            ops,
+        }
+    }
+}
+
 // ANCHOR: spawn
-/// Nanoseconds per task: spawn an empty task and await it, `n` times.
-pub fn spawn_and_join(executor: &Executor, n: usize) -> f64 {
+/// Per task: spawn an empty task and await it, `n` times.
+pub fn spawn_and_join(executor: &Executor, n: usize) -> PerOp {
     run_on!(executor, |spawner| spawn_and_join_in(spawner, n))
 }
 
-async fn spawn_and_join_in<S: Spawn>(spawner: S, n: usize) -> f64 {
-    let start = Instant::now();
+async fn spawn_and_join_in<S: Spawn>(spawner: S, n: usize) -> PerOp {
+    let start = Started::now();
     for _ in 0..n {
         S::join(spawner.spawn(async {})).await;
     }
-    start.elapsed().as_nanos() as f64 / n as f64
+    start.per_op(n)
 }
 
-/// Nanoseconds per task: spawn `n` empty tasks, then await them all.
-pub fn spawn_then_join_all(executor: &Executor, n: usize) -> f64 {
+/// Per task: spawn `n` empty tasks, then await them all.
+pub fn spawn_then_join_all(executor: &Executor, n: usize) -> PerOp {
     run_on!(executor, |spawner| spawn_then_join_all_in(spawner, n))
 }
 
-async fn spawn_then_join_all_in<S: Spawn>(spawner: S, n: usize) -> f64 {
-    let start = Instant::now();
+async fn spawn_then_join_all_in<S: Spawn>(spawner: S, n: usize) -> PerOp {
+    let start = Started::now();
     let handles: Vec<S::Handle> = (0..n).map(|_| spawner.spawn(async {})).collect();
     for handle in handles {
         S::join(handle).await;
     }
-    start.elapsed().as_nanos() as f64 / n as f64
+    start.per_op(n)
 }
 // ANCHOR_END: spawn
 
-pub fn threads_spawn_and_join(n: usize) -> f64 {
-    let start = Instant::now();
+pub fn threads_spawn_and_join(n: usize) -> PerOp {
+    let start = Started::now();
     for _ in 0..n {
         std::thread::spawn(|| {}).join().expect("no panic");
     }
-    start.elapsed().as_nanos() as f64 / n as f64
+    start.per_op(n)
 }
 
-pub fn threads_spawn_then_join_all(n: usize) -> f64 {
-    let start = Instant::now();
+pub fn threads_spawn_then_join_all(n: usize) -> PerOp {
+    let start = Started::now();
     let handles: Vec<_> = (0..n).map(|_| std::thread::spawn(|| {})).collect();
     for handle in handles {
         handle.join().expect("no panic");
     }
-    start.elapsed().as_nanos() as f64 / n as f64
+    start.per_op(n)
 }
 
 // ANCHOR: switch
 /// Nanoseconds per switch: two tasks take turns `rounds` times each,
 /// through the cheapest wake-up of the runtime.
-pub fn ping_pong(executor: &Executor, name: &str, rounds: usize) -> f64 {
+pub fn ping_pong(executor: &Executor, name: &str, rounds: usize) -> PerOp {
     // tokio's `Notify` needs no tokio runtime: the thread-per-core
     // runtimes, which bring no wake-up primitive of their own, use it too,
     // so that their row and tokio's differ only in the executor.
@@ -267,7 +329,7 @@ pub fn ping_pong(executor: &Executor, name: &str, rounds: usize) -> f64 {
     run_on!(executor, |spawner| ping_pong_in(spawner, notify, rounds))
 }
 
-async fn ping_pong_in<S: Spawn>(spawner: S, notify: bool, rounds: usize) -> f64 {
+async fn ping_pong_in<S: Spawn>(spawner: S, notify: bool, rounds: usize) -> PerOp {
     if notify {
         let (ping, pong) = (
             Arc::new(tokio::sync::Notify::new()),
@@ -282,14 +344,14 @@ async fn ping_pong_in<S: Spawn>(spawner: S, notify: bool, rounds: usize) -> f64 
                 }
             })
         };
-        let start = Instant::now();
+        let start = Started::now();
         for _ in 0..rounds {
             ping.notify_one();
             pong.notified().await;
         }
-        let elapsed = start.elapsed();
+        let per_switch = start.per_op(2 * rounds);
         S::join(other).await;
-        return elapsed.as_nanos() as f64 / (2 * rounds) as f64;
+        return per_switch;
     }
     let (to_other, from_me) = smol::channel::bounded::<()>(1);
     let (to_me, from_other) = smol::channel::bounded::<()>(1);
@@ -298,19 +360,19 @@ async fn ping_pong_in<S: Spawn>(spawner: S, notify: bool, rounds: usize) -> f64 
             let _ = to_me.send(()).await;
         }
     });
-    let start = Instant::now();
+    let start = Started::now();
     for _ in 0..rounds {
         to_other.send(()).await.expect("the other task runs");
         from_other.recv().await.expect("the other task answers");
     }
-    let elapsed = start.elapsed();
+    let per_switch = start.per_op(2 * rounds);
     drop(to_other);
     S::join(other).await;
-    elapsed.as_nanos() as f64 / (2 * rounds) as f64
+    per_switch
 }
 
 /// The same between two OS threads: each parks until the other unparks it.
-pub fn threads_ping_pong(rounds: usize) -> f64 {
+pub fn threads_ping_pong(rounds: usize) -> PerOp {
     let turn = Arc::new(AtomicBool::new(false)); // false: main's turn
     let main = std::thread::current();
     let other = {
@@ -327,7 +389,7 @@ pub fn threads_ping_pong(rounds: usize) -> f64 {
             }
         })
     };
-    let start = Instant::now();
+    let start = Started::now();
     for _ in 0..rounds {
         turn.store(true, Release);
         other.thread().unpark();
@@ -335,20 +397,20 @@ pub fn threads_ping_pong(rounds: usize) -> f64 {
             std::thread::park();
         }
     }
-    let elapsed = start.elapsed();
+    let per_switch = start.per_op(2 * rounds);
     other.join().expect("no panic");
-    elapsed.as_nanos() as f64 / (2 * rounds) as f64
+    per_switch
 }
 // ANCHOR_END: switch
 
 /// Nanoseconds per `yield_now` of one task alone.
-pub fn yields(executor: &Executor, name: &str, n: usize) -> f64 {
+pub fn yields(executor: &Executor, name: &str, n: usize) -> PerOp {
     let name = name.to_string();
     run_on!(executor, |_spawner| yields_in(name, n))
 }
 
-async fn yields_in(name: String, n: usize) -> f64 {
-    let start = Instant::now();
+async fn yields_in(name: String, n: usize) -> PerOp {
+    let start = Started::now();
     for _ in 0..n {
         match name.as_str() {
             "async_std" => async_std::task::yield_now().await,
@@ -359,15 +421,15 @@ async fn yields_in(name: String, n: usize) -> f64 {
             _ => tokio::task::yield_now().await,
         }
     }
-    start.elapsed().as_nanos() as f64 / n as f64
+    start.per_op(n)
 }
 
-pub fn threads_yields(n: usize) -> f64 {
-    let start = Instant::now();
+pub fn threads_yields(n: usize) -> PerOp {
+    let start = Started::now();
     for _ in 0..n {
         std::thread::yield_now();
     }
-    start.elapsed().as_nanos() as f64 / n as f64
+    start.per_op(n)
 }
 
 /// This process's resident and virtual size, in bytes.
@@ -448,7 +510,16 @@ async fn memory_in<S: Spawn>(spawner: S, n: usize, (rss_before, vsz_before): (u6
 
 /// One runtime's times, in ns: spawn + join, spawn N then join all (for N
 /// in `AMORTISED`; `None` where not attempted), a ping-pong switch, a yield.
-pub type Timing = (&'static str, f64, Vec<Option<f64>>, f64, f64);
+/// One runtime's times: spawn and await one at a time, spawn N then
+/// await all (per [`AMORTISED`] count; `None` where not attempted), a
+/// ping-pong switch, and a lone `yield_now`.
+pub struct Timing {
+    pub runtime: &'static str,
+    pub spawn: PerOp,
+    pub amortised: Vec<Option<PerOp>>,
+    pub switch: PerOp,
+    pub yielded: PerOp,
+}
 
 pub struct MemoryCell {
     pub runtime: &'static str,

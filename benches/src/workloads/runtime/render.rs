@@ -1,7 +1,7 @@
 //! The runtime report's tables, seed 001's claims against them, and its
 //! CSV rows.
 
-use super::measure::{AMORTISED, MemoryCell, Timing, ns, verdict};
+use super::measure::{AMORTISED, MemoryCell, PerOp, Timing, ns, verdict};
 use crate::report::table::{MdTable, bytes};
 use crate::results::RuntimeRow;
 
@@ -10,11 +10,11 @@ pub fn render(head: String, timing: &[Timing], memory: &[MemoryCell]) -> (String
     let mut md = head;
     let mut rows: Vec<RuntimeRow> = Vec::new();
     // Times to a tenth of a nanosecond, bytes whole: what the figures mean.
-    let mut figure = |kind: &str, runtime: &str, n: usize, value: f64, tenths: bool| {
-        let (value, unit) = if tenths {
-            ((value * 10.0).round() / 10.0, "ns")
-        } else {
-            (value.round(), "bytes")
+    let mut figure = |kind: &str, runtime: &str, n: usize, value: f64, unit: Unit| {
+        let (value, unit) = match unit {
+            Unit::Ns => ((value * 10.0).round() / 10.0, "ns"),
+            Unit::Bytes => (value.round(), "bytes"),
+            Unit::Allocations => ((value * 1000.0).round() / 1000.0, "allocations"),
         };
         rows.push(RuntimeRow {
             kind: kind.to_string(),
@@ -24,24 +24,39 @@ pub fn render(head: String, timing: &[Timing], memory: &[MemoryCell]) -> (String
             unit: unit.to_string(),
         });
     };
+    // A time with its CPU and allocations, as the rows write them: the
+    // time under `kind`, the others under `kind_cpu` and `kind_allocations`.
+    let mut per_op = |kind: &str, runtime: &str, n: usize, cost: PerOp| {
+        figure(kind, runtime, n, cost.wall_ns, Unit::Ns);
+        if cost.costed() {
+            figure(&format!("{kind}_cpu"), runtime, n, cost.cpu_ns, Unit::Ns);
+            figure(
+                &format!("{kind}_allocations"),
+                runtime,
+                n,
+                cost.allocations,
+                Unit::Allocations,
+            );
+        }
+    };
     md.push_str(
         "Times are medians of five rounds; memory is measured in a fresh process per cell.\n",
     );
 
     md.push_str("\n## Seed 001's table, measured\n\n");
     let mut claims = MdTable::new(&["claim (seed 001)", "runtime", "measured", "verdict"], 2);
-    for (runtime, spawn, _, switch, _) in timing {
+    for t in timing {
         claims.row(&[
             "task spawn ~300 ns (spawn + await)".to_string(),
-            runtime.to_string(),
-            ns(*spawn),
-            verdict(*spawn, 300.0),
+            t.runtime.to_string(),
+            ns(t.spawn.wall_ns),
+            verdict(t.spawn.wall_ns, 300.0),
         ]);
         claims.row(&[
             "context switch ~50 ns (ping-pong)".to_string(),
-            runtime.to_string(),
-            ns(*switch),
-            verdict(*switch, 50.0),
+            t.runtime.to_string(),
+            ns(t.switch.wall_ns),
+            verdict(t.switch.wall_ns, 50.0),
         ]);
     }
     for m in memory
@@ -78,33 +93,37 @@ pub fn render(head: String, timing: &[Timing], memory: &[MemoryCell]) -> (String
          (memory per connection, connections held) is that row.\n",
     );
 
-    md.push_str("\n## Spawn\n\nPer task: spawn an empty task and await it, one after another; and spawn N, then await all.\n\n");
+    md.push_str(&format!("\n## Spawn\n\nPer task: spawn an empty task and await it, one after another; and spawn N, then await all. Each time is followed by the CPU time the whole process spent per task (above the time where more than one thread worked: a worker woken to run or steal the task, a joiner spinning) and the allocations per task, where the run had at least {} tasks (below that, the readings' own cost would show).\n\n", PerOp::COSTED));
     let mut header = vec!["runtime".to_string(), "spawn + await".to_string()];
     header.extend(AMORTISED.iter().map(|n| format!("spawn {n}, await all")));
     let mut table = MdTable::new(&header, 1);
-    for (runtime, spawn, amortised, _, _) in timing {
-        let mut row = vec![runtime.to_string(), ns(*spawn)];
+    for t in timing {
+        let mut row = vec![t.runtime.to_string(), with_cost(t.spawn)];
         row.extend(
-            amortised
+            t.amortised
                 .iter()
-                .map(|a| a.map_or("– (not attempted)".to_string(), ns)),
+                .map(|a| a.map_or("– (not attempted)".to_string(), with_cost)),
         );
         table.row(&row);
-        figure("spawn_join", runtime, 1, *spawn, true);
-        for (n, a) in AMORTISED.iter().zip(amortised) {
+        per_op("spawn_join", t.runtime, 1, t.spawn);
+        for (n, a) in AMORTISED.iter().zip(&t.amortised) {
             if let Some(a) = a {
-                figure("spawn_then_join_all", runtime, *n, *a, true);
+                per_op("spawn_then_join_all", t.runtime, *n, *a);
             }
         }
     }
     md.push_str(&table.finish());
 
-    md.push_str("\n## Switch\n\nPer switch: two tasks (threads) taking turns through the cheapest wake-up (tokio, monoio, glommio: tokio's `Notify`, which needs no tokio runtime; async-std, smol: a bounded(1) `async-channel`; threads: park/unpark); and one task alone calling `yield_now`.\n\n");
+    md.push_str("\n## Switch\n\nPer switch: two tasks (threads) taking turns through the cheapest wake-up (tokio, monoio, glommio: tokio's `Notify`, which needs no tokio runtime; async-std, smol: a bounded(1) `async-channel`; threads: park/unpark); and one task alone calling `yield_now`. Each time is followed by the process's CPU time and allocations per switch (or yield).\n\n");
     let mut table = MdTable::new(&["runtime", "ping-pong, per switch", "yield_now"], 1);
-    for (runtime, _, _, switch, yielded) in timing {
-        table.row(&[runtime.to_string(), ns(*switch), ns(*yielded)]);
-        figure("ping_pong", runtime, 2, *switch, true);
-        figure("yield", runtime, 1, *yielded, true);
+    for t in timing {
+        table.row(&[
+            t.runtime.to_string(),
+            with_cost(t.switch),
+            with_cost(t.yielded),
+        ]);
+        per_op("ping_pong", t.runtime, 2, t.switch);
+        per_op("yield", t.runtime, 1, t.yielded);
     }
     md.push_str(&table.finish());
 
@@ -137,9 +156,31 @@ pub fn render(head: String, timing: &[Timing], memory: &[MemoryCell]) -> (String
                 format!("{} B", m.future_size)
             },
         ]);
-        figure("rss_per_task", m.runtime, m.n, m.rss_per, false);
-        figure("vsz_per_task", m.runtime, m.n, m.vsz_per, false);
+        figure("rss_per_task", m.runtime, m.n, m.rss_per, Unit::Bytes);
+        figure("vsz_per_task", m.runtime, m.n, m.vsz_per, Unit::Bytes);
     }
     md.push_str(&table.finish());
     (md, crate::results::write(&rows))
+}
+
+/// The unit a figure of the runtime table is written in.
+#[derive(Clone, Copy)]
+enum Unit {
+    Ns,
+    Bytes,
+    Allocations,
+}
+
+/// A time, then its CPU time and allocations: `1.2 µs · 2.3 µs CPU · 1.00
+/// alloc` (the time alone for a run too short to cost).
+fn with_cost(cost: PerOp) -> String {
+    if !cost.costed() {
+        return ns(cost.wall_ns);
+    }
+    format!(
+        "{} · {} CPU · {:.2} alloc",
+        ns(cost.wall_ns),
+        ns(cost.cpu_ns),
+        cost.allocations
+    )
 }

@@ -1,22 +1,46 @@
-//! The counter's scenarios: how often clients read.
+//! The counter's scenarios: how often clients read, how many additions
+//! one call carries, and how long a lock is held.
+
+pub mod locks;
 
 use crate::report::workload::{Scenario, Source, Workload};
 use crate::torn_style_names;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub enum CounterScenario {
     /// Every operation is `add(client, 1)`.
     Add,
     /// Every tenth operation is `get()`.
     Mixed,
+    /// Every operation is `add_many(client, &[1; BATCH])`, for the styles
+    /// that apply a batch in one step (`Counter::BATCHES`).
+    Batch,
+    /// The lock primitives alone, each operation an add with `nanos` of
+    /// work before it (outside the lock) or inside the critical section.
+    Hold { nanos: u32 },
 }
 
-pub const SCENARIOS: [CounterScenario; 2] = [CounterScenario::Add, CounterScenario::Mixed];
+/// Additions per call in the batch scenario.
+pub const BATCH: usize = 16;
+
+pub const SCENARIOS: [CounterScenario; 6] = [
+    CounterScenario::Add,
+    CounterScenario::Mixed,
+    CounterScenario::Batch,
+    CounterScenario::Hold { nanos: 0 },
+    CounterScenario::Hold { nanos: 100 },
+    CounterScenario::Hold { nanos: 1_000 },
+];
 
 impl CounterScenario {
     /// In `Mixed`, operations 9, 19, 29... are reads.
     pub fn is_tenth(op: u64) -> bool {
         op % 10 == 9
+    }
+
+    /// The styles' rows (the sweep of hold times measures primitives only).
+    pub fn measures_styles(self) -> bool {
+        !matches!(self, CounterScenario::Hold { .. })
     }
 
     pub fn is_get(self, op: u64) -> bool {
@@ -27,20 +51,36 @@ impl CounterScenario {
 impl Scenario for CounterScenario {
     fn name(&self) -> String {
         match self {
-            CounterScenario::Add => "counter-add",
-            CounterScenario::Mixed => "counter-mixed",
+            CounterScenario::Add => "counter-add".to_string(),
+            CounterScenario::Mixed => "counter-mixed".to_string(),
+            CounterScenario::Batch => "counter-batch".to_string(),
+            CounterScenario::Hold { nanos } => format!("counter-hold-{nanos}ns"),
         }
-        .to_string()
     }
 
     fn about(&self) -> String {
         match self {
-            CounterScenario::Add => "every operation is `add(client, 1)`",
+            CounterScenario::Add => "every operation is `add(client, 1)`".to_string(),
             CounterScenario::Mixed => {
-                "every tenth operation is `get()`, the others `add(client, 1)`"
+                "every tenth operation is `get()`, the others `add(client, 1)`".to_string()
             }
+            CounterScenario::Batch => format!(
+                "every operation is `add_many(client, &[1; {BATCH}])`: {BATCH} additions per call \
+                 (ops/s counts calls), for the styles that apply a batch in one step \
+                 (one lock, one atomic add of the sum, one message); the `_unbatched` \
+                 baselines do the same {BATCH} additions one lock acquisition each"
+            ),
+            CounterScenario::Hold { nanos: 0 } => {
+                "the lock primitives alone, each operation one locked addition and no other work \
+                 (the sweep's reference)"
+                    .to_string()
+            }
+            CounterScenario::Hold { nanos } => format!(
+                "the lock primitives alone, each operation an addition and about {nanos} ns of \
+                 busy work (a calibrated multiply chain): `_inside` does the work while holding \
+                 the lock, `_outside` before taking it"
+            ),
         }
-        .to_string()
     }
 }
 
@@ -81,6 +121,6 @@ pub fn workload() -> Workload {
         },
         flagged: super::flag(patterns::for_each_counter!(torn_style_names), ""),
         about: "",
-        typical_seconds: 275,
+        typical_seconds: 255,
     }
 }
