@@ -14,7 +14,7 @@
 //! in the timed region and every style replays the same operations; the
 //! baselines replay the same plans against bare primitives: one lock
 //! around the balances and two writes, an ordered pair of per-account
-//! locks, a pair of atomic read-modify-writes, a round trip to an owner
+//! locks, the sharded style's sixteen shard locks, a pair of atomic read-modify-writes, a round trip to an owner
 //! of the balances (a crossbeam channel to a thread; on tokio, an mpsc
 //! channel to a task).
 
@@ -27,6 +27,7 @@ use benches::owners::{Owned, Plans, crossbeam_round_trip, tokio_round_trip};
 use benches::runner::{Cell, Drivers, Either, StyleBench, throughput_main};
 use benches::workloads::bank::{BankScenario, SCENARIOS, workload};
 use benches::{measured_styles, ops_until};
+use crossbeam_utils::CachePadded;
 use patterns::bank::{self, AccountId, Bank};
 use patterns::drive::{ClientOp, Driver, Stop, Threads, Tokio};
 use patterns::primitives::rng::SplitMix64;
@@ -118,6 +119,9 @@ impl<B: Bank> StyleBench<B> for Load {
 // report; the `broken` `naive` deadlocks and is never run here.
 patterns::for_each_bank!(measured_styles);
 
+/// Some balances under one lock, alone on a cache line (the sharded style's).
+type Shard = CachePadded<Mutex<Box<[u64]>>>;
+
 /// Every client's plan, shared by a baseline's clients.
 fn plans(scenario: BankScenario, clients: usize) -> Arc<[Box<[Op]>]> {
     (0..clients).map(|c| plan(scenario, c)).collect()
@@ -198,6 +202,57 @@ fn baselines<'a>(cell: &mut Cell<'a>, threads: &'a Threads, scenario: BankScenar
             (client, ())
         },
     );
+
+    // The sharded style's own primitive: its sixteen padded shard locks,
+    // taken as it takes them (one for a transfer within a shard, two in
+    // order across shards, all sixteen for an audit). Against the account
+    // locks of `ordered_lock_pair` it was no floor: an audit there takes
+    // one lock per account.
+    cell.baseline(threads, "shard_lock_pair", Helpers::None, move |clients| {
+        let opening = opening();
+        let shards = 1usize << bank::sharded::SHARDS.min(opening.len()).max(1).ilog2();
+        let (mask, shift) = (shards - 1, shards.ilog2());
+        let balances: Arc<[Shard]> = (0..shards)
+            .map(|s| {
+                let shard = opening.iter().skip(s).step_by(shards).copied().collect();
+                CachePadded::new(Mutex::new(shard))
+            })
+            .collect();
+        let plans = plans(scenario, clients);
+        let client = move |id: ClientId, stop: Stop| {
+            let (balances, plans) = (Arc::clone(&balances), Arc::clone(&plans));
+            async move {
+                let locate = |a: AccountId| (a.0 & mask, a.0 >> shift);
+                ops_until!(Threads, stop, |op| {
+                    match plans[id.0][op as usize % PLAN] {
+                        Op::Transfer { from, to, amount } => {
+                            let ((fs, f), (ts, t)) = (locate(from), locate(to));
+                            if fs == ts {
+                                let mut shard = balances[fs].lock().unwrap();
+                                let [a, b] = shard.get_disjoint_mut([f, t]).unwrap();
+                                black_box(bank::move_money(from, a, b, amount)).ok();
+                            } else {
+                                let (first, second) = (fs.min(ts), fs.max(ts));
+                                let mut low = balances[first].lock().unwrap();
+                                let mut high = balances[second].lock().unwrap();
+                                let (a, b) = if fs == first {
+                                    (&mut low[f], &mut high[t])
+                                } else {
+                                    (&mut high[f], &mut low[t])
+                                };
+                                black_box(bank::move_money(from, a, b, amount)).ok();
+                            }
+                        }
+                        Op::Audit => {
+                            let held: Vec<_> = balances.iter().map(|b| b.lock().unwrap()).collect();
+                            black_box(bank::sum(held.iter().flat_map(|s| s.iter().copied())));
+                        }
+                    }
+                })
+            }
+        };
+        (client, ())
+    });
 
     cell.baseline(threads, "cas_pair", Helpers::None, move |clients| {
         let balances: Arc<[AtomicU64]> = opening().into_iter().map(AtomicU64::new).collect();

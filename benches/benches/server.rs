@@ -36,7 +36,7 @@ use benches::workloads::server::render::{Measured, render};
 use benches::workloads::server::sweep::{LoadCell, Target, measure};
 use benches::workloads::server::{
     CLOSED_WARM_UP, CLOSED_WINDOW, CONNECTIONS, DEPTHS, FIXED_RATES, GRACE, IDLE_FEW, IDLE_MANY,
-    LIMIT, LOAD_SHARES, LoadScenario, OPEN_CONNECTIONS, OPEN_WARM_UP, OPEN_WINDOW,
+    LIMIT, LOAD_SHARES, LoadScenario, ONE_WORKER, OPEN_CONNECTIONS, OPEN_WARM_UP, OPEN_WINDOW,
     QUICK_CONNECTIONS, QUICK_LOAD_SHARES, SCENARIOS, STYLES, workload,
 };
 use patterns::primitives::rng::SplitMix64;
@@ -61,12 +61,20 @@ fn main() {
     eprintln!("placement: {}", placement.describe());
     let mut targets: Vec<Target> = STYLES
         .iter()
-        .map(|style| Target::Style {
+        .map(|style| Target::style(SERVER, style, no_limit()))
+        .collect();
+    // Runtime configuration: a style at one worker beside its default of
+    // one per server CPU, where the server has more than one (with one,
+    // the two rows would be one server).
+    if placement.server.len() > 1 {
+        targets.extend(ONE_WORKER.iter().map(|&(style, label)| Target::Style {
             binary: SERVER,
             style,
             limit: no_limit(),
-        })
-        .collect();
+            workers: Some(1),
+            label,
+        }));
+    }
     if redis_tools {
         targets.push(Target::Redis);
     }
@@ -240,11 +248,7 @@ fn main() {
         };
         let name = format!("server/limit/{style}/{cap}");
         if harness.wants(&name) {
-            let target = Target::Style {
-                binary: SERVER,
-                style,
-                limit: cap,
-            };
+            let target = Target::style(SERVER, style, cap);
             let spec = load(
                 clients,
                 Arrivals::Closed { depth: 1 },
@@ -353,9 +357,12 @@ fn redis_benchmark_row(
     let pid;
     let port = match target {
         Target::Style {
-            binary, style: s, ..
+            binary,
+            style: s,
+            workers,
+            ..
         } => {
-            let server = ServerProcess::start_on(binary, s, no_limit(), server_cpus);
+            let server = ServerProcess::start_on(binary, s, no_limit(), workers, server_cpus);
             let port = server.address.port();
             pid = server.child.id();
             style = Some(server);

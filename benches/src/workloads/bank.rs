@@ -58,7 +58,7 @@ pub fn workload() -> Workload {
                     "baseline_parking_lot_two_writes@threads",
                 ),
                 ("ordered", "baseline_ordered_lock_pair@threads"),
-                ("sharded", "baseline_ordered_lock_pair@threads"),
+                ("sharded", "baseline_shard_lock_pair@threads"),
                 ("atomic", "baseline_cas_pair@threads"),
                 ("actor", "baseline_crossbeam_round_trip@threads"),
                 ("actor_crossbeam", "baseline_crossbeam_round_trip@threads"),

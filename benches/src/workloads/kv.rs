@@ -126,6 +126,6 @@ pub fn workload() -> Workload {
         flagged: super::flag(patterns::for_each_store!(torn_style_names), ""),
         about: "Every store hashes with foldhash (`foldhash::fast::RandomState`, version in the crates line above), the same hasher for every style; \
             std's default, SipHash, is built to resist hash flooding rather than for speed and would add its own cost to every figure.",
-        typical_seconds: 305,
+        typical_seconds: 295,
     }
 }

@@ -103,6 +103,6 @@ pub fn workload() -> Workload {
         },
         flagged: super::flag(patterns::for_each_route_table!(torn_style_names), ""),
         about: "Throughput counts reads and writes together; the writer is client 0, so with one client it reads and writes on one thread and nothing contends but the writer's own cache misses.",
-        typical_seconds: 150,
+        typical_seconds: 80,
     }
 }

@@ -96,7 +96,9 @@ impl LockOp {
         let acquisitions = if self.one_acquisition { 1 } else { self.adds };
         for _ in 0..acquisitions {
             lock.with(|total| {
-                if self.work == Work::Inside {
+                // (No call at all for no work: the unbatched rows' sections
+                // stay the styles' own.)
+                if self.work == Work::Inside && self.steps > 0 {
                     chain = busy::spin(self.steps, chain);
                 }
                 for _ in 0..self.adds / acquisitions {
@@ -124,7 +126,7 @@ fn tokio_lock_row<'a>(cell: &mut Cell<'a>, tokio_driver: &'a Tokio, name: &str, 
                     let per_acquisition = op.adds / acquisitions;
                     for _ in 0..acquisitions {
                         let mut total = total.lock().await;
-                        if op.work == Work::Inside {
+                        if op.work == Work::Inside && op.steps > 0 {
                             chain = busy::spin(op.steps, chain);
                         }
                         for _ in 0..per_acquisition {

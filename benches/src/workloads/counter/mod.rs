@@ -121,6 +121,6 @@ pub fn workload() -> Workload {
         },
         flagged: super::flag(patterns::for_each_counter!(torn_style_names), ""),
         about: "",
-        typical_seconds: 255,
+        typical_seconds: 270,
     }
 }

@@ -15,6 +15,6 @@ pub fn workload() -> Workload {
         source: Source::Harness,
         flagged: super::flag(patterns::for_each_runner!(torn_style_names), ""),
         about: "",
-        typical_seconds: 250,
+        typical_seconds: 235,
     }
 }

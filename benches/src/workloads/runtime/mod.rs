@@ -17,6 +17,6 @@ pub fn workload() -> Workload {
             smol: an `async_executor::Executor` with one thread per core; monoio (io_uring driver, timer) and glommio: \
             one thread-per-core executor on the measuring thread, as each core of their server styles runs one; \
             threads: `std::thread`.",
-        typical_seconds: 50,
+        typical_seconds: 20,
     }
 }

@@ -88,7 +88,7 @@ pub fn measure_memory(
     many: usize,
     cpus: &[usize],
 ) -> MemoryCell {
-    let server = ServerProcess::start_on(binary, style, many + 16, cpus);
+    let server = ServerProcess::start_on(binary, style, many + 16, None, cpus);
     let address = server.address;
     let (rss_few, rss_many, held_few, held_many) = runtime.block_on(async {
         let connected = Instant::now() + Duration::from_secs(60);

@@ -21,6 +21,12 @@ use std::time::Duration;
 
 use generator::Mix;
 
+/// Styles measured a second time at one worker (`--workers 1`), as
+/// `(style, row name)`, where the server has more than one CPU: the task
+/// per connection on tokio's work-stealing runtime, so that the ADR's
+/// `worker_threads(num_cpus)` has a row to be measured against.
+pub const ONE_WORKER: [(&str, &str); 1] = [("task_tokio", "task_tokio_1_worker")];
+
 /// Closed-loop peak: connections, and requests outstanding on each.
 pub const CONNECTIONS: [usize; 4] = [1, 100, 1_000, 10_000];
 pub const DEPTHS: [usize; 2] = [1, 16];
@@ -143,6 +149,6 @@ pub fn workload() -> Workload {
             puts both everywhere). The generator speaks RESP, the same bytes to every server; loopback only. At low \
             rates every request wakes an idle server and an idle generator, and in a VM each wake costs tens of \
             microseconds of latency and of CPU: that, not the design, is the floor of the lowest rows.",
-        typical_seconds: 690,
+        typical_seconds: 515,
     }
 }

@@ -29,11 +29,19 @@ impl ServerProcess {
     /// `env!("CARGO_BIN_EXE_server")`, which only a bench or test target
     /// of this package can name).
     pub fn start(binary: &str, style: &str, limit: usize) -> ServerProcess {
-        ServerProcess::start_on(binary, style, limit, &[])
+        ServerProcess::start_on(binary, style, limit, None, &[])
     }
 
-    /// As [`ServerProcess::start`], pinned to `cpus` (anywhere if empty).
-    pub fn start_on(binary: &str, style: &str, limit: usize, cpus: &[usize]) -> ServerProcess {
+    /// As [`ServerProcess::start`], with `workers` threads of its pool or
+    /// runtime (`None`: one per CPU it may use), pinned to `cpus`
+    /// (anywhere if empty).
+    pub fn start_on(
+        binary: &str,
+        style: &str,
+        limit: usize,
+        workers: Option<usize>,
+        cpus: &[usize],
+    ) -> ServerProcess {
         let mut command = Command::new(binary);
         if !cpus.is_empty() {
             super::placement::pin_child(&mut command, cpus);
@@ -48,6 +56,12 @@ impl ServerProcess {
                 &limit.to_string(),
             ])
             .args(["--idle-timeout", "600"])
+            .args(
+                workers
+                    .map(|n| ["--workers".to_string(), n.to_string()])
+                    .into_iter()
+                    .flatten(),
+            )
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())

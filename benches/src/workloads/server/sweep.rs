@@ -18,14 +18,30 @@ pub enum Target<'a> {
         binary: &'a str,
         style: &'a str,
         limit: usize,
+        /// `--workers` (a pool's threads, a runtime's workers); `None`:
+        /// the binary's default, one per CPU the server may use.
+        workers: Option<usize>,
+        /// The row's name: the style's, or the style's with its setting.
+        label: &'a str,
     },
     Redis,
 }
 
-impl Target<'_> {
+impl<'a> Target<'a> {
+    /// `style` as the server binary starts it by default.
+    pub fn style(binary: &'a str, style: &'a str, limit: usize) -> Target<'a> {
+        Target::Style {
+            binary,
+            style,
+            limit,
+            workers: None,
+            label: style,
+        }
+    }
+
     pub fn name(&self) -> &str {
         match self {
-            Target::Style { style, .. } => style,
+            Target::Style { label, .. } => label,
             Target::Redis => "redis-server",
         }
     }
@@ -94,8 +110,10 @@ pub fn measure(
             binary,
             style,
             limit,
+            workers,
+            ..
         } => {
-            let server = ServerProcess::start_on(binary, style, limit, cpus);
+            let server = ServerProcess::start_on(binary, style, limit, workers, cpus);
             address = server.address;
             let pid = server.child.id();
             cpu = Box::new(move || crate::cost::process_cpu(pid));
