@@ -563,7 +563,7 @@ fn main() {
                 if cell.clients > patterns::sync::cores() {
                     return;
                 }
-                cell.only_drivers(&["threads", "tokio"]);
+                cell.only_drivers(&[Threads::NAME, Tokio::NAME]);
                 unbatched_rows(cell, threads, tokio);
             }
             // Each baseline runs on the driver of the rows it is compared with.

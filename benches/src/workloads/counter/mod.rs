@@ -38,11 +38,6 @@ impl CounterScenario {
         op % 10 == 9
     }
 
-    /// The styles' rows (the sweep of hold times measures primitives only).
-    pub fn measures_styles(self) -> bool {
-        !matches!(self, CounterScenario::Hold { .. })
-    }
-
     pub fn is_get(self, op: u64) -> bool {
         matches!(self, CounterScenario::Mixed) && Self::is_tenth(op)
     }
