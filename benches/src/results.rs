@@ -308,6 +308,57 @@ pub struct ServerRow {
     pub slow_p99_ns: Option<u64>,
     /// From the actual write to the reply, p99 (the closed-loop view).
     pub service_p99_ns: Option<u64>,
+    /// A per-core style's connections and requests served by each core
+    /// over the server process's life (warm-up included), in core order:
+    /// how evenly `SO_REUSEPORT` spread them. Empty for other styles.
+    #[serde(default)]
+    pub core_connections: Option<PerCore>,
+    #[serde(default)]
+    pub core_requests: Option<PerCore>,
+}
+
+/// A count per core, one CSV cell: the counts in core order, separated by
+/// spaces (`"5012 4988"`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PerCore(pub Vec<u64>);
+
+impl PerCore {
+    /// The largest core's share of the sum, 1/n when perfectly even;
+    /// `None` for no counts or a zero sum.
+    pub fn busiest_share(&self) -> Option<f64> {
+        let sum: u64 = self.0.iter().sum();
+        let max = self.0.iter().max()?;
+        (sum > 0).then(|| *max as f64 / sum as f64)
+    }
+}
+
+impl std::fmt::Display for PerCore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, n) in self.0.iter().enumerate() {
+            if i > 0 {
+                f.write_str(" ")?;
+            }
+            write!(f, "{n}")?;
+        }
+        Ok(())
+    }
+}
+
+impl Serialize for PerCore {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for PerCore {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<PerCore, D::Error> {
+        let text = String::deserialize(d)?;
+        text.split_whitespace()
+            .map(str::parse)
+            .collect::<Result<Vec<u64>, _>>()
+            .map(PerCore)
+            .map_err(|e| serde::de::Error::custom(format!("a per-core count in {text:?}: {e}")))
+    }
 }
 
 /// One figure of the runtime workload: a kind of cost, on a runtime, for
@@ -397,6 +448,8 @@ impl ServerRow {
             slow_p50_ns: None,
             slow_p99_ns: None,
             service_p99_ns: None,
+            core_connections: None,
+            core_requests: None,
         }
     }
 }
@@ -548,21 +601,52 @@ impl Row for ServerRow {
         "slow_p50_ns",
         "slow_p99_ns",
         "service_p99_ns",
+        "core_connections",
+        "core_requests",
     ];
-    /// Before the open-loop generator: closed-loop rows only.
-    const EARLIER: &'static [&'static [&'static str]] = &[&[
-        "kind",
-        "style",
-        "connections",
-        "depth",
-        "requests_per_sec",
-        "p50_ns",
-        "p99_ns",
-        "p999_ns",
-        "answered",
-        "rss_bytes",
-        "bytes_per_connection",
-    ]];
+    /// Before the open-loop generator: closed-loop rows only; before the
+    /// per-core counts.
+    const EARLIER: &'static [&'static [&'static str]] = &[
+        &[
+            "kind",
+            "style",
+            "connections",
+            "depth",
+            "requests_per_sec",
+            "p50_ns",
+            "p99_ns",
+            "p999_ns",
+            "answered",
+            "rss_bytes",
+            "bytes_per_connection",
+        ],
+        &[
+            "kind",
+            "style",
+            "connections",
+            "depth",
+            "requests_per_sec",
+            "p50_ns",
+            "p99_ns",
+            "p999_ns",
+            "answered",
+            "rss_bytes",
+            "bytes_per_connection",
+            "scenario",
+            "offered_per_sec",
+            "max_ns",
+            "due",
+            "unanswered",
+            "server_cpu_ns_per_request",
+            "server_cores",
+            "generator_busy",
+            "lateness_p99_ns",
+            "client_bound",
+            "slow_p50_ns",
+            "slow_p99_ns",
+            "service_p99_ns",
+        ],
+    ];
 }
 
 impl Row for RuntimeRow {
@@ -660,6 +744,34 @@ mod tests {
         reproduces::<ServerRow>("server");
         reproduces::<RuntimeRow>("runtime");
         reproduces::<ContextRow>("context");
+    }
+
+    #[test]
+    fn per_core_counts_are_one_cell_and_read_back() {
+        let rows = vec![ServerRow {
+            core_connections: Some(PerCore(vec![5012, 4988])),
+            core_requests: Some(PerCore(vec![7, 0])),
+            ..ServerRow::empty("closed", "per_core_tokio", 10_000)
+        }];
+        let text = write(&rows);
+        let table = Table::parse(&text).unwrap();
+        let cell = |name: &str| {
+            let at = table.header.iter().position(|h| h == name).unwrap();
+            table.records[0][at].clone()
+        };
+        assert_eq!(
+            (cell("core_connections"), cell("core_requests")),
+            ("5012 4988".into(), "7 0".into())
+        );
+        assert_eq!(read::<ServerRow>(&text).unwrap(), rows);
+        assert_eq!(PerCore(vec![30, 10]).busiest_share(), Some(0.75));
+        assert_eq!(PerCore(vec![0, 0]).busiest_share(), None);
+        let bad = text.replace("5012 4988", "5012 lots");
+        let err = read::<ServerRow>(&bad).unwrap_err();
+        assert!(
+            err.contains("per-core count") && err.contains("row 1"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -240,3 +240,31 @@ fn seconds_serve_with_standard_input_closed() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// A per-core style on two cores reports what each core served when it
+/// stops, and the bench's `ServerProcess::stop` reads those lines back:
+/// two cores, summing to the connections and requests the clients made.
+/// A style that is not per-core reports no core.
+#[test]
+fn a_per_core_server_reports_each_core_at_exit() {
+    use benches::workloads::server::process::ServerProcess;
+    let binary = env!("CARGO_BIN_EXE_server");
+    for (style, cores) in [
+        ("per_core_tokio", 2),
+        ("event_loop_per_core", 2),
+        ("task_tokio", 0),
+    ] {
+        let server = ServerProcess::start_on(binary, style, 100, Some(2), &[]);
+        let address = server.address.to_string();
+        for _ in 0..20 {
+            drop(pinged(&address, 3));
+        }
+        let per_core = server.stop();
+        assert_eq!(per_core.len(), cores, "{style}: {per_core:?}");
+        if cores > 0 {
+            let connections: u64 = per_core.iter().map(|c| c.connections).sum();
+            let requests: u64 = per_core.iter().map(|c| c.requests).sum();
+            assert_eq!((connections, requests), (20, 60), "{style}: {per_core:?}");
+        }
+    }
+}

@@ -19,7 +19,7 @@ use common::watchdog;
 use patterns::primitives::rng::SplitMix64;
 
 use patterns::server::protocol::MAX_LINE;
-use patterns::server::{Config, Served, Server, StepCounts};
+use patterns::server::{Config, CoreServed, Served, Server, StepCounts};
 
 /// Sixteen workers: `thread_pool` serves at most as many connections at
 /// once as it has workers (its point), and the tests hold up to sixteen
@@ -209,14 +209,66 @@ fn concurrent_clients_get_their_own_answers<S: Server>() {
         S::STYLE
     );
     assert_eq!(
-        served,
-        Served {
-            connections: CLIENTS,
-            requests: CLIENTS * (2 + BATCHES * 10)
-        },
+        (served.connections, served.requests),
+        (CLIENTS, CLIENTS * (2 + BATCHES * 10)),
+        "{}: connections and requests served",
+        S::STYLE
+    );
+    assert_per_core_sums::<S>(&served, 16);
+}
+
+/// A [`Server::PER_CORE`] style reports one entry per core (`workers`),
+/// summing to its totals; any other style reports none.
+fn assert_per_core_sums<S: Server>(served: &Served, workers: usize) {
+    if !S::PER_CORE {
+        assert!(
+            served.per_core.is_empty(),
+            "{}: not PER_CORE, yet reports cores: {served:?}",
+            S::STYLE
+        );
+        return;
+    }
+    assert_eq!(served.per_core.len(), workers, "{}: {served:?}", S::STYLE);
+    let sum = |f: fn(&CoreServed) -> u64| served.per_core.iter().map(f).sum::<u64>();
+    assert_eq!(
+        (sum(|c| c.connections), sum(|c| c.requests)),
+        (served.connections, served.requests),
+        "{}: the cores' counts do not sum to the totals",
+        S::STYLE
+    );
+}
+
+/// A per-core style on two cores: the kernel hashes each connection's
+/// address to one of the two listeners, so a hundred connections from a
+/// hundred ports all landing on one core has odds of 2 in 2^100; each
+/// core's requests are those of its own connections.
+fn connections_are_spread_across_cores<S: Server>() {
+    const CLIENTS: u64 = 100;
+    let server = S::start(Config {
+        workers: 2,
+        ..config(1_000)
+    })
+    .unwrap();
+    for _ in 0..CLIENTS {
+        let mut c = Client::connect(server.local_addr());
+        assert_eq!(c.ask("PING"), "PONG");
+        assert_eq!(c.ask("PING"), "PONG");
+    }
+    let served = server.shutdown();
+    assert_eq!(
+        (served.connections, served.requests),
+        (CLIENTS, 2 * CLIENTS),
         "{}",
         S::STYLE
     );
+    assert_per_core_sums::<S>(&served, 2);
+    for core in &served.per_core {
+        assert!(
+            core.connections > 0 && core.requests == 2 * core.connections,
+            "{}: a core got no connection, or counted another's requests: {served:?}",
+            S::STYLE
+        );
+    }
 }
 
 /// One shared key as the linearizability check sees it: its value.
@@ -865,6 +917,11 @@ macro_rules! server_tests {
             #[test]
             fn accepted_connections_have_nagle_off() {
                 guarded("nagle", super::accepted_connections_have_nagle_off::<$lt>);
+            }
+
+            #[test]
+            fn connections_are_spread_across_cores() {
+                guarded("per-core spread", super::connections_are_spread_across_cores::<$lt>);
             }
 
             #[test]

@@ -10,7 +10,8 @@
 //! SIGTERM, until `--seconds` have passed if given, or else until its
 //! standard input ends (Ctrl-D in a terminal; the bench closes it); then it
 //! shuts down gracefully (answers what it received, closes every
-//! connection), prints what it served and exits 0. A second signal during
+//! connection), prints what it served (and, for a per-core style, a line
+//! per core: how the kernel spread the connections) and exits 0. A second signal during
 //! that shutdown exits at once, with status 130. With `--seconds`,
 //! standard input is not read, so `server --seconds 60 </dev/null &` serves
 //! for a minute. The first line it prints is `listening on ADDRESS`; the
@@ -80,6 +81,13 @@ fn serve<S: Server>(config: Config, stop: mpsc::Receiver<()>) -> Result<(), Stri
         "served {} connections, {} requests",
         served.connections, served.requests
     );
+    // How the kernel spread connections over a per-core style's listeners.
+    for (core, share) in served.per_core.iter().enumerate() {
+        println!(
+            "core {core} served {} connections, {} requests",
+            share.connections, share.requests
+        );
+    }
     Ok(())
 }
 

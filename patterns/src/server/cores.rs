@@ -1,7 +1,7 @@
 //! What the two io_uring thread-per-core styles (`monoio_per_core`,
 //! `glommio_per_core`) share: a thread per core, each with its own listener
-//! on one port (`SO_REUSEPORT`), the connection limit across cores, and a
-//! shutdown in two stages.
+//! on one port (`SO_REUSEPORT`), the connection limit across cores, the
+//! statistics per core (summed at shutdown), and a shutdown in two stages.
 //!
 //! Why a thread builds its own runtime: these runtimes are `!Send` (a
 //! runtime, its ring and its tasks belong to the thread that made them), so
@@ -86,7 +86,8 @@ pub struct Cores {
     address: SocketAddr,
     stage: watch::Sender<Stage>,
     threads: Vec<JoinHandle<()>>,
-    shared: Arc<Shared>,
+    /// Each core's (one store, statistics per core).
+    shared: Vec<Arc<Shared>>,
     /// Whether a core's accept loop must be woken by a connection to stop
     /// (see `glommio_per_core` for why it cannot be cancelled).
     wake_acceptors: bool,
@@ -103,21 +104,21 @@ impl Cores {
     ) -> io::Result<Cores> {
         let listeners = crate::server::listeners_on_one_port(config.address, config.workers)?;
         let address = listeners[0].local_addr()?;
-        let shared = Arc::new(Shared::new(config));
+        let shared = Shared::per_core(config, listeners.len());
         let places = Arc::new(Semaphore::new(config.max_connections.max(1)));
         let (stage, signal) = watch::channel(Stage::Serving);
         let mut cores = Cores {
             address,
             stage,
             threads: Vec::new(),
-            shared: Arc::clone(&shared),
+            shared: shared.clone(),
             wake_acceptors,
         };
         for (index, listener) in listeners.into_iter().enumerate() {
             let core = Core {
                 listener,
                 places: Arc::clone(&places),
-                shared: Arc::clone(&shared),
+                shared: Arc::clone(&shared[index]),
                 signal: signal.clone(),
             };
             let (report, reported) = std::sync::mpsc::sync_channel(1);
@@ -167,7 +168,7 @@ impl Cores {
         for thread in self.threads {
             let _ = thread.join();
         }
-        self.shared.stats.served()
+        Served::of_cores(self.shared.iter().map(|core| &core.stats))
     }
 }
 

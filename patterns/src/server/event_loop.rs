@@ -73,7 +73,8 @@ pub(crate) struct Loops {
     stopping: Arc<AtomicBool>,
     wakers: Vec<Arc<Waker>>,
     threads: Vec<JoinHandle<()>>,
-    stats: Arc<Stats>,
+    /// Each loop's.
+    stats: Vec<Arc<Stats>>,
 }
 
 // ANCHOR: state
@@ -415,7 +416,8 @@ impl Loops {
             .ok_or_else(|| io::Error::other("no listener"))?
             .local_addr()?;
         let store = Arc::new(new_store());
-        let stats = Arc::new(Stats::default());
+        // One per loop: a loop's counters stay in its core's cache.
+        let mut stats = Vec::new();
         let admission = Admission::new(config.max_connections);
         let stopping = Arc::new(AtomicBool::new(false));
         let mut loops = Vec::new();
@@ -429,13 +431,14 @@ impl Loops {
                 .register(&mut listener, LISTENER, Interest::READABLE)?;
             wakers.push(Arc::new(Waker::new(poll.registry(), WAKER)?));
             starved.push(Arc::new(AtomicBool::new(false)));
+            stats.push(Arc::new(Stats::default()));
             loops.push(Loop {
                 poll,
                 listener: Some(listener),
                 connections: HashMap::new(),
                 next_token: FIRST_CONNECTION,
                 store: Arc::clone(&store),
-                stats: Arc::clone(&stats),
+                stats: Arc::clone(stats.last().expect("just pushed")),
                 admission: Arc::clone(&admission),
                 stopping: Arc::clone(&stopping),
                 starved: Arc::clone(starved.last().expect("just pushed")),
@@ -496,7 +499,7 @@ impl Loops {
         for thread in self.threads {
             thread.join().expect("an event loop does not panic");
         }
-        self.stats.served()
+        Served::of_cores(self.stats.iter().map(|loop_stats| &**loop_stats))
     }
 }
 
@@ -513,6 +516,10 @@ impl Server for EventLoopServer {
     }
 
     fn shutdown(self) -> Served {
-        self.0.shutdown()
+        // One loop: its list would only repeat the totals.
+        Served {
+            per_core: Vec::new(),
+            ..self.0.shutdown()
+        }
     }
 }

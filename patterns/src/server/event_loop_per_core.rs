@@ -7,9 +7,9 @@
 //!
 //! Who owns what: each loop owns its listener, its poll and its
 //! connections' state machines, exactly as `event_loop`'s one loop does
-//! (the code is that file's, started once per listener). Shared: the
-//! store, the statistics and the connection limit (the facade's
-//! `Admission`, as every blocking style's).
+//! (the code is that file's, started once per listener), and its own
+//! statistics, summed at shutdown. Shared: the store and the connection
+//! limit (the facade's `Admission`, as every blocking style's).
 //!
 //! What it buys over `event_loop`: every core, with no cross-thread hand-off
 //! on the request path. What it costs: balance (the kernel spreads
@@ -37,6 +37,7 @@ pub struct EventLoopPerCoreServer(Loops);
 // ANCHOR: start
 impl Server for EventLoopPerCoreServer {
     const STYLE: &'static str = "event_loop_per_core";
+    const PER_CORE: bool = true;
 
     fn start(config: Config) -> io::Result<Self> {
         let listeners = crate::server::listeners_on_one_port(config.address, config.workers)?;

@@ -202,6 +202,7 @@ pub struct GlommioPerCoreServer(Cores);
 
 impl Server for GlommioPerCoreServer {
     const STYLE: &'static str = "glommio_per_core";
+    const PER_CORE: bool = true;
 
     fn start(config: Config) -> std::io::Result<Self> {
         Cores::start(&config, "glommio", true, run).map(GlommioPerCoreServer)

@@ -167,11 +167,35 @@ impl Deadlines {
 // ANCHOR_END: deadlines
 
 /// What a server served, reported by `shutdown`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Served {
     pub connections: u64,
     /// Request lines answered (errors included).
     pub requests: u64,
+    /// What each core served, in core order, for the styles whose
+    /// connections stay on the core that accepted them
+    /// ([`Server::PER_CORE`]); empty for the others. Sums to the totals.
+    pub per_core: Vec<CoreServed>,
+}
+
+/// One core's share of [`Served`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CoreServed {
+    pub connections: u64,
+    pub requests: u64,
+}
+
+impl Served {
+    /// The totals of cores that each kept their own [`Stats`], with the
+    /// list of what each served.
+    pub fn of_cores<'a>(cores: impl IntoIterator<Item = &'a Stats>) -> Served {
+        let per_core: Vec<CoreServed> = cores.into_iter().map(Stats::core_served).collect();
+        Served {
+            connections: per_core.iter().map(|c| c.connections).sum(),
+            requests: per_core.iter().map(|c| c.requests).sum(),
+            per_core,
+        }
+    }
 }
 
 /// A server in one connection model.
@@ -184,6 +208,13 @@ pub trait Server: Sized + Send {
     /// executor or pool that is not the style's to join; the style's file
     /// says which.
     const JOINS_ITS_THREADS: bool = true;
+
+    /// Whether each connection stays on the core (thread) whose listener
+    /// accepted it, with the kernel spreading connections across the
+    /// listeners (`SO_REUSEPORT`): then each core keeps its own [`Stats`]
+    /// (no counter shared across cores) and `shutdown` reports what each
+    /// served, [`Served::per_core`], one entry per `config.workers`.
+    const PER_CORE: bool = false;
 
     /// Binds `config.address` and starts serving, before returning.
     fn start(config: Config) -> io::Result<Self>;
@@ -198,8 +229,11 @@ pub trait Server: Sized + Send {
 // ANCHOR_END: trait
 
 /// Counters every style keeps the same way (Relaxed: they are statistics,
-/// read after the threads that wrote them were joined).
+/// read after the threads that wrote them were joined). Aligned to two
+/// cache lines so that the per-core copies of a [`Server::PER_CORE`]
+/// style never share one (adjacent-line prefetch pairs lines of 64 bytes).
 #[derive(Debug, Default)]
+#[repr(align(128))]
 pub struct Stats {
     connections: AtomicU64,
     requests: AtomicU64,
@@ -256,8 +290,21 @@ impl Stats {
         self.requests.fetch_add(n, Relaxed);
     }
 
+    /// The totals, for a style that keeps one `Stats` for all its threads.
     pub fn served(&self) -> Served {
+        let CoreServed {
+            connections,
+            requests,
+        } = self.core_served();
         Served {
+            connections,
+            requests,
+            per_core: Vec::new(),
+        }
+    }
+
+    fn core_served(&self) -> CoreServed {
+        CoreServed {
             connections: self.connections.load(Relaxed),
             requests: self.requests.load(Relaxed),
         }

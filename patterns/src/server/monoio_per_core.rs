@@ -283,6 +283,7 @@ pub struct MonoioPerCoreServer(Cores);
 
 impl Server for MonoioPerCoreServer {
     const STYLE: &'static str = "monoio_per_core";
+    const PER_CORE: bool = true;
 
     fn start(config: Config) -> std::io::Result<Self> {
         Cores::start(&config, "monoio", false, run).map(MonoioPerCoreServer)

@@ -6,11 +6,12 @@
 //! that never leaves the thread that accepted it: no work stealing, no
 //! task crossing cores, a connection's state warm in one core's cache.
 //!
-//! Who owns what: each thread owns its runtime, its listener and its
-//! connections' tasks. Shared across threads: the store (as every style
-//! shares it), the connection limit (one `Semaphore`) and the shutdown
-//! signal (a `watch` channel); tokio's sync primitives work across
-//! runtimes.
+//! Who owns what: each thread owns its runtime, its listener, its
+//! connections' tasks and its statistics (summed at shutdown, so that no
+//! counter's cache line moves between cores per request). Shared across
+//! threads: the store (as every style shares it), the connection limit
+//! (one `Semaphore`) and the shutdown signal (a `watch` channel); tokio's
+//! sync primitives work across runtimes.
 //!
 //! What it costs: balance. The kernel spreads connections, not work: two
 //! busy connections hashed to one thread share its core while another
@@ -88,18 +89,20 @@ pub struct PerCoreTokioServer {
     address: SocketAddr,
     shutdown: watch::Sender<bool>,
     cores: Vec<JoinHandle<()>>,
-    shared: Arc<Shared>,
+    /// Each core's.
+    shared: Vec<Arc<Shared>>,
 }
 
 impl Server for PerCoreTokioServer {
     const STYLE: &'static str = "per_core_tokio";
+    const PER_CORE: bool = true;
 
     fn start(config: Config) -> std::io::Result<Self> {
         // Every listener is made here, so that a port taken or a limit hit
         // is this call's error, not a thread's.
         let listeners = crate::server::listeners_on_one_port(config.address, config.workers)?;
         let address = listeners[0].local_addr()?;
-        let shared = Arc::new(Shared::new(&config));
+        let shared = Shared::per_core(&config, listeners.len());
         let places = Arc::new(Semaphore::new(config.max_connections.max(1)));
         let (shutdown, signal) = watch::channel(false);
         // Every runtime too, before any thread starts: a failure here
@@ -118,8 +121,11 @@ impl Server for PerCoreTokioServer {
         }
         let mut cores = Vec::new();
         for (core, (runtime, listener)) in prepared.into_iter().enumerate() {
-            let (places, shared, signal) =
-                (Arc::clone(&places), Arc::clone(&shared), signal.clone());
+            let (places, shared, signal) = (
+                Arc::clone(&places),
+                Arc::clone(&shared[core]),
+                signal.clone(),
+            );
             let thread = std::thread::Builder::new()
                 .name(format!("per-core-{core}"))
                 .spawn(move || {
@@ -155,6 +161,6 @@ impl Server for PerCoreTokioServer {
         for thread in self.cores {
             let _ = thread.join();
         }
-        self.shared.stats.served()
+        Served::of_cores(self.shared.iter().map(|core| &core.stats))
     }
 }

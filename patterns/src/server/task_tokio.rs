@@ -42,9 +42,10 @@ use tokio::task::JoinSet;
 use crate::server::protocol::{Connection, FanOut, Flow, Store, execute, new_store, spin};
 use crate::server::{Config, Deadlines, OUTPUT_LIMIT, SHUTDOWN_GRACE, Served, Server, Stats};
 
-/// What every tokio style's connections share.
+/// What every tokio style's connections share (per-core styles: what one
+/// core's connections share; the store is then one for all cores).
 pub struct Shared {
-    pub store: Store,
+    pub store: Arc<Store>,
     pub stats: Stats,
     pub idle_timeout: Duration,
     /// Each connection starts from a copy.
@@ -54,8 +55,21 @@ pub struct Shared {
 impl Shared {
     /// An empty store and zeroed statistics, with `config`'s clocks.
     pub fn new(config: &Config) -> Shared {
+        Shared::on(Arc::new(new_store()), config)
+    }
+
+    /// One per core, every one on the same store, each with its own
+    /// statistics.
+    pub fn per_core(config: &Config, cores: usize) -> Vec<Arc<Shared>> {
+        let store = Arc::new(new_store());
+        (0..cores)
+            .map(|_| Arc::new(Shared::on(Arc::clone(&store), config)))
+            .collect()
+    }
+
+    fn on(store: Arc<Store>, config: &Config) -> Shared {
         Shared {
-            store: new_store(),
+            store,
             stats: Stats::default(),
             idle_timeout: config.idle_timeout,
             deadlines: Deadlines::new(config),

@@ -1,7 +1,9 @@
 //! Each style's server in a process of its own: the `server` binary,
 //! started on a free loopback port and stopped by closing its input.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
+
+use patterns::server::CoreServed;
 use std::net::SocketAddr;
 use std::process::{Child, ChildStdin, Command, Stdio};
 
@@ -101,10 +103,35 @@ impl ServerProcess {
             .expect("VmRSS in /proc/PID/status")
     }
 
-    /// Graceful shutdown; waits for the process (bounded by its own grace).
-    pub fn stop(mut self) {
+    /// Graceful shutdown; waits for the process (bounded by its own grace)
+    /// and returns what each core served, as it printed at exit (`core N
+    /// served C connections, R requests`; empty for a style that is not
+    /// per-core, or a server that printed nothing).
+    pub fn stop(mut self) -> Vec<CoreServed> {
         drop(self.stdin.take());
+        let mut said = String::new();
+        if let Some(mut out) = self.child.stdout.take() {
+            // Bounded: the server prints a few lines and exits.
+            let _ = out.read_to_string(&mut said);
+        }
         let _ = self.child.wait();
+        per_core(&said)
     }
+}
+
+/// The `core N served ...` lines of the server binary's exit report, in
+/// order; a line of another shape is skipped.
+pub fn per_core(said: &str) -> Vec<CoreServed> {
+    said.lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix("core ")?;
+            let (_, counts) = rest.split_once(" served ")?;
+            let (connections, requests) = counts.split_once(" connections, ")?;
+            Some(CoreServed {
+                connections: connections.parse().ok()?,
+                requests: requests.strip_suffix(" requests")?.parse().ok()?,
+            })
+        })
+        .collect()
 }
 // ANCHOR_END: server_process

@@ -15,7 +15,8 @@ use crate::report::chart::{self, LatencyLine};
 use crate::report::environment::Environment;
 use crate::report::render::chart_marker;
 use crate::report::table::{MdTable, bytes, si, time};
-use crate::results::ServerRow;
+use crate::results::{PerCore, ServerRow};
+use patterns::server::CoreServed;
 
 /// Everything one server bench run measured.
 #[derive(Debug, Default)]
@@ -102,8 +103,66 @@ fn row(kind: &str, cell: &LoadCell) -> ServerRow {
         generator_busy: Some(o.generator_busy()),
         lateness_p99_ns: quantile(&o.lateness, 0.99).filter(|_| open),
         client_bound: Some(o.client_bound()),
+        core_connections: spread(cell, |c| c.connections),
+        core_requests: spread(cell, |c| c.requests),
         ..ServerRow::empty(kind, &cell.server, o.connections)
     }
+}
+
+/// One count of each core, where a per-core style ran on more than one.
+fn spread(cell: &LoadCell, count: fn(&CoreServed) -> u64) -> Option<PerCore> {
+    (cell.per_core.len() > 1).then(|| PerCore(cell.per_core.iter().map(count).collect()))
+}
+
+/// How the kernel spread each per-core style's connections and requests
+/// over its cores, in every cell it served (from the rows, which carry
+/// the counts).
+fn spread_section(md: &mut String, rows: &[ServerRow]) {
+    let spread: Vec<&ServerRow> = rows
+        .iter()
+        .filter(|r| r.core_connections.is_some())
+        .collect();
+    if spread.is_empty() {
+        return;
+    }
+    md.push_str(
+        "\n## Spread across cores\n\nThe per-core styles (a listener per core on one port, `SO_REUSEPORT`): \
+         what each core served over the cell's server process, warm-up included, in core order. The kernel \
+         hashes each connection's addresses to a listener, so connections spread evenly only on average, and \
+         requests follow connections, never the cores' load. *busiest*: the busiest core's share of the \
+         requests (1/cores when even).\n\n",
+    );
+    let mut table = MdTable::new(
+        &[
+            "style",
+            "cell",
+            "connections per core",
+            "requests per core",
+            "busiest",
+        ],
+        2,
+    );
+    for r in spread {
+        let cell = match (r.depth, r.offered_per_sec) {
+            (Some(depth), _) => format!("{} {} conn. × depth {depth}", r.kind, r.connections),
+            (None, Some(rate)) => format!("{} {} conn. at {}/s", r.kind, r.connections, si(rate)),
+            (None, None) => format!("{} {} conn.", r.kind, r.connections),
+        };
+        let scenario = r.scenario.as_deref().unwrap_or("");
+        let requests = r.core_requests.as_ref();
+        table.row(&[
+            r.style.clone(),
+            format!("{cell}, {scenario}"),
+            r.core_connections
+                .as_ref()
+                .map_or("–".into(), ToString::to_string),
+            requests.map_or("–".into(), ToString::to_string),
+            requests
+                .and_then(PerCore::busiest_share)
+                .map_or("–".into(), |share| format!("{:.0}%", share * 100.0)),
+        ]);
+    }
+    md.push_str(&table.finish());
 }
 
 pub fn render(
@@ -200,6 +259,7 @@ pub fn render(
         }
         md.push_str(&table.finish());
     }
+    spread_section(&mut md, &rows);
     redis_benchmark_section(&mut md, &measured.redis, placement, &mut rows);
     (md, crate::results::write(&rows), charts)
 }

@@ -6,6 +6,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use patterns::server::CoreServed;
+
 use super::generator::{self, Arrivals, Dialect, Load, Outcome};
 use super::placement::Placement;
 use super::process::ServerProcess;
@@ -64,6 +66,9 @@ pub struct LoadCell {
     pub outcome: Outcome,
     /// The server process's CPU time over the window (10 ms ticks).
     pub server_cpu: Option<Duration>,
+    /// What each core of a per-core style served over the process's life
+    /// (its exit report); empty for other styles and redis-server.
+    pub per_core: Vec<CoreServed>,
 }
 
 impl LoadCell {
@@ -131,9 +136,7 @@ pub fn measure(
     }
     let (mut before, mut after) = (None, None);
     let outcome = generator::run(address, &load, || before = cpu(), || after = cpu());
-    if let Some(server) = style_process {
-        server.stop();
-    }
+    let per_core = style_process.map(ServerProcess::stop).unwrap_or_default();
     drop(redis_process);
     let server_cpu = match (before, after) {
         (Some(b), Some(a)) => Some(a.saturating_sub(b)),
@@ -145,5 +148,6 @@ pub fn measure(
         arrivals: load.arrivals,
         outcome,
         server_cpu,
+        per_core,
     })
 }
