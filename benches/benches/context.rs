@@ -6,16 +6,14 @@
 //! beside an atomic counter and 128-bit random ids.
 
 use std::collections::HashSet;
-use std::fmt::Write as _;
 use std::hint::black_box;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use benches::cost::Cost;
 use benches::harness::Harness;
-use benches::report::table::MdTable;
 use benches::results::ContextRow;
-use benches::workloads::context::workload;
+use benches::workloads::context::{READS, render, workload};
 use patterns::context::{ContextStyle, RequestContext, seed_visitor_id};
 use patterns::primitives::rng::SplitMix64;
 
@@ -23,7 +21,6 @@ use patterns::primitives::rng::SplitMix64;
 benches::count_allocations!();
 
 const CONCURRENCY: [usize; 2] = [1, 64];
-const READS: usize = 1_000;
 
 struct Cell {
     style: &'static str,
@@ -188,7 +185,6 @@ fn main() {
         harness.finish(&workload, String::new(), String::new());
         return;
     }
-    let mut md = harness.header(&workload);
     // One measured value a row, named by `metric`, with its unit: the cost
     // cells and the visitor-id counts share the file without sharing
     // columns that mean different things.
@@ -209,42 +205,11 @@ fn main() {
         let scale = 10f64.powi(decimals);
         (value * scale).round() / scale
     };
-    let _ = writeln!(
-        md,
-        "Each cell: requests that read their context once (per request) or {READS} times (per read: the \
-         difference, divided), for about {} ms in five rounds (the median), with 1 or 64 requests in flight. \
-         The ratio is to `explicit` with the same concurrency, in the same run. CPU and allocations per \
-         request: the whole process's CPU time (every worker) and allocations over the round, per request \
-         that read its context once.",
-        duration.as_millis()
-    );
-    md.push_str("\n## Cost of asking who is calling\n\n");
-    let mut table = MdTable::new(
-        &[
-            "style",
-            "requests in flight",
-            "per read",
-            "per request",
-            "per request / explicit",
-            "CPU per request",
-            "allocations per request",
-        ],
-        1,
-    );
     for cell in &cells {
         let explicit = cells
             .iter()
             .find(|c| c.style == "explicit" && c.concurrent == cell.concurrent)
             .map_or(f64::NAN, |e| cell.ns_per_request / e.ns_per_request);
-        table.row(&[
-            cell.style.to_string(),
-            cell.concurrent.to_string(),
-            format!("{:.1} ns", cell.ns_per_read),
-            format!("{:.0} ns", cell.ns_per_request),
-            format!("{explicit:.2}×"),
-            format!("{:.0} ns", cell.cpu_ns_per_request),
-            format!("{:.2}", cell.allocations_per_request),
-        ]);
         for (metric, value, unit) in [
             ("per_read", round(cell.ns_per_read, 2), "ns"),
             ("per_request", round(cell.ns_per_request, 1), "ns"),
@@ -259,36 +224,18 @@ fn main() {
             figure("cost", cell.style, cell.concurrent, metric, value, unit);
         }
     }
-    md.push_str(&table.finish());
-    if !ids.is_empty() {
-        let _ = write!(
-            md,
-            "\n## Visitor ids in a burst\n\n{burst} registrations made as fast as one thread can: how many ids \
-             were duplicates. The seed's scheme is unique only across milliseconds; within one, two draws of \
-             six base-36 characters (36^6, about 2.2 billion) collide with the birthday odds.\n\n"
+    for (scheme, (duplicates, millis)) in &ids {
+        figure(
+            "visitor_ids",
+            scheme,
+            burst,
+            "duplicates",
+            *duplicates as f64,
+            "ids",
         );
-        let mut table = MdTable::new(
-            &["id scheme", "duplicates", "burst lasted", "ids per ms"],
-            1,
-        );
-        for (scheme, (duplicates, millis)) in &ids {
-            table.row(&[
-                scheme.to_string(),
-                duplicates.to_string(),
-                format!("{millis} ms"),
-                format!("{:.0}", burst as f64 / *millis as f64),
-            ]);
-            figure(
-                "visitor_ids",
-                scheme,
-                burst,
-                "duplicates",
-                *duplicates as f64,
-                "ids",
-            );
-            figure("visitor_ids", scheme, burst, "burst", *millis as f64, "ms");
-        }
-        md.push_str(&table.finish());
+        figure("visitor_ids", scheme, burst, "burst", *millis as f64, "ms");
     }
+    let mut md = harness.header(&workload);
+    render(&mut md, &rows, duration);
     harness.finish(&workload, md, benches::results::write(&rows));
 }

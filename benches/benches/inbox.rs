@@ -16,16 +16,13 @@
 //! (memory an earlier cell freed can be reused unseen, so the backlog's
 //! own bytes are shown beside it).
 
-use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use std::time::{Duration, Instant};
 
 use benches::harness::{Harness, histogram, nanos};
-use benches::report::table::{MdTable, bytes};
-use benches::report::{si, time};
 use benches::results::InboxRow;
-use benches::workloads::inbox::{LOADS, PRODUCERS, SERVICE, workload};
+use benches::workloads::inbox::{LOADS, PRODUCERS, SERVICE, render, workload};
 use hdrhistogram::Histogram;
 use patterns::inbox::{Handler, Inbox, Message, Refused};
 
@@ -254,56 +251,6 @@ fn main() {
         return;
     }
     let mut md = harness.header(&workload);
-    let _ = writeln!(
-        md,
-        "Each cell: {PRODUCERS} producers on their own schedules offer messages for {} ms to one owner \
-         that spends {} of CPU on each (about {} a second), then the inbox is closed and drained. \
-         Latency runs from a message's intended send to its handling, for the accepted ones; a producer \
-         that a full inbox holds back falls behind its schedule, and the messages it never got to offer \
-         are counted as held back. The backlog's bytes are its peak length times a message's size; memory is \
-         the process's resident set at its peak (sampled every 10 ms) over its value at the cell's start, \
-         which memory an earlier cell freed can hide.\n",
-        window.as_millis(),
-        time(nanos(SERVICE)),
-        si(1.0 / SERVICE.as_secs_f64()),
-    );
-    let mut table = MdTable::new(
-        &[
-            "style",
-            "offered",
-            "accepted",
-            "refused",
-            "held back",
-            "handled / s",
-            "latency p50",
-            "p99",
-            "max",
-            "send p99",
-            "peak backlog",
-            "its bytes",
-            "memory",
-            "drain",
-        ],
-        1,
-    );
-    for row in &rows {
-        table.row(&[
-            row.style.clone(),
-            format!("{}/s ({}×)", si(row.offered_per_sec), row.load),
-            row.accepted.to_string(),
-            row.refused.to_string(),
-            row.held_back.to_string(),
-            si(row.handled_per_sec),
-            time(row.p50_ns),
-            time(row.p99_ns),
-            time(row.max_ns),
-            time(row.send_p99_ns),
-            row.peak_backlog.to_string(),
-            bytes(row.peak_backlog_bytes as f64),
-            bytes(row.peak_rss_growth_bytes as f64),
-            time(row.drain_ns),
-        ]);
-    }
-    md.push_str(&table.finish());
+    render(&mut md, &rows, window);
     harness.finish(&workload, md, benches::results::write(&rows));
 }

@@ -22,18 +22,15 @@
 use std::time::Duration;
 
 use benches::harness::Harness;
-use benches::report::table::{bytes, si, time};
+use benches::report::table::{bytes, si};
 use benches::settings::{self, or_exit};
 use benches::workloads::server::generator::{Arrivals, Load, Mix};
 use benches::workloads::server::memory::measure_memory;
 use benches::workloads::server::placement::Placement;
-use benches::workloads::server::process::{ServerProcess, no_limit};
-use benches::workloads::server::redis::{
-    REDIS_SCENARIOS, REDIS_TIME_LIMIT, RedisCell, RedisServer, populate, redis_benchmark,
-    redis_tools_installed,
-};
+use benches::workloads::server::process::no_limit;
+use benches::workloads::server::redis::{redis_benchmark_row, redis_tools_installed};
 use benches::workloads::server::render::{Measured, render};
-use benches::workloads::server::sweep::{LoadCell, Target, measure};
+use benches::workloads::server::sweep::{LoadCell, Target, measure, shuffled};
 use benches::workloads::server::{
     CLOSED_WARM_UP, CLOSED_WINDOW, CONNECTIONS, DEPTHS, FIXED_RATES, GRACE, IDLE_FEW, IDLE_MANY,
     LIMIT, LOAD_SHARES, LoadScenario, ONE_WORKER, OPEN_CONNECTIONS, OPEN_WARM_UP, OPEN_WINDOW,
@@ -150,7 +147,7 @@ fn main() {
                 }
                 let spec = load(n, Arrivals::Closed { depth }, Mix::UNIFORM, closed_for);
                 if let Some(cell) = measure(target, "uniform", spec, &placement) {
-                    report_closed(&name, &cell);
+                    cell.print_closed(&name);
                     measured.closed.push(cell);
                 }
             }
@@ -182,7 +179,7 @@ fn main() {
                 closed_for,
             );
             if let Some(cell) = measure(target, scenario, spec, &placement) {
-                report_closed(&name, &cell);
+                cell.print_closed(&name);
                 peaks.push(cell);
             }
         }
@@ -213,7 +210,7 @@ fn main() {
                 }
                 let spec = load(open_connections, arrivals, mix, open_for);
                 if let Some(cell) = measure(target, scenario, spec, &placement) {
-                    report_open(&name, &cell);
+                    cell.print_open(&name);
                     measured.open.push(cell);
                 }
             }
@@ -291,153 +288,4 @@ fn main() {
         let _ = std::fs::write(out.join(format!("{name}.svg")), svg);
     }
     harness.finish(&workload, md, csv);
-}
-
-/// `targets` in a fresh random order: every cell's servers interleaved
-/// differently, so no style always runs first (or after the heaviest).
-fn shuffled<'a>(targets: &[Target<'a>], rng: &mut SplitMix64) -> Vec<Target<'a>> {
-    let mut order = targets.to_vec();
-    for i in (1..order.len()).rev() {
-        order.swap(i, rng.below(i as u64 + 1) as usize);
-    }
-    order
-}
-
-fn report_closed(name: &str, cell: &LoadCell) {
-    eprintln!(
-        "{name}: {} req/s, server {} CPU/req, generator {:.0}% busy, answered {} of {}{}",
-        si(cell.outcome.throughput()),
-        cell.server_cpu_per_request()
-            .map_or("–".into(), |ns| time(ns.round() as u64)),
-        cell.outcome.generator_busy() * 100.0,
-        cell.outcome.connections - cell.outcome.silent,
-        cell.outcome.connections,
-        if cell.outcome.client_bound() {
-            " (client-bound)"
-        } else {
-            ""
-        }
-    );
-}
-
-fn report_open(name: &str, cell: &LoadCell) {
-    let latency = cell.outcome.latency();
-    eprintln!(
-        "{name}: {} req/s of {}, p99 {}, unanswered {}, server {} CPU/req, generator {:.0}% busy, {} late at p99{}",
-        si(cell.outcome.throughput()),
-        si(cell.offered().unwrap_or(0.0)),
-        time(latency.value_at_quantile(0.99)),
-        cell.outcome.unanswered,
-        cell.server_cpu_per_request()
-            .map_or("–".into(), |ns| time(ns.round() as u64)),
-        cell.outcome.generator_busy() * 100.0,
-        time(cell.outcome.lateness.value_at_quantile(0.99)),
-        if cell.outcome.client_bound() {
-            " (client-bound)"
-        } else {
-            ""
-        }
-    );
-}
-
-/// redis-benchmark against `target` (keys populated first), with as many
-/// client threads as the generator has CPUs, pinned to them.
-fn redis_benchmark_row(
-    target: Target<'_>,
-    placement: &Placement,
-    smoke: bool,
-    into: &mut Vec<RedisCell>,
-) {
-    let (server_cpus, client_cpus): (&[usize], &[usize]) = if placement.shared {
-        (&[], &[])
-    } else {
-        (&placement.server, &placement.generator)
-    };
-    let (style, redis);
-    let pid;
-    let port = match target {
-        Target::Style {
-            binary,
-            style: s,
-            workers,
-            ..
-        } => {
-            let server = ServerProcess::start_on(binary, s, no_limit(), workers, server_cpus);
-            let port = server.address.port();
-            pid = server.child.id();
-            style = Some(server);
-            redis = None;
-            port
-        }
-        Target::Redis => {
-            let Some(server) = RedisServer::start(server_cpus) else {
-                eprintln!("note: redis-server did not start; its redis-benchmark row is skipped");
-                return;
-            };
-            let port = server.port;
-            pid = server.child.id();
-            redis = Some(server);
-            style = None;
-            port
-        }
-    };
-    let (share, limit) = if smoke {
-        (200, REDIS_TIME_LIMIT / 10)
-    } else if settings::quick() {
-        (4, REDIS_TIME_LIMIT / 4)
-    } else {
-        (1, REDIS_TIME_LIMIT)
-    };
-    if let Err(e) = populate(port, limit) {
-        eprintln!(
-            "server/redis-benchmark/{}: keys not populated ({e}); row skipped",
-            target.name()
-        );
-    } else {
-        let threads = placement.generator.len().max(1);
-        for (connections, pipeline, requests) in REDIS_SCENARIOS {
-            let requests = (requests / share).max(connections * pipeline);
-            let before = benches::cost::process_cpu(pid);
-            let run = redis_benchmark(
-                port,
-                (connections, pipeline, requests),
-                (threads, client_cpus),
-                limit,
-            );
-            let cpu = match (before, benches::cost::process_cpu(pid)) {
-                (Some(b), Some(a)) => Some(a.saturating_sub(b)),
-                _ => None,
-            };
-            match run {
-                Some((rps, p50_ms, p99_ms)) => {
-                    eprintln!(
-                        "server/redis-benchmark/{}/{connections}x{pipeline}: {} req/s, server {} CPU/req",
-                        target.name(),
-                        si(rps),
-                        cpu.map_or("–".into(), |c| time(
-                            (c.as_nanos() / requests.max(1) as u128) as u64
-                        ))
-                    );
-                    into.push(RedisCell {
-                        server: target.name().to_string(),
-                        connections,
-                        pipeline,
-                        rps,
-                        p50_ms,
-                        p99_ms,
-                        server_cpu_ns_per_request: cpu
-                            .map(|c| c.as_nanos() as f64 / requests as f64),
-                    });
-                }
-                None => eprintln!(
-                    "server/redis-benchmark/{}/{connections}x{pipeline}: did not finish",
-                    target.name()
-                ),
-            }
-        }
-    }
-    if let Some(server) = style {
-        server.stop();
-    }
-    drop(redis);
 }

@@ -84,6 +84,7 @@ pub use ::{
     shuttle_dashmap as dashmap, shuttle_parking_lot as parking_lot, shuttle_tokio as tokio,
 };
 
+// ANCHOR: lock
 /// Locks `mutex`, ignoring poisoning. Every critical section in this crate
 /// leaves its data consistent at each step (a panic cannot interrupt a
 /// half-done update), so a poisoned lock holds nothing worth refusing.
@@ -92,6 +93,7 @@ pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
+// ANCHOR_END: lock
 
 /// Takes `rwlock` for reading, ignoring poisoning (see [`lock`]).
 pub fn read<T>(rwlock: &RwLock<T>) -> RwLockReadGuard<'_, T> {

@@ -62,6 +62,7 @@ impl<T> BoundedQueue<T> {
         }
     }
 
+    // ANCHOR: push
     /// Appends `item`, waiting while the queue is full. Returns the item back
     /// if the queue is (or becomes) closed.
     pub fn push(&self, item: T) -> Result<(), T> {
@@ -85,6 +86,7 @@ impl<T> BoundedQueue<T> {
         }
         Ok(())
     }
+    // ANCHOR_END: push
 
     // ANCHOR: pop
     /// Removes the oldest item, waiting while the queue is empty. Returns

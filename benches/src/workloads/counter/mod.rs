@@ -1,6 +1,7 @@
 //! The counter's scenarios: how often clients read, how many additions
 //! one call carries, and how long a lock is held.
 
+pub mod baselines;
 pub mod locks;
 
 use crate::report::workload::{Scenario, Source, Workload};

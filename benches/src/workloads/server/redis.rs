@@ -4,6 +4,12 @@
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use super::placement::Placement;
+use super::process::{ServerProcess, no_limit};
+use super::sweep::Target;
+use crate::report::table::{si, time};
+use crate::settings;
+
 // ANCHOR: redis
 /// The Redis tools, if installed: `redis-server` as the reference row and
 /// `redis-benchmark` as a second, independent client.
@@ -191,3 +197,105 @@ pub struct RedisCell {
     pub server_cpu_ns_per_request: Option<f64>,
 }
 // ANCHOR_END: redis
+
+/// redis-benchmark against `target` (keys populated first), with as many
+/// client threads as the generator has CPUs, pinned to them.
+pub fn redis_benchmark_row(
+    target: Target<'_>,
+    placement: &Placement,
+    smoke: bool,
+    into: &mut Vec<RedisCell>,
+) {
+    let (server_cpus, client_cpus): (&[usize], &[usize]) = if placement.shared {
+        (&[], &[])
+    } else {
+        (&placement.server, &placement.generator)
+    };
+    let (style, redis);
+    let pid;
+    let port = match target {
+        Target::Style {
+            binary,
+            style: s,
+            workers,
+            ..
+        } => {
+            let server = ServerProcess::start_on(binary, s, no_limit(), workers, server_cpus);
+            let port = server.address.port();
+            pid = server.child.id();
+            style = Some(server);
+            redis = None;
+            port
+        }
+        Target::Redis => {
+            let Some(server) = RedisServer::start(server_cpus) else {
+                eprintln!("note: redis-server did not start; its redis-benchmark row is skipped");
+                return;
+            };
+            let port = server.port;
+            pid = server.child.id();
+            redis = Some(server);
+            style = None;
+            port
+        }
+    };
+    let (share, limit) = if smoke {
+        (200, REDIS_TIME_LIMIT / 10)
+    } else if settings::quick() {
+        (4, REDIS_TIME_LIMIT / 4)
+    } else {
+        (1, REDIS_TIME_LIMIT)
+    };
+    if let Err(e) = populate(port, limit) {
+        eprintln!(
+            "server/redis-benchmark/{}: keys not populated ({e}); row skipped",
+            target.name()
+        );
+    } else {
+        let threads = placement.generator.len().max(1);
+        for (connections, pipeline, requests) in REDIS_SCENARIOS {
+            let requests = (requests / share).max(connections * pipeline);
+            let before = crate::cost::process_cpu(pid);
+            let run = redis_benchmark(
+                port,
+                (connections, pipeline, requests),
+                (threads, client_cpus),
+                limit,
+            );
+            let cpu = match (before, crate::cost::process_cpu(pid)) {
+                (Some(b), Some(a)) => Some(a.saturating_sub(b)),
+                _ => None,
+            };
+            match run {
+                Some((rps, p50_ms, p99_ms)) => {
+                    eprintln!(
+                        "server/redis-benchmark/{}/{connections}x{pipeline}: {} req/s, server {} CPU/req",
+                        target.name(),
+                        si(rps),
+                        cpu.map_or("–".into(), |c| time(
+                            (c.as_nanos() / requests.max(1) as u128) as u64
+                        ))
+                    );
+                    into.push(RedisCell {
+                        server: target.name().to_string(),
+                        connections,
+                        pipeline,
+                        rps,
+                        p50_ms,
+                        p99_ms,
+                        server_cpu_ns_per_request: cpu
+                            .map(|c| c.as_nanos() as f64 / requests as f64),
+                    });
+                }
+                None => eprintln!(
+                    "server/redis-benchmark/{}/{connections}x{pipeline}: did not finish",
+                    target.name()
+                ),
+            }
+        }
+    }
+    if let Some(server) = style {
+        server.stop();
+    }
+    drop(redis);
+}

@@ -12,6 +12,8 @@ use super::generator::{self, Arrivals, Dialect, Load, Outcome};
 use super::placement::Placement;
 use super::process::ServerProcess;
 use super::redis::RedisServer;
+use crate::report::table::{si, time};
+use patterns::primitives::rng::SplitMix64;
 
 /// What is measured: a style of the registry, or redis-server.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,4 +152,57 @@ pub fn measure(
         server_cpu,
         per_core,
     })
+}
+
+/// `targets` in a fresh random order: every cell's servers interleaved
+/// differently, so no style always runs first (or after the heaviest).
+pub fn shuffled<'a>(targets: &[Target<'a>], rng: &mut SplitMix64) -> Vec<Target<'a>> {
+    let mut order = targets.to_vec();
+    for i in (1..order.len()).rev() {
+        order.swap(i, rng.below(i as u64 + 1) as usize);
+    }
+    order
+}
+
+impl LoadCell {
+    /// The progress line of a closed-loop cell.
+    pub fn print_closed(&self, name: &str) {
+        let cell = self;
+        eprintln!(
+            "{name}: {} req/s, server {} CPU/req, generator {:.0}% busy, answered {} of {}{}",
+            si(cell.outcome.throughput()),
+            cell.server_cpu_per_request()
+                .map_or("–".into(), |ns| time(ns.round() as u64)),
+            cell.outcome.generator_busy() * 100.0,
+            cell.outcome.connections - cell.outcome.silent,
+            cell.outcome.connections,
+            if cell.outcome.client_bound() {
+                " (client-bound)"
+            } else {
+                ""
+            }
+        );
+    }
+
+    /// The progress line of an open-loop cell.
+    pub fn print_open(&self, name: &str) {
+        let cell = self;
+        let latency = cell.outcome.latency();
+        eprintln!(
+            "{name}: {} req/s of {}, p99 {}, unanswered {}, server {} CPU/req, generator {:.0}% busy, {} late at p99{}",
+            si(cell.outcome.throughput()),
+            si(cell.offered().unwrap_or(0.0)),
+            time(latency.value_at_quantile(0.99)),
+            cell.outcome.unanswered,
+            cell.server_cpu_per_request()
+                .map_or("–".into(), |ns| time(ns.round() as u64)),
+            cell.outcome.generator_busy() * 100.0,
+            time(cell.outcome.lateness.value_at_quantile(0.99)),
+            if cell.outcome.client_bound() {
+                " (client-bound)"
+            } else {
+                ""
+            }
+        );
+    }
 }

@@ -3,6 +3,8 @@
 use crate::report::workload::{Scenario, Source, Workload};
 use crate::torn_style_names;
 
+pub mod plan;
+
 /// Sessions in the key space.
 pub const KEYS: u64 = 1 << 16;
 

@@ -25,6 +25,8 @@
 //! or `…_us`, or the row's `unit` column), `B`, `KiB`, `MiB`, `GiB` to
 //! bytes.
 
+pub mod refill;
+
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
@@ -295,7 +297,7 @@ impl fmt::Display for Marked {
 /// One marked figure of the prose: its `source` is the cell (or ratio).
 pub type Figure = Marked;
 
-const FIG_OPEN: &str = "<span class=\"fig\" data-fig=\"";
+pub(crate) const FIG_OPEN: &str = "<span class=\"fig\" data-fig=\"";
 
 /// The lines of `text` outside fenced code blocks, with their index: a
 /// span or a number shown in a code block is an example, not a figure.
@@ -315,19 +317,25 @@ pub fn figures(file: &str, text: &str) -> Vec<Figure> {
     spans(file, text, FIG_OPEN)
 }
 
-/// Checks one figure against the snapshot; `Err` says what is wrong.
-pub fn check_figure(figure: &Figure, snapshot: &Snapshot) -> Result<(), String> {
-    let shown = Shown::parse(&figure.shown)?;
-    let (actual, unit) = match Source::parse(&figure.source)? {
-        Source::Cell(cell) => cell.value(snapshot)?,
+/// What a figure's source says: its cell's value and unit, or the ratio
+/// of its two cells (plain).
+pub fn figure_value(source: &str, snapshot: &Snapshot) -> Result<(f64, Unit), String> {
+    match Source::parse(source)? {
+        Source::Cell(cell) => cell.value(snapshot),
         Source::Ratio(a, b) => {
             let ((a, _), (b, _)) = (a.value(snapshot)?, b.value(snapshot)?);
             if b == 0.0 {
                 return Err("the ratio's denominator is zero".into());
             }
-            (a / b, Unit::Plain)
+            Ok((a / b, Unit::Plain))
         }
-    };
+    }
+}
+
+/// Checks one figure against the snapshot; `Err` says what is wrong.
+pub fn check_figure(figure: &Figure, snapshot: &Snapshot) -> Result<(), String> {
+    let shown = Shown::parse(&figure.shown)?;
+    let (actual, unit) = figure_value(&figure.source, snapshot)?;
     let shown = shown.in_units_of(unit)?;
     // A little slack for the float arithmetic of the ratio and the units.
     let slack = shown.tolerance * 1.0001 + f64::EPSILON * actual.abs();

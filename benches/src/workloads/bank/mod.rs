@@ -4,6 +4,8 @@
 use crate::report::workload::{Scenario, Source, Workload};
 use crate::torn_style_names;
 
+pub mod plan;
+
 #[derive(Clone, Copy, Debug)]
 pub struct BankScenario {
     pub accounts: usize,
