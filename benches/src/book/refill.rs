@@ -177,28 +177,31 @@ pub fn render_like(shown: &str, actual: f64, unit: Unit) -> Result<String, Strin
     }
     .max(2);
     let grouped = number.contains(',');
+    // A whole count stays whole ("2 of 10", not "1.0 of 10"); a rate or a
+    // time in a unit keeps the digits its significance gives it.
+    let whole = !digits.contains('.') && matches!(token, "" | "%");
     Ok(format!(
         "{lead}{}{gap}{token}{tail}",
-        with_significant(value, significant, grouped)
+        with_significant(value, significant, grouped, whole)
     ))
 }
 
 /// `value` to `significant` digits: decimals where the digits need them,
 /// a whole number rounded otherwise (grouped by thousands if `grouped`, or
 /// from 10,000 up).
-fn with_significant(value: f64, significant: usize, grouped: bool) -> String {
+fn with_significant(value: f64, significant: usize, grouped: bool, whole: bool) -> String {
     if value == 0.0 || !value.is_finite() {
         return format!("{value}");
     }
     let magnitude = value.abs().log10().floor() as i32;
     let decimals = significant as i32 - 1 - magnitude;
-    if decimals > 0 {
+    if decimals > 0 && !whole {
         return format!("{value:.0$}", decimals as usize);
     }
-    let step = 10f64.powi(-decimals);
-    let whole = ((value / step).round() * step) as i64;
-    let text = whole.unsigned_abs().to_string();
-    let text = if grouped || whole.unsigned_abs() >= 10_000 {
+    let step = 10f64.powi((-decimals).max(0));
+    let rounded = ((value / step).round() * step) as i64;
+    let text = rounded.unsigned_abs().to_string();
+    let text = if grouped || rounded.unsigned_abs() >= 10_000 {
         let mut out = String::new();
         for (i, c) in text.chars().enumerate() {
             if i > 0 && (text.len() - i).is_multiple_of(3) {
@@ -210,7 +213,11 @@ fn with_significant(value: f64, significant: usize, grouped: bool) -> String {
     } else {
         text
     };
-    if whole < 0 { format!("-{text}") } else { text }
+    if rounded < 0 {
+        format!("-{text}")
+    } else {
+        text
+    }
 }
 
 #[cfg(test)]
@@ -233,6 +240,7 @@ mod tests {
             ("0.84 times", 0.7777, Unit::Plain, "0.78 times"),
             ("15,882", 16_001.0, Unit::Plain, "16,001"),
             ("7,648 of", 9_999.0, Unit::Plain, "9,999 of"),
+            ("2", 1.0, Unit::Plain, "1"),
             ("27%", 0.314, Unit::Plain, "31%"),
             ("~2.2 M", 2_049_000.0, Unit::Plain, "~2.0 M"),
             ("29,000", 31_234.0, Unit::Plain, "31,000"),
