@@ -604,48 +604,11 @@ impl Row for ServerRow {
         "core_connections",
         "core_requests",
     ];
-    /// Before the open-loop generator: closed-loop rows only; before the
-    /// per-core counts.
+    /// Before the open-loop generator (closed-loop rows only), and before
+    /// the per-core counts: each a prefix of today's columns.
     const EARLIER: &'static [&'static [&'static str]] = &[
-        &[
-            "kind",
-            "style",
-            "connections",
-            "depth",
-            "requests_per_sec",
-            "p50_ns",
-            "p99_ns",
-            "p999_ns",
-            "answered",
-            "rss_bytes",
-            "bytes_per_connection",
-        ],
-        &[
-            "kind",
-            "style",
-            "connections",
-            "depth",
-            "requests_per_sec",
-            "p50_ns",
-            "p99_ns",
-            "p999_ns",
-            "answered",
-            "rss_bytes",
-            "bytes_per_connection",
-            "scenario",
-            "offered_per_sec",
-            "max_ns",
-            "due",
-            "unanswered",
-            "server_cpu_ns_per_request",
-            "server_cores",
-            "generator_busy",
-            "lateness_p99_ns",
-            "client_bound",
-            "slow_p50_ns",
-            "slow_p99_ns",
-            "service_p99_ns",
-        ],
+        <ServerRow as Row>::COLUMNS.split_at(11).0,
+        <ServerRow as Row>::COLUMNS.split_at(24).0,
     ];
 }
 
@@ -772,6 +735,24 @@ mod tests {
             err.contains("per-core count") && err.contains("row 1"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn earlier_server_files_read_with_the_new_columns_empty() {
+        for columns in [11, 24] {
+            let header = ServerRow::COLUMNS[..columns].join(",");
+            let cells = vec![""; columns - 3].join(",");
+            let text = format!("{header}\nclosed,event_loop,100,{cells}\n");
+            let rows = read::<ServerRow>(&text).unwrap_or_else(|e| panic!("{columns}: {e}"));
+            assert_eq!(
+                rows,
+                vec![ServerRow::empty("closed", "event_loop", 100)],
+                "{columns}"
+            );
+        }
+        // Any other prefix is another version's.
+        let header = ServerRow::COLUMNS[..23].join(",");
+        assert!(read::<ServerRow>(&format!("{header}\n")).is_err());
     }
 
     #[test]
