@@ -20,7 +20,7 @@
 
 use std::future::Future;
 
-use benches::measured_styles;
+use benches::measured_style;
 use benches::owners::tokio_round_trip;
 use benches::runner::{Drivers, Either, StyleBench, throughput_main};
 use benches::workloads::bank::plan::{
@@ -74,10 +74,6 @@ impl<B: Bank> StyleBench<B> for Load {
     }
 }
 
-// `torn` styles (the bank's `atomic`) are measured and flagged in the
-// report; the `broken` `naive` deadlocks and is never run here.
-patterns::for_each_bank!(measured_styles);
-
 fn main() {
     throughput_main(
         &workload(),
@@ -92,7 +88,9 @@ fn main() {
                     requests(scenario, clients)
                 });
             }
-            add_every_style(cell, drivers, Load(scenario));
+            // `torn` styles (the bank's `atomic`) are measured and flagged
+            // in the report; the `broken` `naive` deadlocks and is never run.
+            patterns::for_each_bank!(measured_style [cell, drivers, Load(scenario)]);
         },
     );
 }

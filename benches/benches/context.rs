@@ -98,31 +98,30 @@ fn measure<S: ContextStyle>(
 }
 // ANCHOR_END: cost
 
-macro_rules! correct_styles {
-    (
-        facade: [$($f:ident: $ft:ty,)*],
-        library: [$($l:ident: $lt:ty,)*],
-        torn: [$($t:ident: $tt:ty,)*],
-        broken: [$($b:ident: $bt:ty,)*],
-    ) => {
-        /// Every correct style (a broken one's speed is no result).
-        fn measure_every_style(runtime: &tokio::runtime::Runtime, harness: &mut Harness, duration: Duration, cells: &mut Vec<Cell>) {
-            for concurrent in CONCURRENCY {
-                $(
-                    if harness.wants(&format!("context/{}/{concurrent}", stringify!($l))) {
-                        let cell = measure::<$lt>(runtime, concurrent, duration);
-                        eprintln!(
-                            "context/{}/{concurrent}: {:.1} ns per read, {:.0} ns per request",
-                            cell.style, cell.ns_per_read, cell.ns_per_request
-                        );
-                        cells.push(cell);
-                    }
-                )*
-            }
+/// Every correct style (a broken one's speed is no result).
+fn measure_every_style(
+    runtime: &tokio::runtime::Runtime,
+    harness: &mut Harness,
+    duration: Duration,
+    cells: &mut Vec<Cell>,
+) {
+    for concurrent in CONCURRENCY {
+        macro_rules! measure_style {
+            (broken $name:ident: $style:ty) => {};
+            ($measured:ident $name:ident: $style:ty) => {
+                if harness.wants(&format!("context/{}/{concurrent}", stringify!($name))) {
+                    let cell = measure::<$style>(runtime, concurrent, duration);
+                    eprintln!(
+                        "context/{}/{concurrent}: {:.1} ns per read, {:.0} ns per request",
+                        cell.style, cell.ns_per_read, cell.ns_per_request
+                    );
+                    cells.push(cell);
+                }
+            };
         }
-    };
+        patterns::for_each_context!(measure_style);
+    }
 }
-patterns::for_each_context!(correct_styles);
 
 // ANCHOR: collisions
 /// Duplicates among `n` ids made as fast as possible by `make`, and the
@@ -153,7 +152,9 @@ fn main() {
         .build()
         .expect("a tokio runtime");
     let duration = harness.duration(Duration::from_secs(1));
-    harness.plan(&workload, 5, duration * 2);
+    let styles = patterns::registry::measured("context").len();
+    // Every style at every concurrency, and the visitor-id bursts.
+    harness.plan(&workload, styles * CONCURRENCY.len() + 1, duration * 2);
     let mut cells = Vec::new();
     measure_every_style(&runtime, &mut harness, duration, &mut cells);
 

@@ -12,7 +12,7 @@
 
 use std::future::Future;
 
-use benches::measured_styles;
+use benches::measured_style;
 use benches::runner::{Drivers, Either, StyleBench, throughput_main};
 use benches::settings::DRIVERS;
 use benches::workloads::counter::baselines::{
@@ -105,8 +105,6 @@ impl<C: Counter> StyleBench<C> for Batched {
     }
 }
 
-patterns::for_each_counter!(measured_styles);
-
 fn main() {
     throughput_main(
         &workload(),
@@ -143,9 +141,15 @@ fn main() {
                 }
             }
             match scenario {
-                CounterScenario::Mixed => add_every_style(cell, drivers, Load::<true>),
-                CounterScenario::Batch => add_every_style(cell, drivers, Batched),
-                _ => add_every_style(cell, drivers, Load::<false>),
+                CounterScenario::Mixed => {
+                    patterns::for_each_counter!(measured_style [cell, drivers, Load::<true>]);
+                }
+                CounterScenario::Batch => {
+                    patterns::for_each_counter!(measured_style [cell, drivers, Batched]);
+                }
+                _ => {
+                    patterns::for_each_counter!(measured_style [cell, drivers, Load::<false>]);
+                }
             }
         },
     );

@@ -24,8 +24,8 @@ use std::time::Duration;
 
 use benches::harness::Harness;
 use benches::workloads::jobs::measure::{
-    COSTS_US, GRACE, IDLE, LOADS, MEASURE, RUNNERS, WARM_UP, idle_heartbeat, rounds_per_us,
-    run_every_runner,
+    COSTS_US, GRACE, IDLE, LOADS, MEASURE, WARM_UP, idle_heartbeat, rounds_per_us,
+    run_every_runner, runners,
 };
 use benches::workloads::jobs::render::render;
 use benches::workloads::jobs::workload;
@@ -37,7 +37,7 @@ fn main() {
     };
     let workload = workload();
     // Two executors, two kinds, every cost and caller count.
-    let cells = RUNNERS * 2 * 2 * COSTS_US.len() * LOADS.len();
+    let cells = runners() * 2 * 2 * COSTS_US.len() * LOADS.len();
     harness.plan(
         &workload,
         cells,

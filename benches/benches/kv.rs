@@ -21,7 +21,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use benches::measured_styles;
+use benches::measured_style;
 use benches::owners::{async_std_round_trip, smol_round_trip, tokio_round_trip};
 use benches::runner::{Drivers, StyleBench, throughput_main};
 use benches::workloads::kv::plan::{
@@ -82,8 +82,6 @@ impl<S: SessionStore> StyleBench<S> for Load {
     }
 }
 
-patterns::for_each_store!(measured_styles);
-
 fn main() {
     throughput_main(
         &workload(),
@@ -100,7 +98,7 @@ fn main() {
                 async_std_round_trip(cell, tokio, Sessions, requests);
                 smol_round_trip(cell, tokio, Sessions, requests);
             }
-            add_every_style(cell, drivers, Load(scenario));
+            patterns::for_each_store!(measured_style [cell, drivers, Load(scenario)]);
         },
     );
 }

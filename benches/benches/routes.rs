@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 
 use benches::runner::{Cell, Drivers, StyleBench, throughput_main};
 use benches::workloads::routes::{Read, RoutesScenario, scenarios, workload};
-use benches::{measured_styles, ops_until};
+use benches::{measured_style, ops_until};
 use patterns::drive::{ClientOp, Driver, Stop, Threads};
 use patterns::primitives::rng::SplitMix64;
 use patterns::routes::{RouteTable, SLOTS, Table};
@@ -123,8 +123,6 @@ impl<T: RouteTable> StyleBench<T> for Load {
     }
 }
 
-patterns::for_each_route_table!(measured_styles);
-
 /// The baselines, on OS threads: each style's bare primitive replaying the
 /// same plan, with no trait and no future per operation.
 fn baselines<'a>(cell: &mut Cell<'a>, threads: &'a Threads, scenario: RoutesScenario) {
@@ -215,7 +213,7 @@ fn main() {
             if drivers.is_chosen::<Threads>() {
                 baselines(cell, &drivers.threads, scenario);
             }
-            add_every_style(cell, drivers, Load(scenario));
+            patterns::for_each_route_table!(measured_style [cell, drivers, Load(scenario)]);
         },
     );
 }

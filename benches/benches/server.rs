@@ -34,7 +34,7 @@ use benches::workloads::server::sweep::{LoadCell, Target, measure, shuffled};
 use benches::workloads::server::{
     CLOSED_WARM_UP, CLOSED_WINDOW, CONNECTIONS, DEPTHS, FIXED_RATES, GRACE, IDLE_FEW, IDLE_MANY,
     LIMIT, LOAD_SHARES, LoadScenario, ONE_WORKER, OPEN_CONNECTIONS, OPEN_WARM_UP, OPEN_WINDOW,
-    QUICK_CONNECTIONS, QUICK_LOAD_SHARES, SCENARIOS, STYLES, workload,
+    QUICK_CONNECTIONS, QUICK_LOAD_SHARES, SCENARIOS, styles, workload,
 };
 use patterns::primitives::rng::SplitMix64;
 
@@ -56,7 +56,7 @@ fn main() {
         );
     }
     eprintln!("placement: {}", placement.describe());
-    let mut targets: Vec<Target> = STYLES
+    let mut targets: Vec<Target> = styles()
         .iter()
         .map(|style| Target::style(SERVER, style, no_limit()))
         .collect();
@@ -116,7 +116,7 @@ fn main() {
         .sum();
     let cells = targets.len() * connections.len() * DEPTHS.len()
         + per_scenario
-        + STYLES.len() * 2
+        + styles().len() * 2
         + if redis_tools { targets.len() } else { 0 };
     harness.plan(
         &workload,
@@ -222,7 +222,7 @@ fn main() {
     } else {
         &placement.server
     };
-    for &style in STYLES {
+    for style in styles() {
         let name = format!("server/memory/{style}/{many}");
         if harness.wants(&name) {
             let runtime = tokio::runtime::Builder::new_multi_thread()

@@ -519,33 +519,25 @@ pub fn throughput_main<Sc: Scenario>(
     report::after_bench(workload);
 }
 
-/// Defines `add_every_style(cell, drivers, scenario)` from a registry, for
-/// `patterns::for_each_*!(measured_styles)`: every `facade`, `library` and
-/// `torn` style (the torn ones are flagged in the report) under every
-/// chosen driver, never a `broken` one (the speed of a wrong answer, or of
-/// a deadlock, is no result).
+/// A registry callback that adds a style to a cell under every chosen
+/// driver: `patterns::for_each_*!(measured_style [cell, drivers,
+/// scenario])`. Every `facade`, `library` and `torn` style is measured (the
+/// torn ones are flagged in the report), never a `broken` one: the speed
+/// of a wrong answer, or of a deadlock, is no result.
 #[macro_export]
-macro_rules! measured_styles {
-    (
-        facade: [$($f:ident: $ft:ty,)*],
-        library: [$($l:ident: $lt:ty,)*],
-        torn: [$($t:ident: $tt:ty,)*],
-        broken: [$($b:ident: $bt:ty,)*],
-    ) => {
-        fn add_every_style<'a, Sc>(
-            cell: &mut $crate::runner::Cell<'a>,
-            drivers: &'a $crate::runner::Drivers,
-            scenario: Sc,
-        ) where
-            Sc: Copy + 'a,
-            $(Sc: $crate::runner::StyleBench<$ft>,)*
-            $(Sc: $crate::runner::StyleBench<$lt>,)*
-            $(Sc: $crate::runner::StyleBench<$tt>,)*
-        {
-            $(cell.every_driver::<$ft, Sc>(drivers, scenario);)*
-            $(cell.every_driver::<$lt, Sc>(drivers, scenario);)*
-            $(cell.every_driver::<$tt, Sc>(drivers, scenario);)*
-        }
+macro_rules! measured_style {
+    ([$cell:ident, $drivers:ident, $scenario:expr] broken $name:ident: $style:ty) => {};
+    ([$cell:ident, $drivers:ident, $scenario:expr] facade $name:ident: $style:ty) => {
+        $crate::measured_style!(@measure $cell, $drivers, $scenario, $style)
+    };
+    ([$cell:ident, $drivers:ident, $scenario:expr] library $name:ident: $style:ty) => {
+        $crate::measured_style!(@measure $cell, $drivers, $scenario, $style)
+    };
+    ([$cell:ident, $drivers:ident, $scenario:expr] torn $name:ident: $style:ty) => {
+        $crate::measured_style!(@measure $cell, $drivers, $scenario, $style)
+    };
+    (@measure $cell:ident, $drivers:ident, $scenario:expr, $style:ty) => {
+        $cell.every_driver::<$style, _>($drivers, $scenario);
     };
 }
 

@@ -127,46 +127,17 @@ fn the_snapshot_is_one_run_of_one_commit() {
     );
 }
 
-macro_rules! style_names {
-    (
-        facade: [$($f:ident: $ft:ty,)*],
-        library: [$($l:ident: $lt:ty,)*],
-        torn: [$($t:ident: $tt:ty,)*],
-        broken: [$($b:ident: $bt:ty,)*],
-    ) => {
-        (
-            vec![$(stringify!($f),)* $(stringify!($l),)* $(stringify!($t),)*],
-            vec![$(stringify!($b),)*],
-        )
-    };
-}
-
-/// (workload folder, chapter, measured styles, broken styles)
-fn registries() -> Vec<(
-    &'static str,
-    &'static str,
-    Vec<&'static str>,
-    Vec<&'static str>,
-)> {
-    let (counter, counter_broken) = patterns::for_each_counter!(style_names);
-    let (bank, bank_broken) = patterns::for_each_bank!(style_names);
-    let (kv, kv_broken) = patterns::for_each_store!(style_names);
-    let (routes, routes_broken) = patterns::for_each_route_table!(style_names);
-    let (jobs, jobs_broken) = patterns::for_each_runner!(style_names);
-    let (server, server_broken) = patterns::for_each_server!(style_names);
-    let (context, context_broken) = patterns::for_each_context!(style_names);
-    let (inbox, inbox_broken) = patterns::for_each_inbox!(style_names);
-    vec![
-        ("counter", "counter.md", counter, counter_broken),
-        ("bank", "bank.md", bank, bank_broken),
-        ("kv", "kv.md", kv, kv_broken),
-        ("routes", "routes.md", routes, routes_broken),
-        ("jobs", "jobs.md", jobs, jobs_broken),
-        ("server", "server.md", server, server_broken),
-        ("context", "context.md", context, context_broken),
-        ("inbox", "inbox.md", inbox, inbox_broken),
-    ]
-}
+/// The chapter of each workload of the registry.
+const CHAPTERS: [(&str, &str); 8] = [
+    ("counter", "counter.md"),
+    ("bank", "bank.md"),
+    ("kv", "kv.md"),
+    ("routes", "routes.md"),
+    ("jobs", "jobs.md"),
+    ("server", "server.md"),
+    ("context", "context.md"),
+    ("inbox", "inbox.md"),
+];
 
 /// Whether the snapshot's CSV of `workload` has a row of `style` (in its
 /// `style` column, or the jobs workload's `runner`).
@@ -192,14 +163,23 @@ fn every_registered_style_is_shown_and_summarised() {
     let guide = text("guide.md");
     let snapshot = read_snapshot(&book_src().join("results")).expect("the snapshot");
     let mut missing = Vec::new();
-    for (workload, chapter, measured, broken) in registries() {
+    let styles = patterns::registry::styles();
+    let workloads: std::collections::BTreeSet<&str> = styles.iter().map(|s| s.workload).collect();
+    for workload in workloads {
+        let Some(&(_, chapter)) = CHAPTERS.iter().find(|(w, _)| *w == workload) else {
+            missing.push(format!(
+                "the registry's workload {workload} has no chapter in CHAPTERS"
+            ));
+            continue;
+        };
         let Some(section) = summary_section(guide, workload) else {
             missing.push(format!(
                 "guide.md has no `<!-- summary: {workload} -->` table"
             ));
             continue;
         };
-        for style in measured.iter().chain(&broken) {
+        for info in styles.iter().filter(|s| s.workload == workload) {
+            let (style, broken) = (info.name, info.tier == patterns::registry::Tier::Broken);
             let include = format!("src/{workload}/{style}.rs:");
             if !text(chapter).contains(&include) {
                 missing.push(format!("{chapter} includes no code of {workload}/{style}"));
@@ -220,12 +200,12 @@ fn every_registered_style_is_shown_and_summarised() {
                     // run that measured it, marked as such; once the
                     // snapshot has it, a snapshot figure.
                     let in_snapshot = in_snapshot(&snapshot, workload, style);
-                    if !broken.contains(style) && in_snapshot && !row.contains("data-fig=") {
+                    if !broken && in_snapshot && !row.contains("data-fig=") {
                         missing.push(format!(
                             "the guide's `{workload}/{style}` row quotes no figure"
                         ));
                     }
-                    if !broken.contains(style) && !in_snapshot && !row.contains("class=\"run\"") {
+                    if !broken && !in_snapshot && !row.contains("class=\"run\"") {
                         missing.push(format!(
                             "the guide's `{workload}/{style}` row: the snapshot predates this style, so the row \
                              must quote the run that measured it (`<span class=\"run\">`)"

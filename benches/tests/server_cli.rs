@@ -5,7 +5,7 @@
 use std::process::Command;
 
 /// Every server style the bench measures, by name, from the registry.
-use benches::workloads::server::STYLES;
+use benches::workloads::server::styles;
 
 fn server(args: &[&str]) -> (Option<i32>, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_server"))
@@ -90,7 +90,7 @@ fn rss_kib(pid: u32) -> u64 {
 fn a_client_that_never_reads_costs_the_server_process_bounded_memory() {
     use std::io::Write;
     use std::time::{Duration, Instant};
-    for style in STYLES {
+    for style in styles() {
         let (mut child, address) = start(
             &["--style", style, "--port", "0", "--seconds", "60"],
             std::process::Stdio::null(),

@@ -58,6 +58,7 @@ pub mod counter;
 pub mod jobs;
 pub mod kv;
 pub mod primitives;
+pub mod registry;
 pub mod routes;
 pub mod sync;
 

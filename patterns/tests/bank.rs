@@ -474,19 +474,20 @@ fn passes_stress<B: Bank, D: Driver + 'static>(clients: usize) {
 }
 
 macro_rules! contract_tests {
-    (
-        facade: [$($f:ident: $ft:ty,)*],
-        library: [$($l:ident: $lt:ty,)*],
-        torn: [$($t:ident: $tt:ty,)*],
-        broken: [$($b:ident: $bt:ty,)*],
-    ) => {
-        $(contract_tests!(@one $f: $ft, stress);)*
-        $(contract_tests!(@one $l: $lt, stress);)*
-        // Torn styles keep every part of the contract a single client can
-        // see; the stress test would (and must, see below) fail them.
-        $(contract_tests!(@one $t: $tt, no_stress);)*
-        // The broken style too: its deadlock needs two clients.
-        $(contract_tests!(@one $b: $bt, no_stress);)*
+    (facade $f:ident: $ft:ty) => {
+        contract_tests!(@one $f: $ft, stress);
+    };
+    (library $l:ident: $lt:ty) => {
+        contract_tests!(@one $l: $lt, stress);
+    };
+    // Torn styles keep every part of the contract a single client can
+    // see; the stress test would (and must, see below) fail them.
+    (torn $t:ident: $tt:ty) => {
+        contract_tests!(@one $t: $tt, no_stress);
+    };
+    // The broken style too: its deadlock needs two clients.
+    (broken $b:ident: $bt:ty) => {
+        contract_tests!(@one $b: $bt, no_stress);
     };
     (@one $module:ident: $bank:ty, $stress:ident) => {
         mod $module {

@@ -408,13 +408,8 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
 }
 
 macro_rules! context_tests {
-    (
-        facade: [$($f:ident: $ft:ty,)*],
-        library: [$($l:ident: $lt:ty,)*],
-        torn: [$($t:ident: $tt:ty,)*],
-        broken: [$($b:ident: $bt:ty,)*],
-    ) => {
-        $(mod $l {
+    (library $l:ident: $lt:ty) => {
+        mod $l {
             use super::*;
 
             #[test]
@@ -424,31 +419,47 @@ macro_rules! context_tests {
 
             #[test]
             fn concurrent_logins() {
-                watchdog(concat!(stringify!($l), " logins"), concurrent_logins_get_unique_ids_and_their_own_context::<$lt>);
+                watchdog(
+                    concat!(stringify!($l), " logins"),
+                    concurrent_logins_get_unique_ids_and_their_own_context::<$lt>,
+                );
             }
 
             #[test]
             fn cancellation() {
-                watchdog(concat!(stringify!($l), " cancellation"), cancellation_is_seen::<$lt>);
+                watchdog(
+                    concat!(stringify!($l), " cancellation"),
+                    cancellation_is_seen::<$lt>,
+                );
             }
 
             #[test]
             fn cancelled_midway() {
-                watchdog(concat!(stringify!($l), " cancelled midway"), a_request_cancelled_midway_stops_and_the_others_finish::<$lt>);
+                watchdog(
+                    concat!(stringify!($l), " cancelled midway"),
+                    a_request_cancelled_midway_stops_and_the_others_finish::<$lt>,
+                );
             }
 
             #[test]
             fn returned_stream() {
-                watchdog(concat!(stringify!($l), " returned stream"), a_returned_stream_polled_after_its_scope_sees_its_request::<$lt>);
+                watchdog(
+                    concat!(stringify!($l), " returned stream"),
+                    a_returned_stream_polled_after_its_scope_sees_its_request::<$lt>,
+                );
             }
 
             #[test]
             fn blocking_work() {
-                watchdog(concat!(stringify!($l), " blocking work"), blocking_work_sees_its_request::<$lt>);
+                watchdog(
+                    concat!(stringify!($l), " blocking work"),
+                    blocking_work_sees_its_request::<$lt>,
+                );
             }
-        })*
-
-        $(mod $b {
+        }
+    };
+    (broken $b:ident: $bt:ty) => {
+        mod $b {
             use super::*;
 
             // ANCHOR: caught
@@ -481,7 +492,10 @@ macro_rules! context_tests {
             fn passes_when_requests_do_not_overlap() {
                 let _slot = one_at_a_time();
                 let outcome = watchdog(concat!(stringify!($b), " control"), || {
-                    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                    let runtime = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .unwrap();
                     run_requests::<$bt>(&runtime, 5, 2, 3, false)
                 });
                 assert_eq!(outcome.mismatches, 0, "{}: {outcome:?}", stringify!($b));
@@ -507,7 +521,7 @@ macro_rules! context_tests {
                 let report = report.expect_err("the midway cancellation check passed it");
                 eprintln!("{} caught: {report}", stringify!($b));
             }
-        })*
+        }
     };
 }
 

@@ -123,15 +123,16 @@ fn passes_stress<C: Counter, D: Driver>(clients: usize) {
 }
 
 macro_rules! contract_tests {
-    (
-        facade: [$($f:ident: $ft:ty,)*],
-        library: [$($l:ident: $lt:ty,)*],
-        torn: [$($t:ident: $tt:ty,)*],
-        broken: [$($b:ident: $bt:ty,)*],
-    ) => {
-        $(contract_tests!(@one $f: $ft);)*
-        $(contract_tests!(@one $l: $lt);)*
+    (facade $f:ident: $ft:ty) => {
+        contract_tests!(@one $f: $ft);
     };
+    (library $l:ident: $lt:ty) => {
+        contract_tests!(@one $l: $lt);
+    };
+    // The broken `racy` counter fails the contract by design: its own test,
+    // `racy_is_caught_by_the_stress_test`, asserts that the stress check
+    // catches it.
+    (broken $b:ident: $bt:ty) => {};
     (@one $module:ident: $counter:ty) => {
         mod $module {
             use super::*;

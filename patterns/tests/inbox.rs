@@ -274,35 +274,42 @@ fn only_shedding_refuses_an_overload<I: Inbox>() {
 }
 
 macro_rules! inbox_tests {
-    (
-        facade: [],
-        library: [$($l:ident: $lt:ty,)*],
-        torn: [],
-        broken: [],
-    ) => {
-        $(mod $l {
+    (library $l:ident: $lt:ty) => {
+        mod $l {
             use super::*;
 
             #[test]
             fn accepted_messages_are_handled_once_in_order() {
-                watchdog(concat!(stringify!($l), " order"), super::accepted_messages_are_handled_once_in_order::<$lt>);
+                watchdog(
+                    concat!(stringify!($l), " order"),
+                    super::accepted_messages_are_handled_once_in_order::<$lt>,
+                );
             }
 
             #[test]
             fn an_overload_is_bounded_or_not_as_declared() {
-                watchdog(concat!(stringify!($l), " overload"), super::an_overload_is_bounded_or_not_as_declared::<$lt>);
+                watchdog(
+                    concat!(stringify!($l), " overload"),
+                    super::an_overload_is_bounded_or_not_as_declared::<$lt>,
+                );
             }
 
             #[test]
             fn a_full_inbox_waits_refuses_or_grows() {
-                watchdog(concat!(stringify!($l), " full"), super::a_full_inbox_waits_refuses_or_grows::<$lt>);
+                watchdog(
+                    concat!(stringify!($l), " full"),
+                    super::a_full_inbox_waits_refuses_or_grows::<$lt>,
+                );
             }
 
             #[test]
             fn only_shedding_refuses_an_overload() {
-                watchdog(concat!(stringify!($l), " shedding"), super::only_shedding_refuses_an_overload::<$lt>);
+                watchdog(
+                    concat!(stringify!($l), " shedding"),
+                    super::only_shedding_refuses_an_overload::<$lt>,
+                );
             }
-        })*
+        }
     };
 }
 

@@ -215,15 +215,16 @@ fn shutdown_racing_submissions_answers_or_refuses_each<R: JobRunner>() {
 const HANG: std::time::Duration = std::time::Duration::from_secs(20);
 
 macro_rules! contract_tests {
-    (
-        facade: [$($f:ident: $ft:ty,)*],
-        library: [$($l:ident: $lt:ty,)*],
-        torn: [$($t:ident: $tt:ty,)*],
-        broken: [$($b:ident: $bt:ty,)*],
-    ) => {
-        $(contract_tests!(@one $f: $ft);)*
-        $(contract_tests!(@one $l: $lt);)*
+    (facade $f:ident: $ft:ty) => {
+        contract_tests!(@one $f: $ft);
     };
+    (library $l:ident: $lt:ty) => {
+        contract_tests!(@one $l: $lt);
+    };
+    // The broken runner loses a wake-up and can hang its caller forever:
+    // the loom and shuttle models (loom-tests/tests/jobs.rs,
+    // shuttle/jobs.rs) assert that they catch it as a deadlock.
+    (broken $b:ident: $bt:ty) => {};
     (@one $module:ident: $runner:ty) => {
         // Each check under a watchdog: a lost answer is a failure that
         // names the check, not a hung test binary.

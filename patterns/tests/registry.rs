@@ -11,23 +11,12 @@ use patterns::{
     kv::SessionStore, routes::RouteTable, server::Server,
 };
 
-/// A registry callback: (registry name, `STYLE`) for every entry, in
-/// every tier.
-macro_rules! pairs {
-    (
-        facade: [$($f:ident: $ft:ty,)*],
-        library: [$($l:ident: $lt:ty,)*],
-        torn: [$($t:ident: $tt:ty,)*],
-        broken: [$($b:ident: $bt:ty,)*],
-    ) => {{
-        let pairs: Vec<(&str, &str)> = vec![
-            $((stringify!($f), <$ft>::STYLE),)*
-            $((stringify!($l), <$lt>::STYLE),)*
-            $((stringify!($t), <$tt>::STYLE),)*
-            $((stringify!($b), <$bt>::STYLE),)*
-        ];
-        pairs
-    }};
+/// A registry callback: pushes (registry name, `STYLE`) of a style of any
+/// tier onto the vector it is given.
+macro_rules! pair {
+    ([$pairs:ident] $tier:ident $name:ident: $style:ty) => {
+        $pairs.push((stringify!($name), <$style>::STYLE));
+    };
 }
 
 fn assert_named(workload: &str, pairs: Vec<(&str, &str)>) {
@@ -48,14 +37,23 @@ fn assert_named(workload: &str, pairs: Vec<(&str, &str)>) {
     );
 }
 
+/// Every style of a registry, as (registry name, `STYLE`).
+macro_rules! pairs {
+    ($registry:ident) => {{
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        patterns::$registry!(pair[pairs]);
+        pairs
+    }};
+}
+
 #[test]
 fn every_style_constant_is_its_registry_name() {
-    assert_named("counter", patterns::for_each_counter!(pairs));
-    assert_named("bank", patterns::for_each_bank!(pairs));
-    assert_named("kv", patterns::for_each_store!(pairs));
-    assert_named("routes", patterns::for_each_route_table!(pairs));
-    assert_named("jobs", patterns::for_each_runner!(pairs));
-    assert_named("server", patterns::for_each_server!(pairs));
-    assert_named("context", patterns::for_each_context!(pairs));
-    assert_named("inbox", patterns::for_each_inbox!(pairs));
+    assert_named("counter", pairs!(for_each_counter));
+    assert_named("bank", pairs!(for_each_bank));
+    assert_named("kv", pairs!(for_each_store));
+    assert_named("routes", pairs!(for_each_route_table));
+    assert_named("jobs", pairs!(for_each_runner));
+    assert_named("server", pairs!(for_each_server));
+    assert_named("context", pairs!(for_each_context));
+    assert_named("inbox", pairs!(for_each_inbox));
 }

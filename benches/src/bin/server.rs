@@ -38,30 +38,40 @@ const USAGE: &str =
   --seconds SECS       shut down after this long, not when standard input ends
   SIGINT or SIGTERM shuts it down gracefully at any time (a second one: at once)";
 
-/// Every style of the registry, by name (the broken one included: it is
-/// there to be shown failing).
-macro_rules! style_names {
-    (
-        facade: [$($f:ident: $ft:ty,)*],
-        library: [$($l:ident: $lt:ty,)*],
-        torn: [$($t:ident: $tt:ty,)*],
-        broken: [$($b:ident: $bt:ty,)*],
-    ) => {
-        const STYLES: &[&str] = &[$(stringify!($f),)* $(stringify!($l),)* $(stringify!($t),)* $(stringify!($b),)*];
-
-        fn run_style(style: &str, config: Config, stop: mpsc::Receiver<()>) -> Result<(), String> {
-            $(if style == stringify!($f) { return serve::<$ft>(config, stop); })*
-            $(if style == stringify!($l) { return serve::<$lt>(config, stop); })*
-            $(if style == stringify!($t) { return serve::<$tt>(config, stop); })*
-            $(if style == stringify!($b) {
+/// Serves with `style`, any registered one (the broken one included: it
+/// is there to be shown failing).
+fn run_style(style: &str, config: Config, stop: mpsc::Receiver<()>) -> Result<(), String> {
+    macro_rules! serve_if_named {
+        (broken $name:ident: $server:ty) => {
+            if style == stringify!($name) {
                 eprintln!("warning: {style} is a broken style, kept to show its bug");
-                return serve::<$bt>(config, stop);
-            })*
-            Err(format!("unknown style {style:?}; styles: {}", STYLES.join(", ")))
-        }
-    };
+                return serve::<$server>(config, stop);
+            }
+        };
+        ($tier:ident $name:ident: $server:ty) => {
+            if style == stringify!($name) {
+                return serve::<$server>(config, stop);
+            }
+        };
+    }
+    patterns::for_each_server!(serve_if_named);
+    Err(format!("unknown style {style:?}; styles: {}", names()))
 }
-patterns::for_each_server!(style_names);
+
+/// Every registered style's name, for messages.
+fn names() -> String {
+    let styles = patterns::registry::styles_of("server");
+    styles.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+}
+
+/// Every registered style, a line each with its tier and summary.
+fn style_list() -> String {
+    patterns::registry::styles_of("server")
+        .iter()
+        .map(|s| format!("    {} ({}): {}", s.name, s.tier.name(), s.summary()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
 
 fn serve<S: Server>(config: Config, stop: mpsc::Receiver<()>) -> Result<(), String> {
     let server = S::start(config.clone())
@@ -155,21 +165,20 @@ fn run() -> Result<(), String> {
             }
             "--seconds" => seconds = Some(number("--seconds", args.next(), 1..=86_400u64)?),
             "-h" | "--help" => {
-                println!("{USAGE}\n  styles: {}", STYLES.join(", "));
+                println!("{USAGE}\n  styles:\n{}", style_list());
                 return Ok(());
             }
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
     }
-    let style =
-        style.ok_or_else(|| format!("--style is required; styles: {}", STYLES.join(", ")))?;
+    let style = style.ok_or_else(|| format!("--style is required; styles: {}", names()))?;
     patterns::server::check_descriptors(config.max_connections)
         .map_err(|e| format!("--limit: {e}"))?;
-    if !STYLES.contains(&style.as_str()) {
-        return Err(format!(
-            "unknown style {style:?}; styles: {}",
-            STYLES.join(", ")
-        ));
+    if !patterns::registry::styles_of("server")
+        .iter()
+        .any(|s| s.name == style)
+    {
+        return Err(format!("unknown style {style:?}; styles: {}", names()));
     }
     let (stopper, stop) = mpsc::channel();
     stop_on_signals(stopper.clone())?;

@@ -8,7 +8,6 @@ use std::time::Duration;
 use crate::report::table::MdTable;
 use crate::report::workload::{Source, Workload};
 use crate::results::ContextRow;
-use crate::torn_style_names;
 
 /// Reads of its context by one request in the per-read cells.
 pub const READS: usize = 1_000;
@@ -17,7 +16,7 @@ pub fn workload() -> Workload {
     Workload {
         name: "context",
         source: Source::Harness,
-        flagged: super::flag(patterns::for_each_context!(torn_style_names), ""),
+        flagged: super::flag("context", ""),
         about: "tokio multi-thread runtime, one worker per core. The broken styles (global, thread_local) are not measured.",
         typical_seconds: 15,
     }

@@ -10,7 +10,6 @@ use crate::report::table::{MdTable, bytes};
 use crate::report::workload::{Source, Workload};
 use crate::report::{si, time};
 use crate::results::InboxRow;
-use crate::torn_style_names;
 
 /// What the owner spends on each message: a CPU-busy wait, so the owner's
 /// capacity is about `1 / SERVICE`.
@@ -27,7 +26,7 @@ pub fn workload() -> Workload {
     Workload {
         name: "inbox",
         source: Source::Harness,
-        flagged: super::flag(patterns::for_each_inbox!(torn_style_names), ""),
+        flagged: super::flag("inbox", ""),
         about: "The owner task runs on a tokio runtime of its own (one worker), the producers on another (one worker), so that a busy owner never delays a producer's schedule and the two share nothing but the channel.",
         typical_seconds: 12,
     }

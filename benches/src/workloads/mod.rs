@@ -30,21 +30,12 @@ pub fn all() -> Vec<Workload> {
     ]
 }
 
-/// The names of a registry's `torn` styles, for `patterns::for_each_*!`:
-/// `patterns::for_each_bank!(torn_style_names)` is `&["atomic"]`.
-#[macro_export]
-macro_rules! torn_style_names {
-    (
-        facade: [$($f:ident: $ft:ty,)*],
-        library: [$($l:ident: $lt:ty,)*],
-        torn: [$($t:ident: $tt:ty,)*],
-        broken: [$($b:ident: $bt:ty,)*],
-    ) => {
-        &[$(stringify!($t)),*]
-    };
-}
-
-/// Every torn style of a registry, flagged with the workload's reason.
-pub fn flag(torn: &[&'static str], why: &'static str) -> Vec<(&'static str, &'static str)> {
-    torn.iter().map(|style| (*style, why)).collect()
+/// Every torn style of a workload's registry, flagged with the workload's
+/// reason.
+pub fn flag(workload: &str, why: &'static str) -> Vec<(&'static str, &'static str)> {
+    patterns::registry::styles_of(workload)
+        .into_iter()
+        .filter(|style| style.tier == patterns::registry::Tier::Torn)
+        .map(|style| (style.name, why))
+        .collect()
 }

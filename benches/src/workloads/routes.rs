@@ -3,7 +3,6 @@
 //! it.
 
 use crate::report::workload::{Scenario, Source, Workload};
-use crate::torn_style_names;
 use patterns::routes::SLOTS;
 
 // ANCHOR: scenarios
@@ -101,7 +100,7 @@ pub fn workload() -> Workload {
             ],
             // ANCHOR_END: baselines
         },
-        flagged: super::flag(patterns::for_each_route_table!(torn_style_names), ""),
+        flagged: super::flag("routes", ""),
         about: "Throughput counts reads and writes together; the writer is client 0, so with one client it reads and writes on one thread and nothing contends but the writer's own cache misses.",
         typical_seconds: 80,
     }

@@ -76,24 +76,25 @@ pub fn one_of_three_overdrafts_is_refused<B: Bank>() {
 }
 
 macro_rules! hosted {
-    (
-        facade: [$($f:ident: $ft:ty,)*],
-        library: [$($l:ident: $lt:ty,)*],
-        torn: [$($t:ident: $tt:ty,)*],
-        broken: [$($b:ident: $bt:ty,)*],
-    ) => {
-        $(host!($f: $ft => ring_with_audits, one_of_three_overdrafts_is_refused);)*
-        $(library!([ring_with_audits, one_of_three_overdrafts_is_refused] $l: $lt);)*
-        $(#[test]
+    (facade $f:ident: $ft:ty) => {
+        host!($f: $ft => ring_with_audits, one_of_three_overdrafts_is_refused);
+    };
+    (library $l:ident: $lt:ty) => {
+        library!([ring_with_audits, one_of_three_overdrafts_is_refused] $l: $lt);
+    };
+    (torn $t:ident: $tt:ty) => {
+        #[test]
         #[should_panic(expected = "torn audit")]
         fn $t() {
             ring_with_audits::<$tt>();
-        })*
-        $(#[test]
+        }
+    };
+    (broken $b:ident: $bt:ty) => {
+        #[test]
         #[should_panic(expected = "deadlock")]
         fn $b() {
             ring_with_audits::<$bt>();
-        })*
+        }
     };
 }
 

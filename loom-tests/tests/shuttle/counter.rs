@@ -55,26 +55,25 @@ pub fn adds_and_reads<C: Counter>() {
 }
 
 macro_rules! hosted {
-    (
-        facade: [$($f:ident: $ft:ty,)*],
-        library: [$($l:ident: $lt:ty,)*],
-        torn: [],
-        broken: [$($b:ident: $bt:ty,)*],
-    ) => {
-        $(host!($f: $ft => adds_and_reads);)*
-        $(library!([adds_and_reads] $l: $lt);)*
-        // A lost update shows as a total short of 14, a read short of
-        // the reader's own adds, or a read below an earlier one (an
-        // add that overwrote a larger total), whichever the failing
-        // schedule hits first.
-        $(#[test]
+    (facade $f:ident: $ft:ty) => {
+        host!($f: $ft => adds_and_reads);
+    };
+    (library $l:ident: $lt:ty) => {
+        library!([adds_and_reads] $l: $lt);
+    };
+    // A lost update shows as a total short of 14, a read short of
+    // the reader's own adds, or a read below an earlier one (an
+    // add that overwrote a larger total), whichever the failing
+    // schedule hits first.
+    (broken $b:ident: $bt:ty) => {
+        #[test]
         fn $b() {
             let report = loom_tests::failure_of(adds_and_reads::<$bt>);
             assert!(
                 report.contains("lost update") || report.contains("went backwards"),
                 "unexpected report: {report}"
             );
-        })*
+        }
     };
 }
 

@@ -62,19 +62,18 @@ pub fn three_callers_one_worker<R: JobRunner>() {
 }
 
 macro_rules! hosted {
-    (
-        facade: [$($f:ident: $ft:ty,)*],
-        library: [$($l:ident: $lt:ty,)*],
-        torn: [],
-        broken: [$($b:ident: $bt:ty,)*],
-    ) => {
-        $(host!($f: $ft => callers_racing_a_shutdown, three_callers_one_worker);)*
-        $(library!([callers_racing_a_shutdown, three_callers_one_worker] $l: $lt);)*
-        $(#[test]
+    (facade $f:ident: $ft:ty) => {
+        host!($f: $ft => callers_racing_a_shutdown, three_callers_one_worker);
+    };
+    (library $l:ident: $lt:ty) => {
+        library!([callers_racing_a_shutdown, three_callers_one_worker] $l: $lt);
+    };
+    (broken $b:ident: $bt:ty) => {
+        #[test]
         #[should_panic(expected = "deadlock")]
         fn $b() {
             three_callers_one_worker::<$bt>();
-        })*
+        }
     };
 }
 

@@ -60,19 +60,18 @@ pub fn updates_and_inserts<S: SessionStore>() {
 }
 
 macro_rules! hosted {
-    (
-        facade: [$($f:ident: $ft:ty,)*],
-        library: [$($l:ident: $lt:ty,)*],
-        torn: [],
-        broken: [$($b:ident: $bt:ty,)*],
-    ) => {
-        $(host!($f: $ft => updates_and_inserts);)*
-        $(library!([updates_and_inserts] $l: $lt);)*
-        $(#[test]
+    (facade $f:ident: $ft:ty) => {
+        host!($f: $ft => updates_and_inserts);
+    };
+    (library $l:ident: $lt:ty) => {
+        library!([updates_and_inserts] $l: $lt);
+    };
+    (broken $b:ident: $bt:ty) => {
+        #[test]
         #[should_panic(expected = "lost write")]
         fn $b() {
             updates_and_inserts::<$bt>();
-        })*
+        }
     };
 }
 

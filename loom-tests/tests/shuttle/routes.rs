@@ -57,19 +57,18 @@ pub fn readers_beside_a_writer<T: RouteTable>() {
 }
 
 macro_rules! hosted {
-    (
-        facade: [$($f:ident: $ft:ty,)*],
-        library: [$($l:ident: $lt:ty,)*],
-        torn: [],
-        broken: [$($b:ident: $bt:ty,)*],
-    ) => {
-        $(host!($f: $ft => readers_beside_a_writer);)*
-        $(library!([readers_beside_a_writer] $l: $lt);)*
-        $(#[test]
+    (facade $f:ident: $ft:ty) => {
+        host!($f: $ft => readers_beside_a_writer);
+    };
+    (library $l:ident: $lt:ty) => {
+        library!([readers_beside_a_writer] $l: $lt);
+    };
+    (broken $b:ident: $bt:ty) => {
+        #[test]
         #[should_panic(expected = "torn read")]
         fn $b() {
             readers_beside_a_writer::<$bt>();
-        })*
+        }
     };
 }
 

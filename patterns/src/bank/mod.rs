@@ -103,6 +103,12 @@ pub trait Bank: Send + Sync + 'static {
     /// What it keeps busy besides its callers (see [`Helpers`]).
     const HELPERS: Helpers = Helpers::None;
 
+    /// Whether dropping it stops and joins every thread it started (its
+    /// drop test counts them). False where its work runs on a process-wide
+    /// executor or pool that is not the style's to join; every bank style
+    /// joins its own.
+    const JOINS_ITS_THREADS: bool = true;
+
     /// A bank whose account `i` opens with `opening[i]`. Panics if the
     /// balances add up to more than `u64::MAX`.
     fn new(opening: &[u64]) -> Self;
@@ -233,39 +239,25 @@ impl SequentialBank {
 }
 
 // ANCHOR: registry
-/// The registry: every bank implementation, named once. Tests, benches and
-/// loom models call `for_each_bank!(their_macro)` and receive four lists of
-/// `module_name: Type` pairs:
-///
-/// - `facade`: written on `crate::sync`, so loom checks them;
-/// - `library`: built on crossbeam, tokio or parking_lot; stress-tested;
-/// - `torn`: fast but breaking the audit contract. Benchmarked, so the book
-///   can show what the shortcut buys, and labelled as such in the report;
-///   the checks assert that they catch the torn audit;
-/// - `broken`: kept to prove the checkers catch their bug (here, deadlock);
-///   never benchmarked.
+/// The registry: every bank implementation, named once, a line each with
+/// its tier (see `crate::registry`). The `torn` one breaks the audit
+/// contract: benchmarked, so the book can show what the shortcut buys, and
+/// labelled as such in the report; the checks assert that they catch its
+/// torn audit. The `broken` one deadlocks.
 #[macro_export]
 macro_rules! for_each_bank {
-    ($callback:ident) => {
-        $callback! {
-            facade: [
-                mutex: $crate::bank::mutex::MutexBank,
-                ordered: $crate::bank::ordered::OrderedBank,
-                sharded: $crate::bank::sharded::ShardedBank,
-                rwlock: $crate::bank::rwlock::RwLockBank,
-                actor: $crate::bank::actor::ActorBank,
-            ],
-            library: [
-                mutex_parking_lot: $crate::bank::mutex_parking_lot::ParkingLotMutexBank,
-                actor_crossbeam: $crate::bank::actor_crossbeam::CrossbeamActorBank,
-                actor_tokio: $crate::bank::actor_tokio::TokioActorBank,
-            ],
-            torn: [
-                atomic: $crate::bank::atomic::AtomicBank,
-            ],
-            broken: [
-                naive: $crate::bank::naive::NaiveBank,
-            ],
+    ($callback:ident $($args:tt)?) => {
+        $crate::walk_registry! { $callback [$($args)?];
+            facade mutex: $crate::bank::mutex::MutexBank,
+            facade ordered: $crate::bank::ordered::OrderedBank,
+            facade sharded: $crate::bank::sharded::ShardedBank,
+            facade rwlock: $crate::bank::rwlock::RwLockBank,
+            facade actor: $crate::bank::actor::ActorBank,
+            library mutex_parking_lot: $crate::bank::mutex_parking_lot::ParkingLotMutexBank,
+            library actor_crossbeam: $crate::bank::actor_crossbeam::CrossbeamActorBank,
+            library actor_tokio: $crate::bank::actor_tokio::TokioActorBank,
+            torn atomic: $crate::bank::atomic::AtomicBank,
+            broken naive: $crate::bank::naive::NaiveBank,
         }
     };
 }

@@ -184,23 +184,17 @@ pub fn mismatches(seen: &Seen, user: &str, request: u64) -> usize {
 }
 
 // ANCHOR: registry
-/// The registry, in the four lists every workload's registry has. All
-/// styles run on tokio (`task_local` needs it; the others are measured on
-/// the same runtime to compare like with like), so none is loom-checked.
+/// The registry, a line per style with its tier (see `crate::registry`).
+/// All styles run on tokio (`task_local` needs it; the others are measured
+/// on the same runtime to compare like with like), so none is loom-checked.
 #[macro_export]
 macro_rules! for_each_context {
-    ($callback:ident) => {
-        $callback! {
-            facade: [],
-            library: [
-                explicit: $crate::context::explicit::ExplicitContext,
-                task_local: $crate::context::task_local::TaskLocalContext,
-            ],
-            torn: [],
-            broken: [
-                global: $crate::context::global::GlobalContext,
-                thread_local: $crate::context::thread_local::ThreadLocalContext,
-            ],
+    ($callback:ident $($args:tt)?) => {
+        $crate::walk_registry! { $callback [$($args)?];
+            library explicit: $crate::context::explicit::ExplicitContext,
+            library task_local: $crate::context::task_local::TaskLocalContext,
+            broken global: $crate::context::global::GlobalContext,
+            broken thread_local: $crate::context::thread_local::ThreadLocalContext,
         }
     };
 }

@@ -148,49 +148,38 @@ impl SequentialCounter {
 }
 
 // ANCHOR: registry
-/// The registry: every counter implementation, named once. Tests, benches and
-/// loom models call `for_each_counter!(their_macro)` and receive four lists
-/// of `module_name: Type` pairs, the same four in every workload (so one
-/// callback can serve them all; a list may be empty):
-///
-/// - `facade`: written on `crate::sync`, so loom checks them;
-/// - `library`: built on tokio, async-std, smol, crossbeam or parking_lot;
-///   loom cannot see inside them; shuttle checks those on parking_lot,
-///   dashmap and tokio, stress tests cover them all;
-/// - `torn`: fast but breaking part of the contract; measured and flagged
-///   (the bank's `atomic`; none here);
-/// - `broken`: kept to prove the checkers catch their bug; never benchmarked.
+/// The registry: every counter implementation, named once, a line each:
+/// its tier, its name (module and `STYLE`) and its type. Tests, benches and
+/// models call `for_each_counter!(their_macro)`, which calls `their_macro!`
+/// once per style with that line (`facade atomic: ...AtomicCounter`); a
+/// callback with no arm for a tier does not compile. The tiers are the same
+/// in every workload (`crate::registry` says what each means): `facade`
+/// (on `crate::sync`, so loom checks it), `library`, `torn` (measured and
+/// flagged) and `broken` (kept to show a checker catching it).
 ///
 /// Adding a style is one file and one line here.
 #[macro_export]
 macro_rules! for_each_counter {
-    ($callback:ident) => {
-        $callback! {
-            facade: [
-                atomic: $crate::counter::atomic::AtomicCounter,
-                mutex: $crate::counter::mutex::MutexCounter,
-                sharded: $crate::counter::sharded::ShardedCounter,
-                actor: $crate::counter::actor::ActorCounter,
-                pool: $crate::counter::pool::PoolCounter,
-                bridge: $crate::counter::bridge::BridgeCounter,
-            ],
-            library: [
-                mutex_parking_lot: $crate::counter::mutex_parking_lot::ParkingLotMutexCounter,
-                mutex_tokio: $crate::counter::mutex_tokio::TokioMutexCounter,
-                actor_crossbeam: $crate::counter::actor_crossbeam::CrossbeamActorCounter,
-                actor_crossbeam_unacked: $crate::counter::actor_crossbeam_unacked::UnackedCrossbeamActorCounter,
-                actor_tokio: $crate::counter::actor_tokio::TokioActorCounter,
-                actor_tokio_batched: $crate::counter::actor_tokio_batched::BatchedTokioActorCounter,
-                actor_async_std: $crate::counter::actor_async_std::AsyncStdActorCounter,
-                actor_smol: $crate::counter::actor_smol::SmolActorCounter,
-                bridge_tokio: $crate::counter::bridge_tokio::TokioBridgeCounter,
-                bridge_async_std: $crate::counter::bridge_async_std::AsyncStdBridgeCounter,
-                bridge_smol: $crate::counter::bridge_smol::SmolBridgeCounter,
-            ],
-            torn: [],
-            broken: [
-                racy: $crate::counter::racy::RacyCounter,
-            ],
+    ($callback:ident $($args:tt)?) => {
+        $crate::walk_registry! { $callback [$($args)?];
+            facade atomic: $crate::counter::atomic::AtomicCounter,
+            facade mutex: $crate::counter::mutex::MutexCounter,
+            facade sharded: $crate::counter::sharded::ShardedCounter,
+            facade actor: $crate::counter::actor::ActorCounter,
+            facade pool: $crate::counter::pool::PoolCounter,
+            facade bridge: $crate::counter::bridge::BridgeCounter,
+            library mutex_parking_lot: $crate::counter::mutex_parking_lot::ParkingLotMutexCounter,
+            library mutex_tokio: $crate::counter::mutex_tokio::TokioMutexCounter,
+            library actor_crossbeam: $crate::counter::actor_crossbeam::CrossbeamActorCounter,
+            library actor_crossbeam_unacked: $crate::counter::actor_crossbeam_unacked::UnackedCrossbeamActorCounter,
+            library actor_tokio: $crate::counter::actor_tokio::TokioActorCounter,
+            library actor_tokio_batched: $crate::counter::actor_tokio_batched::BatchedTokioActorCounter,
+            library actor_async_std: $crate::counter::actor_async_std::AsyncStdActorCounter,
+            library actor_smol: $crate::counter::actor_smol::SmolActorCounter,
+            library bridge_tokio: $crate::counter::bridge_tokio::TokioBridgeCounter,
+            library bridge_async_std: $crate::counter::bridge_async_std::AsyncStdBridgeCounter,
+            library bridge_smol: $crate::counter::bridge_smol::SmolBridgeCounter,
+            broken racy: $crate::counter::racy::RacyCounter,
         }
     };
 }

@@ -85,20 +85,15 @@ pub trait Inbox: Send + Sync + Sized + 'static {
 // ANCHOR_END: trait
 
 // ANCHOR: registry
-/// The registry, in the four lists every workload's registry has. All on
-/// tokio's channels, so none is loom-checked.
+/// The registry, a line per style with its tier (see `crate::registry`).
+/// All on tokio's channels, so none is loom-checked.
 #[macro_export]
 macro_rules! for_each_inbox {
-    ($callback:ident) => {
-        $callback! {
-            facade: [],
-            library: [
-                unbounded: $crate::inbox::unbounded::UnboundedInbox,
-                bounded: $crate::inbox::bounded::BoundedInbox,
-                shedding: $crate::inbox::shedding::SheddingInbox,
-            ],
-            torn: [],
-            broken: [],
+    ($callback:ident $($args:tt)?) => {
+        $crate::walk_registry! { $callback [$($args)?];
+            library unbounded: $crate::inbox::unbounded::UnboundedInbox,
+            library bounded: $crate::inbox::bounded::BoundedInbox,
+            library shedding: $crate::inbox::shedding::SheddingInbox,
         }
     };
 }

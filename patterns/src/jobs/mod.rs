@@ -187,29 +187,21 @@ pub trait JobRunner: Send + Sync + 'static {
 pub const QUEUE_CAPACITY: usize = 1024;
 
 // ANCHOR: registry
-/// The registry: every job runner, named once, in the four lists every
-/// workload's registry has (`facade`, `library`, `torn`, `broken`; see the
-/// counter's).
+/// The registry: every job runner, named once, a line each with its tier
+/// (see `crate::registry`).
 #[macro_export]
 macro_rules! for_each_runner {
-    ($callback:ident) => {
-        $callback! {
-            facade: [
-                inline: $crate::jobs::inline::InlineRunner,
-                bridge: $crate::jobs::bridge::BridgeRunner,
-                pool: $crate::jobs::pool::PoolRunner,
-                actor: $crate::jobs::actor::ActorRunner,
-            ],
-            library: [
-                bridge_tokio: $crate::jobs::bridge_tokio::TokioBridgeRunner,
-                bridge_async_std: $crate::jobs::bridge_async_std::AsyncStdBridgeRunner,
-                bridge_smol: $crate::jobs::bridge_smol::SmolBridgeRunner,
-                pool_crossbeam: $crate::jobs::pool_crossbeam::CrossbeamPoolRunner,
-            ],
-            torn: [],
-            broken: [
-                bridge_lost_wakeup: $crate::jobs::bridge_lost_wakeup::LostWakeupBridgeRunner,
-            ],
+    ($callback:ident $($args:tt)?) => {
+        $crate::walk_registry! { $callback [$($args)?];
+            facade inline: $crate::jobs::inline::InlineRunner,
+            facade bridge: $crate::jobs::bridge::BridgeRunner,
+            facade pool: $crate::jobs::pool::PoolRunner,
+            facade actor: $crate::jobs::actor::ActorRunner,
+            library bridge_tokio: $crate::jobs::bridge_tokio::TokioBridgeRunner,
+            library bridge_async_std: $crate::jobs::bridge_async_std::AsyncStdBridgeRunner,
+            library bridge_smol: $crate::jobs::bridge_smol::SmolBridgeRunner,
+            library pool_crossbeam: $crate::jobs::pool_crossbeam::CrossbeamPoolRunner,
+            broken bridge_lost_wakeup: $crate::jobs::bridge_lost_wakeup::LostWakeupBridgeRunner,
         }
     };
 }

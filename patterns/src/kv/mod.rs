@@ -182,33 +182,25 @@ impl SequentialStore {
 }
 
 // ANCHOR: registry
-/// The registry: every session store, named once, in the four lists every
-/// workload's registry has (`facade`, `library`, `torn`, `broken`; see the
-/// counter's).
+/// The registry: every session store, named once, a line each with its
+/// tier (see `crate::registry`).
 #[macro_export]
 macro_rules! for_each_store {
-    ($callback:ident) => {
-        $callback! {
-            facade: [
-                mutex: $crate::kv::mutex::MutexStore,
-                rwlock: $crate::kv::rwlock::RwLockStore,
-                sharded: $crate::kv::sharded::ShardedStore,
-                actor: $crate::kv::actor::ActorStore,
-                sharded_actor: $crate::kv::sharded_actor::ShardedActorStore,
-            ],
-            library: [
-                mutex_parking_lot: $crate::kv::mutex_parking_lot::ParkingLotMutexStore,
-                rwlock_parking_lot: $crate::kv::rwlock_parking_lot::ParkingLotRwLockStore,
-                dashmap: $crate::kv::dashmap::DashMapStore,
-                actor_crossbeam: $crate::kv::actor_crossbeam::CrossbeamActorStore,
-                actor_tokio: $crate::kv::actor_tokio::TokioActorStore,
-                actor_async_std: $crate::kv::actor_async_std::AsyncStdActorStore,
-                actor_smol: $crate::kv::actor_smol::SmolActorStore,
-            ],
-            torn: [],
-            broken: [
-                racy: $crate::kv::racy::RacyStore,
-            ],
+    ($callback:ident $($args:tt)?) => {
+        $crate::walk_registry! { $callback [$($args)?];
+            facade mutex: $crate::kv::mutex::MutexStore,
+            facade rwlock: $crate::kv::rwlock::RwLockStore,
+            facade sharded: $crate::kv::sharded::ShardedStore,
+            facade actor: $crate::kv::actor::ActorStore,
+            facade sharded_actor: $crate::kv::sharded_actor::ShardedActorStore,
+            library mutex_parking_lot: $crate::kv::mutex_parking_lot::ParkingLotMutexStore,
+            library rwlock_parking_lot: $crate::kv::rwlock_parking_lot::ParkingLotRwLockStore,
+            library dashmap: $crate::kv::dashmap::DashMapStore,
+            library actor_crossbeam: $crate::kv::actor_crossbeam::CrossbeamActorStore,
+            library actor_tokio: $crate::kv::actor_tokio::TokioActorStore,
+            library actor_async_std: $crate::kv::actor_async_std::AsyncStdActorStore,
+            library actor_smol: $crate::kv::actor_smol::SmolActorStore,
+            broken racy: $crate::kv::racy::RacyStore,
         }
     };
 }

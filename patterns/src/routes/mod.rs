@@ -191,26 +191,18 @@ pub trait RouteTable: Send + Sync + 'static {
 // ANCHOR_END: trait
 
 // ANCHOR: registry
-/// The registry: every routing table, named once, in the four lists every
-/// workload's registry has (`facade`, `library`, `torn`, `broken`; see the
-/// counter's).
+/// The registry: every routing table, named once, a line each with its
+/// tier (see `crate::registry`).
 #[macro_export]
 macro_rules! for_each_route_table {
-    ($callback:ident) => {
-        $callback! {
-            facade: [
-                rwlock: $crate::routes::rwlock::RwLockTable,
-                mutex_arc: $crate::routes::mutex_arc::MutexArcTable,
-                seqlock: $crate::routes::seqlock::SeqLockTable,
-            ],
-            library: [
-                rwlock_parking_lot: $crate::routes::rwlock_parking_lot::ParkingLotRwLockTable,
-                arc_swap: $crate::routes::arc_swap::ArcSwapTable,
-            ],
-            torn: [],
-            broken: [
-                racy: $crate::routes::racy::RacyTable,
-            ],
+    ($callback:ident $($args:tt)?) => {
+        $crate::walk_registry! { $callback [$($args)?];
+            facade rwlock: $crate::routes::rwlock::RwLockTable,
+            facade mutex_arc: $crate::routes::mutex_arc::MutexArcTable,
+            facade seqlock: $crate::routes::seqlock::SeqLockTable,
+            library rwlock_parking_lot: $crate::routes::rwlock_parking_lot::ParkingLotRwLockTable,
+            library arc_swap: $crate::routes::arc_swap::ArcSwapTable,
+            broken racy: $crate::routes::racy::RacyTable,
         }
     };
 }

@@ -541,33 +541,27 @@ pub fn wake_acceptor(address: SocketAddr) {
 }
 
 // ANCHOR: registry
-/// The registry: every server style, named once, in the four lists every
-/// workload's registry has. All server styles are library-backed or use
+/// The registry: every server style, named once, a line each with its tier
+/// (see `crate::registry`). All server styles are library-backed or use
 /// real sockets, which loom cannot model; their shared coordination
 /// primitive (`primitives::admission`) is loom-checked on its own.
 #[macro_export]
 macro_rules! for_each_server {
-    ($callback:ident) => {
-        $callback! {
-            facade: [],
-            library: [
-                thread_per_conn: $crate::server::thread_per_conn::ThreadPerConnServer,
-                thread_pool: $crate::server::thread_pool::ThreadPoolServer,
-                event_loop: $crate::server::event_loop::EventLoopServer,
-                event_loop_per_core: $crate::server::event_loop_per_core::EventLoopPerCoreServer,
-                task_tokio: $crate::server::task_tokio::TokioTaskServer,
-                per_core_tokio: $crate::server::per_core_tokio::PerCoreTokioServer,
-                monoio_per_core: $crate::server::monoio_per_core::MonoioPerCoreServer,
-                glommio_per_core: $crate::server::glommio_per_core::GlommioPerCoreServer,
-                session_tokio: $crate::server::session_tokio::TokioSessionServer,
-                central_tokio: $crate::server::central_tokio::TokioCentralServer,
-                task_async_std: $crate::server::task_async_std::AsyncStdTaskServer,
-                task_smol: $crate::server::task_smol::SmolTaskServer,
-            ],
-            torn: [],
-            broken: [
-                thread_per_conn_early_release: $crate::server::thread_per_conn_early_release::EarlyReleaseServer,
-            ],
+    ($callback:ident $($args:tt)?) => {
+        $crate::walk_registry! { $callback [$($args)?];
+            library thread_per_conn: $crate::server::thread_per_conn::ThreadPerConnServer,
+            library thread_pool: $crate::server::thread_pool::ThreadPoolServer,
+            library event_loop: $crate::server::event_loop::EventLoopServer,
+            library event_loop_per_core: $crate::server::event_loop_per_core::EventLoopPerCoreServer,
+            library task_tokio: $crate::server::task_tokio::TokioTaskServer,
+            library per_core_tokio: $crate::server::per_core_tokio::PerCoreTokioServer,
+            library monoio_per_core: $crate::server::monoio_per_core::MonoioPerCoreServer,
+            library glommio_per_core: $crate::server::glommio_per_core::GlommioPerCoreServer,
+            library session_tokio: $crate::server::session_tokio::TokioSessionServer,
+            library central_tokio: $crate::server::central_tokio::TokioCentralServer,
+            library task_async_std: $crate::server::task_async_std::AsyncStdTaskServer,
+            library task_smol: $crate::server::task_smol::SmolTaskServer,
+            broken thread_per_conn_early_release: $crate::server::thread_per_conn_early_release::EarlyReleaseServer,
         }
     };
 }

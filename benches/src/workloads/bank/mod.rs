@@ -2,7 +2,6 @@
 //! audit reads them all.
 
 use crate::report::workload::{Scenario, Source, Workload};
-use crate::torn_style_names;
 
 pub mod plan;
 
@@ -69,7 +68,7 @@ pub fn workload() -> Workload {
             // ANCHOR_END: baselines
         },
         flagged: super::flag(
-            patterns::for_each_bank!(torn_style_names),
+            "bank",
             "breaks the contract: an audit can see money in flight between a withdrawal and its deposit. Measured to show what the shortcut buys, not as a candidate",
         ),
         about: "",

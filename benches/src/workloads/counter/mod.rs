@@ -5,7 +5,6 @@ pub mod baselines;
 pub mod locks;
 
 use crate::report::workload::{Scenario, Source, Workload};
-use crate::torn_style_names;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum CounterScenario {
@@ -115,7 +114,7 @@ pub fn workload() -> Workload {
                 // ANCHOR_END: baselines
             ],
         },
-        flagged: super::flag(patterns::for_each_counter!(torn_style_names), ""),
+        flagged: super::flag("counter", ""),
         about: "",
         typical_seconds: 270,
     }

@@ -345,30 +345,26 @@ pub fn run_runner<R: JobRunner, D: AsyncDriver>(
     }
 }
 
-macro_rules! run_every_runner {
-    (
-        facade: [$($f:ident: $ft:ty,)*],
-        library: [$($l:ident: $lt:ty,)*],
-        torn: [$($t:ident: $tt:ty,)*],
-        broken: [$($b:ident: $bt:ty,)*],
-    ) => {
-        /// Runners measured (for progress).
-        pub const RUNNERS: usize = [$(stringify!($f),)* $(stringify!($l),)* $(stringify!($t),)*].len();
-
-        pub fn run_every_runner<D: AsyncDriver>(
-            driver: &D,
-            harness: &mut Harness,
-            rounds_per_us: u32,
-            cells: &mut Vec<Cell>,
-        ) {
-            $(run_runner::<$ft, D>(driver, harness, rounds_per_us, cells);)*
-            $(run_runner::<$lt, D>(driver, harness, rounds_per_us, cells);)*
-            $(run_runner::<$tt, D>(driver, harness, rounds_per_us, cells);)*
-            // The broken runner can hang its caller: never measured.
-        }
-    };
+/// Runners measured (for progress): never the broken one.
+pub fn runners() -> usize {
+    patterns::registry::measured("jobs").len()
 }
-patterns::for_each_runner!(run_every_runner);
+
+pub fn run_every_runner<D: AsyncDriver>(
+    driver: &D,
+    harness: &mut Harness,
+    rounds_per_us: u32,
+    cells: &mut Vec<Cell>,
+) {
+    macro_rules! run {
+        // The broken runner can hang its caller: never measured.
+        (broken $name:ident: $runner:ty) => {};
+        ($measured:ident $name:ident: $runner:ty) => {
+            run_runner::<$runner, D>(driver, harness, rounds_per_us, cells);
+        };
+    }
+    patterns::for_each_runner!(run);
+}
 
 /// The heartbeat on an executor with nothing else to do: the floor every
 /// cell's heartbeat figures are compared with.

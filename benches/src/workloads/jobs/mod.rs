@@ -4,7 +4,6 @@
 //! the executors.
 
 use crate::report::workload::{Source, Workload};
-use crate::torn_style_names;
 
 pub mod measure;
 pub mod render;
@@ -13,7 +12,7 @@ pub fn workload() -> Workload {
     Workload {
         name: "jobs",
         source: Source::Harness,
-        flagged: super::flag(patterns::for_each_runner!(torn_style_names), ""),
+        flagged: super::flag("jobs", ""),
         about: "",
         typical_seconds: 235,
     }

@@ -1,7 +1,6 @@
 //! The session store's scenarios: an operation mix and a key distribution.
 
 use crate::report::workload::{Scenario, Source, Workload};
-use crate::torn_style_names;
 
 pub mod plan;
 
@@ -125,7 +124,7 @@ pub fn workload() -> Workload {
             ],
             // ANCHOR_END: baselines
         },
-        flagged: super::flag(patterns::for_each_store!(torn_style_names), ""),
+        flagged: super::flag("kv", ""),
         about: "Every store hashes with foldhash (`foldhash::fast::RandomState`, version in the crates line above), the same hasher for every style; \
             std's default, SipHash, is built to resist hash flooding rather than for speed and would add its own cost to every figure.",
         typical_seconds: 295,

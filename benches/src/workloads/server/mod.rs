@@ -7,7 +7,6 @@
 //! (`benches/benches/server.rs`) only walks the cells.
 
 use crate::report::workload::{Source, Workload};
-use crate::torn_style_names;
 
 pub mod generator;
 pub mod memory;
@@ -126,24 +125,19 @@ pub const IDLE_MANY: usize = 19_000;
 /// backlog, and the kernel then retries a dropped SYN after a second).
 pub const CONNECTING_AT_ONCE: usize = 256;
 
-macro_rules! style_names {
-    (
-        facade: [$($f:ident: $ft:ty,)*],
-        library: [$($l:ident: $lt:ty,)*],
-        torn: [$($t:ident: $tt:ty,)*],
-        broken: [$($b:ident: $bt:ty,)*],
-    ) => {
-        /// The styles measured: never the broken one.
-        pub const STYLES: &[&str] = &[$(stringify!($f),)* $(stringify!($l),)* $(stringify!($t),)*];
-    };
+/// The styles measured: never the broken one.
+pub fn styles() -> Vec<&'static str> {
+    patterns::registry::measured("server")
+        .iter()
+        .map(|style| style.name)
+        .collect()
 }
-patterns::for_each_server!(style_names);
 
 pub fn workload() -> Workload {
     Workload {
         name: "server",
         source: Source::Harness,
-        flagged: super::flag(patterns::for_each_server!(torn_style_names), ""),
+        flagged: super::flag("server", ""),
         about: "Each server runs in its own process (the `server` binary; redis-server beside them), pinned to its own \
             CPUs; the load generator's threads run in this one, pinned to the others (`WORKBENCH_PLACEMENT=shared` \
             puts both everywhere). The generator speaks RESP, the same bytes to every server; loopback only. At low \
