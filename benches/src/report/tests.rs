@@ -92,6 +92,7 @@ fn environment() -> Environment {
         crates: vec![("tokio".into(), "1.0.0".into())],
         commit: "abc".into(),
         topology: "test topology".into(),
+        run: Default::default(),
     }
 }
 

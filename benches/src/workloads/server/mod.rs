@@ -3,7 +3,7 @@
 //! server in its own process ([`process`]), CPU placement ([`placement`]),
 //! the load generator ([`generator`]) and one cell of it ([`sweep`]), the
 //! memory probe ([`memory`]), redis-server and redis-benchmark
-//! ([`redis`]), and the report's tables ([`render`]). The bench target
+//! ([`redis`]), and its rows and the report made from them ([`render`]). The bench target
 //! (`benches/benches/server.rs`) only walks the cells.
 
 use crate::report::workload::{Source, Workload};
@@ -142,7 +142,9 @@ patterns::for_each_server!(style_names);
 pub fn workload() -> Workload {
     Workload {
         name: "server",
-        source: Source::Harness,
+        source: Source::Rows {
+            render: render::report,
+        },
         flagged: super::flag(patterns::for_each_server!(torn_style_names), ""),
         about: "Each server runs in its own process (the `server` binary; redis-server beside them), pinned to its own \
             CPUs; the load generator's threads run in this one, pinned to the others (`WORKBENCH_PLACEMENT=shared` \
