@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use benches::cost::Cost;
 use benches::harness::Harness;
 use benches::results::ContextRow;
-use benches::workloads::context::{READS, render, workload};
+use benches::workloads::context::{READS, parameters, workload};
 use patterns::context::{ContextStyle, RequestContext, seed_visitor_id};
 use patterns::primitives::rng::SplitMix64;
 
@@ -182,8 +182,8 @@ fn main() {
         ];
     }
     drop(runtime);
-    if harness.smoke || cells.len() + ids.len() == 0 {
-        harness.finish(&workload, String::new(), String::new());
+    if cells.len() + ids.len() == 0 {
+        harness.finish(&workload, String::new(), parameters(duration));
         return;
     }
     // One measured value a row, named by `metric`, with its unit: the cost
@@ -236,7 +236,9 @@ fn main() {
         );
         figure("visitor_ids", scheme, burst, "burst", *millis as f64, "ms");
     }
-    let mut md = harness.header(&workload);
-    render(&mut md, &rows, duration);
-    harness.finish(&workload, md, benches::results::write(&rows));
+    harness.finish(
+        &workload,
+        benches::results::write(&rows),
+        parameters(duration),
+    );
 }

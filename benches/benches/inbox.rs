@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use benches::harness::{Harness, histogram, nanos};
 use benches::results::InboxRow;
-use benches::workloads::inbox::{LOADS, PRODUCERS, SERVICE, render, workload};
+use benches::workloads::inbox::{LOADS, PRODUCERS, SERVICE, parameters, workload};
 use hdrhistogram::Histogram;
 use patterns::inbox::{Handler, Inbox, Message, Refused};
 
@@ -239,11 +239,13 @@ fn main() {
     harness.plan(&workload, styles * LOADS.len(), window * 2);
     let mut rows = Vec::new();
     measure_every_inbox(&mut harness, window, &mut rows);
-    if harness.smoke || rows.is_empty() {
-        harness.finish(&workload, String::new(), String::new());
+    if rows.is_empty() {
+        harness.finish(&workload, String::new(), parameters(window));
         return;
     }
-    let mut md = harness.header(&workload);
-    render(&mut md, &rows, window);
-    harness.finish(&workload, md, benches::results::write(&rows));
+    harness.finish(
+        &workload,
+        benches::results::write(&rows),
+        parameters(window),
+    );
 }

@@ -27,7 +27,7 @@ use benches::workloads::jobs::measure::{
     COSTS_US, GRACE, IDLE, LOADS, MEASURE, WARM_UP, idle_heartbeat, rounds_per_us,
     run_every_runner, runners,
 };
-use benches::workloads::jobs::render::render;
+use benches::workloads::jobs::render::{parameters, rows};
 use benches::workloads::jobs::workload;
 use patterns::drive::{AsyncStd, Driver, Tokio};
 
@@ -57,15 +57,11 @@ fn main() {
     drop(tokio);
     run_every_runner(&AsyncStd, &mut harness, rounds_per_us, &mut cells);
 
-    if harness.smoke || cells.is_empty() {
-        harness.finish(&workload, String::new(), String::new());
-        return;
-    }
-    let (md, csv) = render(
-        harness.header(&workload),
-        &cells,
-        &idle,
-        harness.duration(MEASURE),
-    );
-    harness.finish(&workload, md, csv);
+    let parameters = parameters(harness.duration(MEASURE), harness.duration(GRACE));
+    let rows = if cells.is_empty() {
+        String::new()
+    } else {
+        benches::results::write(&rows(&cells, &idle))
+    };
+    harness.finish(&workload, rows, parameters);
 }

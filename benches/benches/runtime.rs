@@ -25,7 +25,7 @@ use std::time::Duration;
 use benches::harness::Harness;
 use benches::report::table::bytes;
 use benches::workloads::runtime::measure::*;
-use benches::workloads::runtime::render::render;
+use benches::workloads::runtime::render::rows;
 use benches::workloads::runtime::workload;
 
 // Allocations per task are part of what a spawn costs.
@@ -139,10 +139,10 @@ fn main() {
         }
     }
 
-    if harness.smoke || timing.len() + memory.len() == 0 {
-        harness.finish(&workload, String::new(), String::new());
-        return;
-    }
-    let (md, csv) = render(harness.header(&workload), &timing, &memory);
-    harness.finish(&workload, md, csv);
+    let rows = if timing.len() + memory.len() == 0 {
+        String::new()
+    } else {
+        benches::results::write(&rows(&timing, &memory))
+    };
+    harness.finish(&workload, rows, Default::default());
 }

@@ -29,7 +29,7 @@ use benches::workloads::server::memory::measure_memory;
 use benches::workloads::server::placement::Placement;
 use benches::workloads::server::process::no_limit;
 use benches::workloads::server::redis::{redis_benchmark_row, redis_tools_installed};
-use benches::workloads::server::render::{Measured, render};
+use benches::workloads::server::render::{Measured, Settings, parameters, rows};
 use benches::workloads::server::sweep::{LoadCell, Target, measure, shuffled};
 use benches::workloads::server::{
     CLOSED_WARM_UP, CLOSED_WINDOW, CONNECTIONS, DEPTHS, FIXED_RATES, GRACE, IDLE_FEW, IDLE_MANY,
@@ -269,23 +269,18 @@ fn main() {
             }
         }
     }
-    if harness.smoke || measured.is_empty() {
-        harness.finish(&workload, String::new(), String::new());
-        return;
-    }
-    let head = harness.header(&workload);
-    let arrivals = if poisson { "Poisson" } else { "constant-rate" };
-    let (md, csv, charts) = render(
-        head,
-        &measured,
-        &placement,
-        arrivals,
-        (closed_for, open_for),
-    );
-    let out = benches::report::default_out_dir();
-    let _ = std::fs::create_dir_all(&out);
-    for (name, svg) in charts {
-        let _ = std::fs::write(out.join(format!("{name}.svg")), svg);
-    }
-    harness.finish(&workload, md, csv);
+    let parameters = parameters(&Settings {
+        placement: &placement,
+        arrivals: if poisson { "Poisson" } else { "constant-rate" },
+        closed: closed_for,
+        open: open_for,
+        grace,
+        shares,
+    });
+    let rows = if measured.is_empty() {
+        String::new()
+    } else {
+        benches::results::write(&rows(&measured))
+    };
+    harness.finish(&workload, rows, parameters);
 }

@@ -8,16 +8,17 @@
 //! the same name filter (`cargo bench -- pool`), `--test` as a smoke run
 //! that measures every cell briefly and writes nothing, and at the end the
 //! same report files (`<workload>.md`, `.csv`, `.environment.json`) that
-//! the report binary copies into the book with `--book`.
+//! the report binary copies into the book with `--book`. A bench saves
+//! its rows and parameters; the report is made from them
+//! ([`Source::Rows`]), right after the run or rebuilt later alike.
 
 use std::time::{Duration, Instant};
 
 use hdrhistogram::Histogram;
 
 use crate::progress::Progress;
-use crate::report::environment::Environment;
-use crate::report::render::{FOOTER, header};
-use crate::report::{self, Workload, time};
+use crate::report::environment::{Environment, Parameters};
+use crate::report::{self, ReportError, Source, Workload, time};
 use crate::settings;
 
 /// One harness run: what to measure and for how long.
@@ -79,24 +80,12 @@ impl Harness {
         }
     }
 
-    /// The report's opening: title, the machine (saved beside the report,
-    /// so a later rebuild keeps it) and the workload's note.
-    pub fn header(&self, workload: &Workload) -> String {
-        let environment = if self.smoke {
-            // Nothing is written in a smoke run; don't replace the last
-            // real run's saved environment.
-            Environment::detect(&report::workspace_root())
-        } else {
-            report::run_environment(workload.name, &report::default_out_dir(), true)
-                .unwrap_or_else(|e| exit_with(&e.to_string()))
-        };
-        header(workload, &environment)
-    }
-
-    /// Ends the run: writes `md` (closed with the book's anchor) and `csv`
-    /// as the workload's report and prints it, unless this was a smoke run
-    /// or the filter matched nothing (then the last report stays).
-    pub fn finish(self, workload: &Workload, mut md: String, csv: String) {
+    /// Ends the run: saves `rows` (the workload's rows as CSV) and the
+    /// environment with the run's `parameters`, then makes and prints the
+    /// report from them, as `report` rebuilds it later. A smoke run makes
+    /// it in memory only (so the path is exercised) and writes nothing; so
+    /// does a run whose filter matched nothing (the last report stays).
+    pub fn finish(self, workload: &Workload, rows: String, parameters: Parameters) {
         eprintln!(
             "{}: {} cells in {:.0?}",
             workload.name,
@@ -106,10 +95,17 @@ impl Harness {
         if let Some(progress) = &self.progress {
             progress.finish();
         }
+        let mut environment = Environment::detect(&report::workspace_root());
+        environment.run = parameters;
         if self.smoke {
+            if let (Source::Rows { render }, false) = (&workload.source, rows.is_empty())
+                && let Err(e) = render(workload, &rows, &environment)
+            {
+                exit_with(&e);
+            }
             return;
         }
-        if self.cells == 0 {
+        if self.cells == 0 || rows.is_empty() {
             // A filter meant for another bench (`cargo bench -- atomic`
             // reaches every bench binary): nothing measured, nothing written.
             eprintln!(
@@ -119,12 +115,16 @@ impl Harness {
             );
             return;
         }
-        md.push_str(FOOTER);
         let out = report::default_out_dir();
-        match report::write_files(&out, workload.name, &md, &csv) {
-            Ok(()) => report::print(&md, &out, workload.name),
-            Err(e) => exit_with(&e.to_string()),
+        let path = out.join(format!("{}.csv", workload.name));
+        let saved = std::fs::create_dir_all(&out)
+            .and_then(|()| std::fs::write(&path, rows))
+            .map_err(|e| ReportError::write(&path, e))
+            .and_then(|()| report::save_environment(workload.name, &out, &environment));
+        if let Err(e) = saved {
+            exit_with(&e.to_string());
         }
+        report::after_bench(workload);
     }
 }
 

@@ -7,7 +7,7 @@
 //! | [`busy`] | busy work of a calibrated length (the hold-time sweep's critical sections) |
 //! | [`cost`] | what a run costs: CPU time, context switches, steal, allocations (a counting allocator) |
 //! | [`owners`] | round trips to an owner of state over bare channels: the actors' floors in the bank and the session store |
-//! | [`harness`] | the latency harness, for workloads that need percentiles (jobs, server, runtime, context) |
+//! | [`harness`] | the latency harness, for workloads that need percentiles (jobs, inbox, server, runtime, context): they save rows, their report is made from them |
 //! | [`progress`] | progress lines and time left during the long run |
 //! | [`workloads`] | one description per workload, shared by its bench and the report |
 //! | [`report`] | the side-by-side report: tables, charts, the run's environment, the book's snapshot |

@@ -707,6 +707,7 @@ mod tests {
         reproduces::<ServerRow>("server");
         reproduces::<RuntimeRow>("runtime");
         reproduces::<ContextRow>("context");
+        reproduces::<InboxRow>("inbox");
     }
 
     #[test]

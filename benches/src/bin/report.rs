@@ -7,9 +7,11 @@
 //! ```
 //!
 //! Throughput workloads are rebuilt from the samples their bench saved
-//! (`<out>/<workload>.samples.csv`, every round of every cell); harness
-//! workloads (jobs, server, runtime, context) wrote their report at the
-//! end of their run and are shown as they are. `--book` also copies each report and its charts into
+//! (`<out>/<workload>.samples.csv`, every round of every cell); the others
+//! (jobs, inbox, server, runtime, context) from their rows
+//! (`<out>/<workload>.csv`) and the run's parameters saved with its
+//! environment (`<workload>.environment.json`), by the same code their
+//! bench ran. `--book` also copies each report and its charts into
 //! `book/src/results/`, the snapshot the book shows (commit it with the
 //! machine it came from in its header). Every run also refreshes
 //! `<out>/index.html`, all reports on one page. `--compare` puts this run
@@ -24,8 +26,8 @@ use benches::report::{self, ReportError, paths};
 use benches::workloads;
 
 const USAGE: &str = "usage: report [--out DIR] [--book] [--compare SAVED] [WORKLOAD...]
-  --out DIR            where the benches saved their samples and where reports are
-                       (re)written: <workload>.md, .csv, <scenario>.svg
+  --out DIR            where the benches saved their samples or rows and where reports
+                       are (re)written: <workload>.md, .csv, <scenario>.svg
                        (default: <target>/workbench-report)
   --book               also copy them into the book's snapshot, book/src/results/
   --page-from DIR      only write <out>/index.html, from the reports in DIR

@@ -30,6 +30,64 @@ pub struct Environment {
     pub commit: String,
     /// SMT siblings, caches, governor and affinity, as one line.
     pub topology: String,
+    /// What the run was set to that its rows do not say.
+    pub run: Parameters,
+}
+
+/// A run's settings that its rows do not carry (a window, the placement),
+/// by name: saved with the environment, so that a report rebuilt later
+/// states what the run did, not what this build's defaults are.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parameters(pub serde_json::Map<String, serde_json::Value>);
+
+impl Parameters {
+    pub fn set(&mut self, name: &str, value: impl Into<serde_json::Value>) -> &mut Self {
+        self.0.insert(name.to_string(), value.into());
+        self
+    }
+
+    /// A duration, saved as whole milliseconds under `<name>_ms`.
+    pub fn set_duration(&mut self, name: &str, value: std::time::Duration) -> &mut Self {
+        let ms = u64::try_from(value.as_millis()).unwrap_or(u64::MAX);
+        self.set(&format!("{name}_ms"), ms)
+    }
+
+    fn get(&self, name: &str) -> Result<&serde_json::Value, String> {
+        self.0.get(name).ok_or_else(|| {
+            format!("the run's `{name}` is not recorded in its environment (saved by an earlier version, or missing): measure again")
+        })
+    }
+
+    pub fn duration(&self, name: &str) -> Result<std::time::Duration, String> {
+        let key = format!("{name}_ms");
+        let value = self.get(&key)?;
+        value
+            .as_u64()
+            .map(std::time::Duration::from_millis)
+            .ok_or_else(|| format!("the run's `{key}` is {value}, not milliseconds"))
+    }
+
+    pub fn number(&self, name: &str) -> Result<f64, String> {
+        let value = self.get(name)?;
+        value
+            .as_f64()
+            .ok_or_else(|| format!("the run's `{name}` is {value}, not a number"))
+    }
+
+    pub fn text(&self, name: &str) -> Result<&str, String> {
+        let value = self.get(name)?;
+        value
+            .as_str()
+            .ok_or_else(|| format!("the run's `{name}` is {value}, not text"))
+    }
+
+    pub fn numbers(&self, name: &str) -> Result<Vec<f64>, String> {
+        let value = self.get(name)?;
+        value
+            .as_array()
+            .and_then(|a| a.iter().map(serde_json::Value::as_f64).collect())
+            .ok_or_else(|| format!("the run's `{name}` is {value}, not a list of numbers"))
+    }
 }
 
 impl Environment {
@@ -42,6 +100,7 @@ impl Environment {
             crates: locked_versions(&workspace.join("Cargo.lock")),
             commit: commit(workspace),
             topology: topology(Path::new("/sys/devices/system/cpu"), &allowed_cpus()),
+            run: Parameters::default(),
         }
     }
 
@@ -57,6 +116,7 @@ impl Environment {
             "crates": self.crates,
             "commit": self.commit,
             "topology": self.topology,
+            "run": self.run.0,
         })
     }
 
@@ -84,6 +144,8 @@ impl Environment {
             commit: text("commit")?,
             // Saved by an earlier version without it.
             topology: text("topology").unwrap_or_else(|| "not recorded".into()),
+            // Saved by a throughput bench, or an earlier version: none.
+            run: Parameters(value["run"].as_object().cloned().unwrap_or_default()),
         })
     }
 

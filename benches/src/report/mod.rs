@@ -10,9 +10,9 @@
 //! | [`stats`] | medians, quantiles, a distribution-free interval for a paired ratio, fairness |
 //! | [`cells`] | a throughput workload's cells, summed up from its saved samples |
 //! | [`table`] | formatting figures, Markdown tables, a scenario's rows x columns |
-//! | [`render`], [`chart`] | a throughput workload's Markdown/CSV; its SVG charts |
+//! | [`render`], [`chart`] | a throughput workload's Markdown/CSV; its SVG charts (a row workload's tables are its own, in `workloads`) |
 //! | [`html`], [`compare`] | the one page of every report; two runs side by side |
-//! | this module | writing reports (after a bench, or rebuilt later), and the book's snapshot |
+//! | this module | writing reports (after a bench, or rebuilt later, from samples or rows), and the book's snapshot |
 
 pub mod cells;
 pub mod chart;
@@ -32,7 +32,7 @@ use std::path::Path;
 pub use self::error::ReportError;
 pub use self::paths::{default_out_dir, workspace_root};
 pub use self::table::{si, time};
-pub use self::workload::{Source, Workload};
+pub use self::workload::{Rendered, Source, Workload};
 
 use self::environment::Environment;
 use self::table::ScenarioTable;
@@ -46,14 +46,12 @@ pub fn run_environment(
     out_dir: &Path,
     just_measured: bool,
 ) -> Result<Environment, ReportError> {
-    let saved = out_dir.join(format!("{workload}.environment.json"));
     if just_measured {
         let environment = Environment::detect(&workspace_root());
-        std::fs::create_dir_all(out_dir).map_err(|e| ReportError::write(out_dir, e))?;
-        std::fs::write(&saved, environment.to_json().to_string())
-            .map_err(|e| ReportError::write(&saved, e))?;
+        save_environment(workload, out_dir, &environment)?;
         return Ok(environment);
     }
+    let saved = environment_path(out_dir, workload);
     if !saved.exists() {
         return Ok(Environment::detect(&workspace_root()));
     }
@@ -62,6 +60,22 @@ pub fn run_environment(
         path: saved.clone(),
         reason: "not an environment written by this report".to_string(),
     })
+}
+
+fn environment_path(out_dir: &Path, workload: &str) -> std::path::PathBuf {
+    out_dir.join(format!("{workload}.environment.json"))
+}
+
+/// Saves a run's environment (and its parameters) for its report.
+pub fn save_environment(
+    workload: &str,
+    out_dir: &Path,
+    environment: &Environment,
+) -> Result<(), ReportError> {
+    let saved = environment_path(out_dir, workload);
+    std::fs::create_dir_all(out_dir).map_err(|e| ReportError::write(out_dir, e))?;
+    std::fs::write(&saved, environment.to_json().to_string())
+        .map_err(|e| ReportError::write(&saved, e))
 }
 
 /// Writes `<out>/<name>.md` and `.csv`.
@@ -77,24 +91,69 @@ pub fn write_files(out_dir: &Path, name: &str, md: &str, csv: &str) -> Result<()
 /// Produces a workload's report in `out_dir` and returns its Markdown.
 ///
 /// Throughput workloads are rebuilt from the samples their bench saved
-/// there (`<workload>.samples.csv`); harness workloads wrote their report
-/// themselves at the end of their run, so it is read back as it is.
-/// `just_measured`: right after the run (the environment is this
-/// machine's now), not a later rebuild.
+/// there (`<workload>.samples.csv`), row workloads from their rows
+/// (`<workload>.csv`) and the parameters saved with their environment.
+/// `just_measured`: right after a throughput run (the environment is this
+/// machine's now), not a later rebuild; a row workload's bench saved its
+/// environment itself.
 pub fn write(
     workload: &Workload,
     out_dir: &Path,
     just_measured: bool,
 ) -> Result<String, ReportError> {
-    if let Source::Harness = workload.source {
-        let path = out_dir.join(format!("{}.md", workload.name));
-        return std::fs::read_to_string(&path).map_err(|_| ReportError::NoResults {
-            dir: out_dir.to_path_buf(),
-            workload: workload.name.to_string(),
-        });
+    if let Source::Rows { render } = workload.source {
+        return write_rows(workload, render, out_dir);
     }
     let measurements = cells::load(out_dir, workload.name, &groups(workload))?;
     write_measured(workload, &measurements, out_dir, just_measured)
+}
+
+/// Makes a row workload's report from what its bench saved in `out_dir`.
+fn write_rows(
+    workload: &Workload,
+    render: workload::RenderRows,
+    out_dir: &Path,
+) -> Result<String, ReportError> {
+    let path = out_dir.join(format!("{}.csv", workload.name));
+    let rows = std::fs::read_to_string(&path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => ReportError::NoResults {
+            dir: out_dir.to_path_buf(),
+            workload: workload.name.to_string(),
+        },
+        _ => ReportError::Unreadable {
+            path: path.clone(),
+            reason: e.to_string(),
+        },
+    })?;
+    let environment = run_environment(workload.name, out_dir, false)?;
+    let rendered = render(workload, &rows, &environment)
+        .map_err(|reason| ReportError::Unreadable { path, reason })?;
+    write_files(out_dir, workload.name, &rendered.md, &rendered.csv)?;
+    for (stem, svg) in &rendered.charts {
+        let path = out_dir.join(format!("{stem}.svg"));
+        std::fs::write(&path, svg).map_err(|e| ReportError::write(&path, e))?;
+    }
+    Ok(rendered.md)
+}
+
+/// A row workload's report: the header, then what `body` writes from the
+/// rows in `text` (returning its charts), then the footer; the CSV is the
+/// rows written again. What each workload's `render` calls.
+pub fn from_rows<R: crate::results::Row>(
+    workload: &Workload,
+    text: &str,
+    environment: &Environment,
+    body: impl FnOnce(&mut String, &[R]) -> Result<Vec<(String, String)>, String>,
+) -> Result<Rendered, String> {
+    let rows: Vec<R> = crate::results::read(text)?;
+    let mut md = render::header(workload, environment);
+    let charts = body(&mut md, &rows)?;
+    md.push_str(render::FOOTER);
+    Ok(Rendered {
+        md,
+        csv: crate::results::write(&rows),
+        charts,
+    })
 }
 
 /// The scenario names of a workload.
@@ -159,9 +218,9 @@ pub fn print(md: &str, out_dir: &Path, name: &str) {
     }
 }
 
-/// Called at the end of a throughput bench binary: writes and prints the
-/// report of what this run measured, from the samples it saved. The
-/// samples stay on disk, and `cargo run -p benches --bin report` can
+/// Called at the end of a bench binary: writes and prints the report of
+/// what this run measured, from the samples or rows it saved. They stay
+/// on disk, and `cargo run -p benches --bin report` can
 /// rebuild the report from them; an error here still fails the bench, so
 /// that CI sees it.
 pub fn after_bench(workload: &Workload) {
@@ -175,8 +234,9 @@ pub fn after_bench(workload: &Workload) {
     }
 }
 
-/// Copies a workload's report (`<name>.md`) and its charts (`<name>-*.svg`)
-/// from `out_dir` into the book's committed snapshot, `book`.
+/// Copies a workload's report (`<name>.md`, `.csv`, and for a row
+/// workload its `.environment.json`) and its charts (`<name>-*.svg`) from
+/// `out_dir` into the book's committed snapshot, `book`.
 pub fn update_book(workload: &Workload, out_dir: &Path, book: &Path) -> Result<(), ReportError> {
     let copy = |file: &str| {
         let (from, to) = (out_dir.join(file), book.join(file));
@@ -191,6 +251,11 @@ pub fn update_book(workload: &Workload, out_dir: &Path, book: &Path) -> Result<(
     // The CSV too: the book's figure checker reads the prose's numbers
     // against it (benches/tests/book.rs).
     copy(&format!("{}.csv", workload.name))?;
+    // A row workload's report is made from its rows and environment: with
+    // both, the snapshot can be rebuilt (and is, in the report's tests).
+    if let Source::Rows { .. } = workload.source {
+        copy(&format!("{}.environment.json", workload.name))?;
+    }
     let entries = std::fs::read_dir(out_dir).map_err(|e| ReportError::Unreadable {
         path: out_dir.to_path_buf(),
         reason: e.to_string(),

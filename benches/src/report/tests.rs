@@ -92,6 +92,7 @@ fn environment() -> Environment {
         crates: vec![("tokio".into(), "1.0.0".into())],
         commit: "abc".into(),
         topology: "test topology".into(),
+        run: Default::default(),
     }
 }
 
@@ -502,4 +503,164 @@ fn a_chart_of_unplaceable_cells_still_ends() {
     let cost = chart::cost_svg("counter-add", &table, &environment(), &[]);
     assert!(cost.trim_end().ends_with("</svg>"));
     assert_eq!(cost.matches("<title>").count(), 0);
+}
+
+/// The book's committed snapshot of a row workload: its rows, its
+/// environment (with the run's parameters) and its report.
+fn committed(name: &str) -> (String, Environment, String) {
+    let dir = paths::book_results_dir();
+    let read = |file: String| {
+        std::fs::read_to_string(dir.join(&file)).unwrap_or_else(|e| panic!("{file}: {e}"))
+    };
+    let json: serde_json::Value =
+        serde_json::from_str(&read(format!("{name}.environment.json"))).unwrap();
+    (
+        read(format!("{name}.csv")),
+        Environment::from_json(&json).unwrap(),
+        read(format!("{name}.md")),
+    )
+}
+
+/// The row workloads, each with its renderer.
+fn row_workloads() -> Vec<(Workload, workload::RenderRows)> {
+    workloads::all()
+        .into_iter()
+        .filter_map(|w| match w.source {
+            Source::Rows { render } => Some((w, render)),
+            Source::Throughput { .. } => None,
+        })
+        .collect()
+}
+
+/// Two renderings of one figure: the same text, or numbers that differ by
+/// no more than a unit of the coarser one's last digit (or 0.1%): the rows
+/// hold figures rounded (to 0.1 ns, whole requests/s), and the committed
+/// reports were made before rounding.
+fn same_but_rounding(committed: &str, made: &str) -> bool {
+    let (a, b): (Vec<&str>, Vec<&str>) = (
+        committed.split_whitespace().collect(),
+        made.split_whitespace().collect(),
+    );
+    let unit = |t: &str| {
+        t.split_once('.')
+            .map_or(1.0, |(_, d)| 10f64.powi(-(d.len() as i32)))
+    };
+    a.len() == b.len()
+        && a.iter().zip(&b).all(|(x, y)| {
+            x == y
+                || match (x.parse::<f64>(), y.parse::<f64>()) {
+                    (Ok(p), Ok(q)) => {
+                        (p - q).abs() <= unit(x).max(unit(y)) + 1e-9
+                            || (p - q).abs() <= 1e-3 * p.abs().max(q.abs())
+                    }
+                    _ => false,
+                }
+        })
+}
+
+#[test]
+fn every_row_workload_is_made_from_its_committed_rows() {
+    let names: Vec<&str> = row_workloads().iter().map(|(w, _)| w.name).collect();
+    assert_eq!(names, ["jobs", "inbox", "server", "runtime", "context"]);
+    for (workload, render) in row_workloads() {
+        let name = workload.name;
+        let (rows, environment, md) = committed(name);
+        let made = render(&workload, &rows, &environment).unwrap_or_else(|e| panic!("{name}: {e}"));
+        // The CSV is the rows again.
+        assert_eq!(made.csv.trim_end(), rows.trim_end(), "{name}");
+        if matches!(name, "jobs" | "inbox") {
+            assert_eq!(made.md, md, "{name}");
+            continue;
+        }
+        let (before, after): (Vec<&str>, Vec<&str>) =
+            (md.lines().collect(), made.md.lines().collect());
+        assert_eq!(before.len(), after.len(), "{name}");
+        // The snapshot's server rows predate the RSS at the few idle
+        // connections: that section is checked below.
+        let mut idle_section = false;
+        for (i, (x, y)) in before.iter().zip(&after).enumerate() {
+            if x.starts_with("## ") {
+                idle_section = *x == "## Idle connections";
+            }
+            assert!(
+                same_but_rounding(x, y) || idle_section,
+                "{name} line {}:\n  committed {x}\n  made      {y}",
+                i + 1
+            );
+        }
+    }
+}
+
+#[test]
+fn the_server_report_shows_the_idle_connections_it_has_rows_for() {
+    let (rows, environment, _) = committed("server");
+    let made = crate::workloads::server::render::report(
+        &workloads::server::workload(),
+        &rows,
+        &environment,
+    )
+    .unwrap()
+    .md;
+    // The snapshot's rows: RSS at the many connections, slope, held.
+    assert!(
+        made.contains("| event_loop | – | 11.5 MiB | 431 B | 44.8 MiB | 19000 of 19000 |"),
+        "{made}"
+    );
+    // Rows at the few connections too, as a bench saves them now.
+    let few = rows.replace(
+        "\nmemory,event_loop,19000,",
+        "\nmemory,event_loop,1000,,,,,,1000,4299161,,,,,,,,,,,,,,,,\nmemory,event_loop,19000,",
+    );
+    let made = crate::workloads::server::render::report(
+        &workloads::server::workload(),
+        &few,
+        &environment,
+    )
+    .unwrap()
+    .md;
+    assert!(
+        made.contains("| style | RSS at 1000 | RSS at 19000 |"),
+        "{made}"
+    );
+    assert!(
+        made.contains("| event_loop | 4.1 MiB | 11.5 MiB | 431 B |"),
+        "{made}"
+    );
+}
+
+#[test]
+fn a_row_workload_without_its_parameters_says_what_is_missing() {
+    for (workload, render) in row_workloads() {
+        let (rows, mut environment, _) = committed(workload.name);
+        if environment.run.0.is_empty() {
+            continue; // runtime: its rows say everything
+        }
+        environment.run = Default::default();
+        let Err(e) = render(&workload, &rows, &environment) else {
+            panic!("{}: made without its parameters", workload.name);
+        };
+        assert!(e.contains("is not recorded"), "{}: {e}", workload.name);
+    }
+}
+
+#[test]
+fn a_row_workload_is_rebuilt_from_a_results_directory() {
+    let scratch = Scratch::new("rows");
+    let (workload, _) = row_workloads()
+        .into_iter()
+        .find(|(w, _)| w.name == "inbox")
+        .unwrap();
+    let err = write(&workload, &scratch.0, false).unwrap_err();
+    assert!(matches!(err, ReportError::NoResults { .. }), "{err}");
+    let from = paths::book_results_dir();
+    for file in ["inbox.csv", "inbox.environment.json"] {
+        std::fs::copy(from.join(file), scratch.0.join(file)).unwrap();
+    }
+    let md = write(&workload, &scratch.0, false).unwrap();
+    let committed = std::fs::read_to_string(from.join("inbox.md")).unwrap();
+    assert_eq!(md, committed);
+    assert_eq!(
+        std::fs::read_to_string(scratch.0.join("inbox.md")).unwrap(),
+        committed
+    );
 }

@@ -3,6 +3,8 @@
 //! `benches/src/workloads/`, beside the scenario parameters its bench
 //! uses, so the bench and the report cannot disagree on a name.
 
+use super::environment::Environment;
+
 /// A scenario as the report shows it.
 pub struct ScenarioInfo {
     /// The scenario's (and its charts' file) name, e.g. `bank-64-audit`.
@@ -36,9 +38,24 @@ pub enum Source {
         /// own driver is held to the bar ([`render::BAR`](super::render::BAR)).
         baselines: &'static [(&'static str, &'static str)],
     },
-    /// The workbench's latency harness, which writes the report itself
-    /// (`<name>.md`, `.csv`, `.environment.json`) at the end of its run.
-    Harness,
+    /// Typed rows (`benches::results`) the bench saved as `<name>.csv`,
+    /// with what the rows do not say (a window, the placement) in the
+    /// environment's [`Parameters`](super::environment::Parameters). The
+    /// bench and a later rebuild both make the report with `render`, so
+    /// they cannot differ.
+    Rows { render: RenderRows },
+}
+
+/// Makes a workload's report from the text of its rows file and the
+/// run's saved environment; an error says what is missing or unreadable.
+pub type RenderRows = fn(&Workload, &str, &Environment) -> Result<Rendered, String>;
+
+/// A report made from rows: Markdown (closed with the book's anchor), the
+/// rows as CSV again, and charts as `(file stem, SVG)`.
+pub struct Rendered {
+    pub md: String,
+    pub csv: String,
+    pub charts: Vec<(String, String)>,
 }
 
 pub struct Workload {
@@ -60,14 +77,14 @@ impl Workload {
     pub fn scenarios(&self) -> &[ScenarioInfo] {
         match &self.source {
             Source::Throughput { scenarios, .. } => scenarios,
-            Source::Harness => &[],
+            Source::Rows { .. } => &[],
         }
     }
 
     pub fn baselines(&self) -> &[(&'static str, &'static str)] {
         match &self.source {
             Source::Throughput { baselines, .. } => baselines,
-            Source::Harness => &[],
+            Source::Rows { .. } => &[],
         }
     }
 

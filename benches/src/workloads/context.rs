@@ -1,12 +1,13 @@
 //! The context workload runs on the latency harness; its cells are
-//! described in `benches/benches/context.rs`, and [`render`] writes its
-//! report's tables from the rows.
+//! described in `benches/benches/context.rs`, and [`report`] makes its
+//! report from the rows and the cell's duration the bench saved.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
+use crate::report::environment::{Environment, Parameters};
 use crate::report::table::MdTable;
-use crate::report::workload::{Source, Workload};
+use crate::report::workload::{Rendered, Source, Workload};
 use crate::results::ContextRow;
 
 /// Reads of its context by one request in the per-read cells.
@@ -15,17 +16,37 @@ pub const READS: usize = 1_000;
 pub fn workload() -> Workload {
     Workload {
         name: "context",
-        source: Source::Harness,
+        source: Source::Rows { render: report },
         flagged: super::flag("context", ""),
         about: "tokio multi-thread runtime, one worker per core. The broken styles (global, thread_local) are not measured.",
         typical_seconds: 15,
     }
 }
 
+/// What the report needs besides the rows: how long each cell measured.
+pub fn parameters(duration: Duration) -> Parameters {
+    let mut parameters = Parameters::default();
+    parameters.set_duration("duration", duration);
+    parameters
+}
+
+/// The context report, from its rows and [`parameters`].
+pub fn report(
+    workload: &Workload,
+    rows: &str,
+    environment: &Environment,
+) -> Result<Rendered, String> {
+    let duration = environment.run.duration("duration")?;
+    crate::report::from_rows(workload, rows, environment, |md, rows| {
+        render(md, rows, duration);
+        Ok(Vec::new())
+    })
+}
+
 /// The context report's tables, from its rows, after the header: the cost
 /// of each style (one row per metric, gathered back per style and
 /// concurrency) and, if measured, the visitor-id bursts.
-pub fn render(md: &mut String, rows: &[ContextRow], duration: Duration) {
+fn render(md: &mut String, rows: &[ContextRow], duration: Duration) {
     let value = |kind: &str, style: &str, concurrent: usize, metric: &str| {
         rows.iter()
             .find(|r| {

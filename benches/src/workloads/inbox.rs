@@ -1,13 +1,14 @@
 //! The inbox workload runs on the latency harness; its cells are
-//! described in `benches/benches/inbox.rs`, and [`render`] writes its
-//! report's table from the rows.
+//! described in `benches/benches/inbox.rs`, and [`report`] makes its
+//! report from the rows and the window the bench saved.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use crate::harness::nanos;
+use crate::report::environment::{Environment, Parameters};
 use crate::report::table::{MdTable, bytes};
-use crate::report::workload::{Source, Workload};
+use crate::report::workload::{Rendered, Source, Workload};
 use crate::report::{si, time};
 use crate::results::InboxRow;
 
@@ -25,15 +26,35 @@ pub const PRODUCERS: usize = 4;
 pub fn workload() -> Workload {
     Workload {
         name: "inbox",
-        source: Source::Harness,
+        source: Source::Rows { render: report },
         flagged: super::flag("inbox", ""),
         about: "The owner task runs on a tokio runtime of its own (one worker), the producers on another (one worker), so that a busy owner never delays a producer's schedule and the two share nothing but the channel.",
         typical_seconds: 12,
     }
 }
 
+/// What the report needs besides the rows: how long load was offered.
+pub fn parameters(window: Duration) -> Parameters {
+    let mut parameters = Parameters::default();
+    parameters.set_duration("window", window);
+    parameters
+}
+
+/// The inbox report, from its rows and [`parameters`].
+pub fn report(
+    workload: &Workload,
+    rows: &str,
+    environment: &Environment,
+) -> Result<Rendered, String> {
+    let window = environment.run.duration("window")?;
+    crate::report::from_rows(workload, rows, environment, |md, rows| {
+        render(md, rows, window);
+        Ok(Vec::new())
+    })
+}
+
 /// The inbox report's table, from its rows, after the header.
-pub fn render(md: &mut String, rows: &[InboxRow], window: Duration) {
+fn render(md: &mut String, rows: &[InboxRow], window: Duration) {
     let _ = writeln!(
         md,
         "Each cell: {PRODUCERS} producers on their own schedules offer messages for {} ms to one owner \

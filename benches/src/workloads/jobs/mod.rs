@@ -1,5 +1,5 @@
 //! The jobs workload: its description for the report, the cells its bench
-//! measures and how ([`measure`]), and the report's tables and rows
+//! measures and how ([`measure`]), its rows and the report made from them
 //! ([`render`]). The bench target (`benches/benches/jobs.rs`) only runs
 //! the executors.
 
@@ -11,7 +11,9 @@ pub mod render;
 pub fn workload() -> Workload {
     Workload {
         name: "jobs",
-        source: Source::Harness,
+        source: Source::Rows {
+            render: render::report,
+        },
         flagged: super::flag("jobs", ""),
         about: "",
         typical_seconds: 235,

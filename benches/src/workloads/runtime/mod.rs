@@ -1,5 +1,5 @@
 //! The runtime workload: its description for the report, the executors
-//! and measurements ([`measure`]), and the report's tables and rows
+//! and measurements ([`measure`]), its rows and the report made from them
 //! ([`render`]). The bench target (`benches/benches/runtime.rs`) only walks
 //! the cells.
 
@@ -11,7 +11,9 @@ pub mod render;
 pub fn workload() -> Workload {
     Workload {
         name: "runtime",
-        source: Source::Harness,
+        source: Source::Rows {
+            render: render::report,
+        },
         flagged: Vec::new(),
         about: "tokio: multi-thread with one worker per core, and current-thread; async-std: its global executor; \
             smol: an `async_executor::Executor` with one thread per core; monoio (io_uring driver, timer) and glommio: \

@@ -1,13 +1,18 @@
-//! The runtime report's tables, seed 001's claims against them, and its
-//! CSV rows.
+//! The runtime report's rows (from the measurements), and its tables and
+//! seed 001's claims against them (from the rows alone, so a rebuild
+//! makes the same report).
 
 use super::measure::{AMORTISED, MemoryCell, PerOp, Timing, ns, verdict};
+use crate::report::environment::Environment;
 use crate::report::table::{MdTable, bytes};
+use crate::report::workload::{Rendered, Workload};
 use crate::results::RuntimeRow;
 
-/// The report's Markdown after `head`, and its CSV.
-pub fn render(head: String, timing: &[Timing], memory: &[MemoryCell]) -> (String, String) {
-    let mut md = head;
+/// The measurements as rows: a time under `kind`, its CPU and
+/// allocations under `kind_cpu` and `kind_allocations` (where the run was
+/// long enough to cost them); memory as `rss_per_task`, `vsz_per_task`
+/// and, for tasks, `future_size`.
+pub fn rows(timing: &[Timing], memory: &[MemoryCell]) -> Vec<RuntimeRow> {
     let mut rows: Vec<RuntimeRow> = Vec::new();
     // Times to a tenth of a nanosecond, bytes whole: what the figures mean.
     let mut figure = |kind: &str, runtime: &str, n: usize, value: f64, unit: Unit| {
@@ -24,8 +29,6 @@ pub fn render(head: String, timing: &[Timing], memory: &[MemoryCell]) -> (String
             unit: unit.to_string(),
         });
     };
-    // A time with its CPU and allocations, as the rows write them: the
-    // time under `kind`, the others under `kind_cpu` and `kind_allocations`.
     let mut per_op = |kind: &str, runtime: &str, n: usize, cost: PerOp| {
         figure(kind, runtime, n, cost.wall_ns, Unit::Ns);
         if cost.costed() {
@@ -39,24 +42,105 @@ pub fn render(head: String, timing: &[Timing], memory: &[MemoryCell]) -> (String
             );
         }
     };
+    for t in timing {
+        per_op("spawn_join", t.runtime, 1, t.spawn);
+        for (n, a) in AMORTISED.iter().zip(&t.amortised) {
+            if let Some(a) = a {
+                per_op("spawn_then_join_all", t.runtime, *n, *a);
+            }
+        }
+    }
+    for t in timing {
+        per_op("ping_pong", t.runtime, 2, t.switch);
+        per_op("yield", t.runtime, 1, t.yielded);
+    }
+    for m in memory {
+        figure("rss_per_task", m.runtime, m.n, m.rss_per, Unit::Bytes);
+        figure("vsz_per_task", m.runtime, m.n, m.vsz_per, Unit::Bytes);
+        if m.runtime != "threads" {
+            figure(
+                "future_size",
+                m.runtime,
+                m.n,
+                m.future_size as f64,
+                Unit::Bytes,
+            );
+        }
+    }
+    rows
+}
+
+/// The runtime report, from its rows (it needs nothing else).
+pub fn report(
+    workload: &Workload,
+    rows: &str,
+    environment: &Environment,
+) -> Result<Rendered, String> {
+    crate::report::from_rows(workload, rows, environment, |md, rows| {
+        render(md, rows);
+        Ok(Vec::new())
+    })
+}
+
+/// A time as the rows hold it: the time, and its CPU time and allocations
+/// where they were costed.
+#[derive(Clone, Copy)]
+struct Cost {
+    wall_ns: f64,
+    costed: Option<(f64, f64)>,
+}
+
+fn render(md: &mut String, rows: &[RuntimeRow]) {
+    let value = |kind: &str, runtime: &str, n: usize| {
+        rows.iter()
+            .find(|r| r.kind == kind && r.runtime == runtime && r.n == n)
+            .map(|r| r.value)
+    };
+    let cost = |kind: &str, runtime: &str, n: usize| {
+        Some(Cost {
+            wall_ns: value(kind, runtime, n)?,
+            costed: value(&format!("{kind}_cpu"), runtime, n).zip(value(
+                &format!("{kind}_allocations"),
+                runtime,
+                n,
+            )),
+        })
+    };
+    // The runtimes timed, in the order measured.
+    let mut timed: Vec<&str> = Vec::new();
+    for r in rows.iter().filter(|r| r.kind == "spawn_join") {
+        if !timed.contains(&r.runtime.as_str()) {
+            timed.push(&r.runtime);
+        }
+    }
+    let memory: Vec<&RuntimeRow> = rows.iter().filter(|r| r.kind == "rss_per_task").collect();
+    let vsz = |m: &RuntimeRow| value("vsz_per_task", &m.runtime, m.n).unwrap_or(f64::NAN);
+    let future = |m: &RuntimeRow| value("future_size", &m.runtime, m.n);
+    let shown = |c: Option<Cost>| c.map_or("–".to_string(), |c| ns(c.wall_ns));
     md.push_str(
         "Times are medians of five rounds; memory is measured in a fresh process per cell.\n",
     );
 
     md.push_str("\n## Seed 001's table, measured\n\n");
     let mut claims = MdTable::new(&["claim (seed 001)", "runtime", "measured", "verdict"], 2);
-    for t in timing {
+    let judged =
+        |c: Option<Cost>, claimed| c.map_or("–".to_string(), |c| verdict(c.wall_ns, claimed));
+    for &runtime in &timed {
+        let (spawn, switch) = (
+            cost("spawn_join", runtime, 1),
+            cost("ping_pong", runtime, 2),
+        );
         claims.row(&[
             "task spawn ~300 ns (spawn + await)".to_string(),
-            t.runtime.to_string(),
-            ns(t.spawn.wall_ns),
-            verdict(t.spawn.wall_ns, 300.0),
+            runtime.to_string(),
+            shown(spawn),
+            judged(spawn, 300.0),
         ]);
         claims.row(&[
             "context switch ~50 ns (ping-pong)".to_string(),
-            t.runtime.to_string(),
-            ns(t.switch.wall_ns),
-            verdict(t.switch.wall_ns, 50.0),
+            runtime.to_string(),
+            shown(switch),
+            judged(switch, 50.0),
         ]);
     }
     for m in memory
@@ -67,23 +151,23 @@ pub fn render(head: String, timing: &[Timing], memory: &[MemoryCell]) -> (String
             claims.row(&[
                 "threads ~8 MB".to_string(),
                 "threads".to_string(),
-                format!(
-                    "{} RSS, {} address space",
-                    bytes(m.rss_per),
-                    bytes(m.vsz_per)
-                ),
+                format!("{} RSS, {} address space", bytes(m.value), bytes(vsz(m))),
                 format!(
                     "RSS {}; address space {}",
-                    verdict(m.rss_per, 8.0 * 1048576.0),
-                    verdict(m.vsz_per, 8.0 * 1048576.0)
+                    verdict(m.value, 8.0 * 1048576.0),
+                    verdict(vsz(m), 8.0 * 1048576.0)
                 ),
             ]);
         } else {
             claims.row(&[
                 "memory per task ~1-2 KB".to_string(),
-                m.runtime.to_string(),
-                format!("{} (future {} B)", bytes(m.rss_per), m.future_size),
-                verdict(m.rss_per, 1536.0),
+                m.runtime.clone(),
+                format!(
+                    "{} (future {} B)",
+                    bytes(m.value),
+                    future(m).map_or("?".to_string(), |f| f.to_string())
+                ),
+                verdict(m.value, 1536.0),
             ]);
         }
     }
@@ -97,33 +181,31 @@ pub fn render(head: String, timing: &[Timing], memory: &[MemoryCell]) -> (String
     let mut header = vec!["runtime".to_string(), "spawn + await".to_string()];
     header.extend(AMORTISED.iter().map(|n| format!("spawn {n}, await all")));
     let mut table = MdTable::new(&header, 1);
-    for t in timing {
-        let mut row = vec![t.runtime.to_string(), with_cost(t.spawn)];
+    for &runtime in &timed {
+        let mut row = vec![
+            runtime.to_string(),
+            with_cost(cost("spawn_join", runtime, 1)),
+        ];
         row.extend(
-            t.amortised
+            AMORTISED
                 .iter()
-                .map(|a| a.map_or("– (not attempted)".to_string(), with_cost)),
+                .map(|&n| match cost("spawn_then_join_all", runtime, n) {
+                    None => "– (not attempted)".to_string(),
+                    some => with_cost(some),
+                }),
         );
         table.row(&row);
-        per_op("spawn_join", t.runtime, 1, t.spawn);
-        for (n, a) in AMORTISED.iter().zip(&t.amortised) {
-            if let Some(a) = a {
-                per_op("spawn_then_join_all", t.runtime, *n, *a);
-            }
-        }
     }
     md.push_str(&table.finish());
 
     md.push_str("\n## Switch\n\nPer switch: two tasks (threads) taking turns through the cheapest wake-up (tokio, monoio, glommio: tokio's `Notify`, which needs no tokio runtime; async-std, smol: a bounded(1) `async-channel`; threads: park/unpark); and one task alone calling `yield_now`. Each time is followed by the process's CPU time and allocations per switch (or yield).\n\n");
     let mut table = MdTable::new(&["runtime", "ping-pong, per switch", "yield_now"], 1);
-    for t in timing {
+    for &runtime in &timed {
         table.row(&[
-            t.runtime.to_string(),
-            with_cost(t.switch),
-            with_cost(t.yielded),
+            runtime.to_string(),
+            with_cost(cost("ping_pong", runtime, 2)),
+            with_cost(cost("yield", runtime, 1)),
         ]);
-        per_op("ping_pong", t.runtime, 2, t.switch);
-        per_op("yield", t.runtime, 1, t.yielded);
     }
     md.push_str(&table.finish());
 
@@ -139,28 +221,25 @@ pub fn render(head: String, timing: &[Timing], memory: &[MemoryCell]) -> (String
         1,
     );
     for m in memory {
+        let threads = m.runtime == "threads";
         table.row(&[
-            m.runtime.to_string(),
+            m.runtime.clone(),
             m.n.to_string(),
-            bytes(m.rss_per),
+            bytes(m.value),
             // A task's address space is the allocator's arenas growing in
             // steps, not the task's: shown for threads only.
-            if m.runtime == "threads" {
-                bytes(m.vsz_per)
+            if threads {
+                bytes(vsz(m))
             } else {
                 "–".to_string()
             },
-            if m.runtime == "threads" {
-                "–".to_string()
-            } else {
-                format!("{} B", m.future_size)
+            match future(m) {
+                Some(size) if !threads => format!("{size} B"),
+                _ => "–".to_string(),
             },
         ]);
-        figure("rss_per_task", m.runtime, m.n, m.rss_per, Unit::Bytes);
-        figure("vsz_per_task", m.runtime, m.n, m.vsz_per, Unit::Bytes);
     }
     md.push_str(&table.finish());
-    (md, crate::results::write(&rows))
 }
 
 /// The unit a figure of the runtime table is written in.
@@ -172,15 +251,21 @@ enum Unit {
 }
 
 /// A time, then its CPU time and allocations: `1.2 µs · 2.3 µs CPU · 1.00
-/// alloc` (the time alone for a run too short to cost).
-fn with_cost(cost: PerOp) -> String {
-    if !cost.costed() {
-        return ns(cost.wall_ns);
+/// alloc` (the time alone for a run too short to cost; – if not measured).
+fn with_cost(cost: Option<Cost>) -> String {
+    match cost {
+        None => "–".to_string(),
+        Some(Cost {
+            wall_ns,
+            costed: None,
+        }) => ns(wall_ns),
+        Some(Cost {
+            wall_ns,
+            costed: Some((cpu_ns, allocations)),
+        }) => format!(
+            "{} · {} CPU · {allocations:.2} alloc",
+            ns(wall_ns),
+            ns(cpu_ns)
+        ),
     }
-    format!(
-        "{} · {} CPU · {:.2} alloc",
-        ns(cost.wall_ns),
-        ns(cost.cpu_ns),
-        cost.allocations
-    )
 }

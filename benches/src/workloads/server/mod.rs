@@ -3,7 +3,7 @@
 //! server in its own process ([`process`]), CPU placement ([`placement`]),
 //! the load generator ([`generator`]) and one cell of it ([`sweep`]), the
 //! memory probe ([`memory`]), redis-server and redis-benchmark
-//! ([`redis`]), and the report's tables ([`render`]). The bench target
+//! ([`redis`]), and its rows and the report made from them ([`render`]). The bench target
 //! (`benches/benches/server.rs`) only walks the cells.
 
 use crate::report::workload::{Source, Workload};
@@ -136,7 +136,9 @@ pub fn styles() -> Vec<&'static str> {
 pub fn workload() -> Workload {
     Workload {
         name: "server",
-        source: Source::Harness,
+        source: Source::Rows {
+            render: render::report,
+        },
         flagged: super::flag("server", ""),
         about: "Each server runs in its own process (the `server` binary; redis-server beside them), pinned to its own \
             CPUs; the load generator's threads run in this one, pinned to the others (`WORKBENCH_PLACEMENT=shared` \

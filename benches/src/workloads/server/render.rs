@@ -1,20 +1,22 @@
-//! The server report: its tables, its CSV rows and its charts.
+//! The server report: its rows (from what the bench measured), and its
+//! tables and charts (from the rows alone, so a rebuild makes the same
+//! report).
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use hdrhistogram::Histogram;
 
-use super::generator::Mix;
 use super::memory::MemoryCell;
 use super::placement::Placement;
 use super::redis::{REDIS_SCENARIOS, RedisCell};
 use super::sweep::LoadCell;
-use super::{DEPTHS, GRACE, LoadScenario, SCENARIOS};
+use super::{DEPTHS, LoadScenario, SCENARIOS};
 use crate::report::chart::{self, LatencyLine};
-use crate::report::environment::Environment;
+use crate::report::environment::{Environment, Parameters};
 use crate::report::render::chart_marker;
 use crate::report::table::{MdTable, bytes, si, time};
+use crate::report::workload::{Rendered, Workload};
 use crate::results::{PerCore, ServerRow};
 use patterns::server::CoreServed;
 
@@ -41,40 +43,11 @@ impl Measured {
     }
 }
 
-/// Servers in the order they first appear, redis-server last.
-fn servers<'a>(cells: impl Iterator<Item = &'a LoadCell>) -> Vec<&'a str> {
-    let mut names: Vec<&str> = Vec::new();
-    for cell in cells {
-        if !names.contains(&cell.server.as_str()) {
-            names.push(&cell.server);
-        }
-    }
-    names.sort_by_key(|n| (*n == "redis-server", *n));
-    names
-}
-
-fn cpu_per_request(cell: &LoadCell) -> String {
-    cell.server_cpu_per_request()
-        .map_or("–".into(), |ns| time(ns.round() as u64))
-}
-
-fn mark(cell: &LoadCell) -> &'static str {
-    if cell.outcome.client_bound() {
-        " ◦"
-    } else {
-        ""
-    }
-}
-
 fn quantile(h: &Histogram<u64>, q: f64) -> Option<u64> {
     (!h.is_empty()).then(|| h.value_at_quantile(q))
 }
 
-fn shown(ns: Option<u64>) -> String {
-    ns.map_or("–".into(), time)
-}
-
-/// A load cell as a CSV row.
+/// A load cell as a row.
 fn row(kind: &str, cell: &LoadCell) -> ServerRow {
     let o = &cell.outcome;
     let depth = match cell.arrivals {
@@ -112,6 +85,143 @@ fn row(kind: &str, cell: &LoadCell) -> ServerRow {
 /// One count of each core, where a per-core style ran on more than one.
 fn spread(cell: &LoadCell, count: fn(&CoreServed) -> u64) -> Option<PerCore> {
     (cell.per_core.len() > 1).then(|| PerCore(cell.per_core.iter().map(count).collect()))
+}
+
+/// Everything measured as rows, of kind `open` (per scenario), `closed`,
+/// `peak`, `memory` (at the many idle connections with the slope per
+/// connection, then at the few), `limit` and `redis-benchmark`.
+pub fn rows(measured: &Measured) -> Vec<ServerRow> {
+    let mut rows: Vec<ServerRow> = Vec::new();
+    for scenario in SCENARIOS {
+        let open = measured.open.iter().filter(|c| c.scenario == scenario.name);
+        rows.extend(open.map(|c| row("open", c)));
+    }
+    rows.extend(measured.closed.iter().map(|c| row("closed", c)));
+    rows.extend(measured.peaks.iter().map(|c| row("peak", c)));
+    for m in &measured.memory {
+        // The slope over the connections actually held (a style may hold
+        // fewer than were opened: the pool serves N at a time). Under a
+        // hundred more, there is no slope worth quoting.
+        let held = m.held_many.saturating_sub(m.held_few);
+        let per = (held >= 100).then(|| (m.rss_many as f64 - m.rss_few as f64) / held as f64);
+        rows.push(ServerRow {
+            answered: Some(m.held_many as u64),
+            rss_bytes: Some(m.rss_many),
+            bytes_per_connection: Some(per.unwrap_or(f64::NAN)),
+            ..ServerRow::empty("memory", m.style, m.many)
+        });
+        rows.push(ServerRow {
+            answered: Some(m.held_few as u64),
+            rss_bytes: Some(m.rss_few),
+            ..ServerRow::empty("memory", m.style, m.few)
+        });
+    }
+    rows.extend(measured.limit.iter().map(|c| row("limit", c)));
+    for r in &measured.redis {
+        rows.push(ServerRow {
+            depth: Some(r.pipeline),
+            requests_per_sec: Some(r.rps),
+            service_p99_ns: Some((r.p99_ms * 1e6).round() as u64),
+            server_cpu_ns_per_request: r.server_cpu_ns_per_request,
+            ..ServerRow::empty("redis-benchmark", &r.server, r.connections)
+        });
+    }
+    rows
+}
+
+/// What the report needs besides the rows.
+pub struct Settings<'a> {
+    pub placement: &'a Placement,
+    /// `constant-rate` or `Poisson`.
+    pub arrivals: &'a str,
+    /// Warm-up and window of the closed and of the open loop.
+    pub closed: (Duration, Duration),
+    pub open: (Duration, Duration),
+    pub grace: Duration,
+    /// The offered rates' shares of the best peak.
+    pub shares: &'a [f64],
+}
+
+pub fn parameters(settings: &Settings) -> Parameters {
+    let mut parameters = Parameters::default();
+    parameters
+        .set("placement", settings.placement.describe())
+        .set(
+            "generator_threads",
+            settings.placement.generator.len().max(1),
+        )
+        .set("arrivals", settings.arrivals)
+        .set_duration("closed_warm_up", settings.closed.0)
+        .set_duration("closed_window", settings.closed.1)
+        .set_duration("open_warm_up", settings.open.0)
+        .set_duration("open_window", settings.open.1)
+        .set_duration("grace", settings.grace)
+        .set("load_shares", settings.shares.to_vec());
+    parameters
+}
+
+/// The parameters as the tables use them.
+struct Run {
+    placement: String,
+    generator_threads: f64,
+    arrivals: String,
+    closed: (Duration, Duration),
+    open: (Duration, Duration),
+    grace: Duration,
+    shares: Vec<f64>,
+}
+
+impl Run {
+    fn of(p: &Parameters) -> Result<Run, String> {
+        Ok(Run {
+            placement: p.text("placement")?.to_string(),
+            generator_threads: p.number("generator_threads")?,
+            arrivals: p.text("arrivals")?.to_string(),
+            closed: (p.duration("closed_warm_up")?, p.duration("closed_window")?),
+            open: (p.duration("open_warm_up")?, p.duration("open_window")?),
+            grace: p.duration("grace")?,
+            shares: p.numbers("load_shares")?,
+        })
+    }
+}
+
+/// Servers in the order they first appear, redis-server last.
+fn servers<'a>(rows: impl Iterator<Item = &'a ServerRow>) -> Vec<&'a str> {
+    let mut names: Vec<&str> = Vec::new();
+    for r in rows {
+        if !names.contains(&r.style.as_str()) {
+            names.push(&r.style);
+        }
+    }
+    names.sort_by_key(|n| (*n == "redis-server", *n));
+    names
+}
+
+fn cpu_per_request(r: &ServerRow) -> String {
+    r.server_cpu_ns_per_request
+        .map_or("–".into(), |ns| time(ns.round() as u64))
+}
+
+fn mark(r: &ServerRow) -> &'static str {
+    if r.client_bound == Some(true) {
+        " ◦"
+    } else {
+        ""
+    }
+}
+
+fn shown(ns: Option<u64>) -> String {
+    ns.map_or("–".into(), time)
+}
+
+fn rate(r: &ServerRow) -> f64 {
+    r.requests_per_sec.unwrap_or(f64::NAN)
+}
+
+/// Connections that got no reply.
+fn silent(r: &ServerRow) -> usize {
+    r.answered
+        .map_or(0, |a| r.connections.saturating_sub(a as usize))
 }
 
 /// How the kernel spread each per-core style's connections and requests
@@ -165,17 +275,26 @@ fn spread_section(md: &mut String, rows: &[ServerRow]) {
     md.push_str(&table.finish());
 }
 
-pub fn render(
-    head: String,
-    measured: &Measured,
-    placement: &Placement,
-    arrivals: &str,
-    (closed_for, open_for): ((Duration, Duration), (Duration, Duration)),
-) -> (String, String, Vec<(String, String)>) {
-    let mut md = head;
-    let mut rows: Vec<ServerRow> = Vec::new();
+/// The server report, from its rows and [`parameters`].
+pub fn report(
+    workload: &Workload,
+    rows: &str,
+    environment: &Environment,
+) -> Result<Rendered, String> {
+    let run = Run::of(&environment.run)?;
+    crate::report::from_rows(workload, rows, environment, |md, rows| {
+        Ok(render(md, rows, &run, environment))
+    })
+}
+
+fn render(
+    md: &mut String,
+    rows: &[ServerRow],
+    run: &Run,
+    environment: &Environment,
+) -> Vec<(String, String)> {
     let mut charts = Vec::new();
-    let environment = Environment::detect(&crate::report::workspace_root());
+    let of = |kind: &'static str| move |r: &&ServerRow| r.kind == kind;
     let _ = writeln!(
         md,
         "Placement: {}. Every server gets the same requests from the same generator (RESP, each connection on \
@@ -183,115 +302,95 @@ pub fn render(
          (its threads over 90% busy, or its sends over a millisecond late at p99): shown, not judged. \
          *server CPU/req*: the server process's CPU time (user + system, every thread, from `/proc`, in 10 ms \
          ticks) over the replies of the window.",
-        placement.describe()
+        run.placement
     );
-    for LoadScenario {
-        name: scenario,
-        mix,
-        ..
-    } in SCENARIOS
-    {
-        let cells: Vec<&LoadCell> = measured
-            .open
+    for scenario in SCENARIOS {
+        let cells: Vec<&ServerRow> = rows
             .iter()
-            .filter(|c| c.scenario == scenario)
+            .filter(of("open"))
+            .filter(|r| r.scenario.as_deref() == Some(scenario.name))
             .collect();
         if cells.is_empty() {
             continue;
         }
-        open_section(&mut md, scenario, mix, &cells, arrivals, open_for);
-        for cell in &cells {
-            rows.push(row("open", cell));
-        }
-        let names = servers(cells.iter().copied());
-        let lines: Vec<LatencyLine> = names
+        open_section(md, scenario, &cells, run);
+        let lines: Vec<LatencyLine> = servers(cells.iter().copied())
             .iter()
             .map(|name| LatencyLine {
                 name: (*name).to_string(),
                 points: cells
                     .iter()
-                    .filter(|c| c.server == *name)
-                    .filter_map(|c| {
-                        quantile(&c.outcome.fast, 0.99)
-                            .map(|p99| (c.outcome.throughput(), p99, c.outcome.client_bound()))
-                    })
+                    .filter(|r| r.style == *name)
+                    .filter_map(|r| Some((rate(r), r.p99_ns?, r.client_bound == Some(true))))
                     .collect(),
             })
             .collect();
-        let stem = format!("server-open-{scenario}");
-        let what = if mix.slow_one_in > 0 {
+        let stem = format!("server-open-{}", scenario.name);
+        let what = if scenario.mix.slow_one_in > 0 {
             "p99 of the fast requests"
         } else {
             "p99 latency"
         };
         charts.push((
             stem.clone(),
-            chart::latency_svg(&stem, what, &lines, &environment),
+            chart::latency_svg(&stem, what, &lines, environment),
         ));
     }
-    closed_section(&mut md, measured, closed_for);
-    for cell in &measured.closed {
-        rows.push(row("closed", cell));
-    }
-    for cell in &measured.peaks {
-        rows.push(row("peak", cell));
-    }
-    memory_section(&mut md, &measured.memory, &mut rows);
-    if !measured.limit.is_empty() {
+    let closed: Vec<&ServerRow> = rows.iter().filter(of("closed")).collect();
+    let peaks: Vec<&ServerRow> = rows.iter().filter(of("peak")).collect();
+    closed_section(md, &closed, &peaks, run.closed);
+    memory_section(md, &rows.iter().filter(of("memory")).collect::<Vec<_>>());
+    let limit: Vec<&ServerRow> = rows.iter().filter(of("limit")).collect();
+    if let Some(first) = limit.first() {
         let _ = write!(
             md,
             "\n## At the connection limit\n\nLimit {}, {} connections, one request outstanding on each (closed loop): \
              the connections over the limit wait unserved for the whole cell (in the listen backlog; the per-core \
              styles hold one per core accepted but unread, `monoio_per_core` one per accept it keeps in flight).\n\n",
             super::LIMIT,
-            measured.limit[0].outcome.connections
+            first.connections
         );
         let mut table = MdTable::new(&["style", "answered", "req/s", "server CPU/req"], 1);
-        for cell in &measured.limit {
-            let o = &cell.outcome;
+        for r in limit {
             table.row(&[
-                cell.server.clone(),
-                format!("{} of {}", o.connections - o.silent, o.connections),
-                si(o.throughput()),
-                cpu_per_request(cell),
+                r.style.clone(),
+                format!("{} of {}", r.connections - silent(r), r.connections),
+                si(rate(r)),
+                cpu_per_request(r),
             ]);
-            rows.push(row("limit", cell));
         }
         md.push_str(&table.finish());
     }
-    spread_section(&mut md, &rows);
-    redis_benchmark_section(&mut md, &measured.redis, placement, &mut rows);
-    (md, crate::results::write(&rows), charts)
+    spread_section(md, rows);
+    let redis: Vec<&ServerRow> = rows.iter().filter(of("redis-benchmark")).collect();
+    redis_benchmark_section(md, &redis, run.generator_threads);
+    charts
 }
 
-fn open_section(
-    md: &mut String,
-    scenario: &str,
-    mix: Mix,
-    cells: &[&LoadCell],
-    arrivals: &str,
-    (warm_up, window): (Duration, Duration),
-) {
-    let connections = cells[0].outcome.connections;
+fn open_section(md: &mut String, scenario: LoadScenario, cells: &[&ServerRow], run: &Run) {
+    let LoadScenario {
+        name: scenario,
+        mix,
+        ..
+    } = scenario;
+    let (warm_up, window) = run.open;
+    let connections = cells[0].connections;
     let mixed = mix.slow_one_in > 0;
-    let shares: &[f64] = if crate::settings::quick() {
-        &super::QUICK_LOAD_SHARES
-    } else {
-        &super::LOAD_SHARES
-    };
-    let shares = shares
+    let shares = run
+        .shares
         .iter()
         .map(|s| format!("{:.0}%", s * 100.0))
         .collect::<Vec<_>>()
         .join(", ");
     let _ = write!(
         md,
-        "\n## Latency under offered load: {scenario}\n\n{connections} connections, {arrivals} arrivals (open loop), \
+        "\n## Latency under offered load: {scenario}\n\n{connections} connections, {} arrivals (open loop), \
          {} ms measured after {} ms of warm-up. {} Latency runs from each request's *intended* send time to its \
          reply, so a server that falls behind is charged for every request it delayed; a request still unanswered \
          {} ms after the window is *unanswered*, and counted in the percentiles at the time it waited. *silent*: \
          connections that got no reply at all. The offered rates are shares ({shares}) of the best \
          closed-loop peak at {connections} connections under the same mix, and one fixed rate.\n\n",
+        run.arrivals,
         window.as_millis(),
         warm_up.as_millis(),
         if mixed && mix.slow_steps > 1 {
@@ -315,11 +414,11 @@ fn open_section(
         } else {
             "`INCRBY k 1` and `GET k` alternate.".to_string()
         },
-        GRACE.as_millis()
+        run.grace.as_millis()
     );
     let _ = writeln!(md, "{}\n", chart_marker(&format!("server-open-{scenario}")));
     // At a glance: each server's p99 at each offered rate.
-    let mut rates: Vec<f64> = cells.iter().filter_map(|c| c.offered()).collect();
+    let mut rates: Vec<f64> = cells.iter().filter_map(|r| r.offered_per_sec).collect();
     rates.sort_by(f64::total_cmp);
     rates.dedup();
     let mut header = vec!["server".to_string()];
@@ -327,15 +426,15 @@ fn open_section(
     let mut glance = MdTable::new(&header, 1);
     for name in servers(cells.iter().copied()) {
         let mut line = vec![name.to_string()];
-        for rate in &rates {
+        for offered in &rates {
             let cell = cells
                 .iter()
-                .find(|c| c.server == name && c.offered() == Some(*rate));
-            line.push(cell.map_or("–".into(), |c| {
-                let p99 = shown(quantile(&c.outcome.fast, 0.99));
-                match c.outcome.unanswered {
-                    0 => format!("{p99}{}", mark(c)),
-                    n => format!("{p99} ({n} unanswered){}", mark(c)),
+                .find(|r| r.style == name && r.offered_per_sec == Some(*offered));
+            line.push(cell.map_or("–".into(), |r| {
+                let p99 = shown(r.p99_ns);
+                match r.unanswered.unwrap_or(0) {
+                    0 => format!("{p99}{}", mark(r)),
+                    n => format!("{p99} ({n} unanswered){}", mark(r)),
                 }
             }));
         }
@@ -361,33 +460,32 @@ fn open_section(
         "generator late p99",
     ]);
     let mut table = MdTable::new(&columns, 1);
-    let mut sorted: Vec<&&LoadCell> = cells.iter().collect();
+    let mut sorted: Vec<&&ServerRow> = cells.iter().collect();
     sorted.sort_by(|a, b| {
-        (a.server.as_str(), a.offered().unwrap_or(0.0))
-            .partial_cmp(&(b.server.as_str(), b.offered().unwrap_or(0.0)))
+        (a.style.as_str(), a.offered_per_sec.unwrap_or(0.0))
+            .partial_cmp(&(b.style.as_str(), b.offered_per_sec.unwrap_or(0.0)))
             .unwrap_or(std::cmp::Ordering::Equal)
     });
-    for cell in sorted {
-        let o = &cell.outcome;
+    let count = |v: Option<u64>| v.map_or("–".to_string(), |n| n.to_string());
+    for r in sorted {
         let mut line = vec![
-            format!("{}{}", cell.server, mark(cell)),
-            si(cell.offered().unwrap_or(0.0)),
-            si(o.throughput()),
-            shown(quantile(&o.fast, 0.5)),
-            shown(quantile(&o.fast, 0.99)),
-            shown(quantile(&o.fast, 0.999)),
-            shown(quantile(&o.fast, 1.0)),
+            format!("{}{}", r.style, mark(r)),
+            si(r.offered_per_sec.unwrap_or(0.0)),
+            si(rate(r)),
+            shown(r.p50_ns),
+            shown(r.p99_ns),
+            shown(r.p999_ns),
+            shown(r.max_ns),
         ];
         if mixed {
-            line.push(shown(quantile(&o.slow, 0.99)));
+            line.push(shown(r.slow_p99_ns));
         }
         line.extend([
-            format!("{} of {}", o.unanswered, o.due),
-            o.silent.to_string(),
-            cpu_per_request(cell),
-            cell.server_cores()
-                .map_or("–".into(), |c| format!("{c:.2}")),
-            shown(quantile(&o.lateness, 0.99)),
+            format!("{} of {}", count(r.unanswered), count(r.due)),
+            silent(r).to_string(),
+            cpu_per_request(r),
+            r.server_cores.map_or("–".into(), |c| format!("{c:.2}")),
+            shown(r.lateness_p99_ns),
         ]);
         table.row(&line);
     }
@@ -399,8 +497,13 @@ fn open_section(
     md.push_str("\n</details>\n");
 }
 
-fn closed_section(md: &mut String, measured: &Measured, (warm_up, window): (Duration, Duration)) {
-    if measured.closed.is_empty() && measured.peaks.is_empty() {
+fn closed_section(
+    md: &mut String,
+    closed: &[&ServerRow],
+    peaks: &[&ServerRow],
+    (warm_up, window): (Duration, Duration),
+) {
+    if closed.is_empty() && peaks.is_empty() {
         return;
     }
     let _ = write!(
@@ -412,16 +515,16 @@ fn closed_section(md: &mut String, measured: &Measured, (warm_up, window): (Dura
         warm_up.as_millis()
     );
     for depth in DEPTHS {
-        let cells: Vec<&LoadCell> = measured
-            .closed
+        let cells: Vec<&ServerRow> = closed
             .iter()
-            .filter(|c| c.arrivals == super::generator::Arrivals::Closed { depth })
+            .copied()
+            .filter(|r| r.depth == Some(depth))
             .collect();
         if cells.is_empty() {
             continue;
         }
         let _ = write!(md, "\n### Depth {depth}\n\n");
-        let mut connections: Vec<usize> = cells.iter().map(|c| c.outcome.connections).collect();
+        let mut connections: Vec<usize> = cells.iter().map(|r| r.connections).collect();
         connections.sort_unstable();
         connections.dedup();
         let mut header = vec!["server".to_string()];
@@ -434,19 +537,17 @@ fn closed_section(md: &mut String, measured: &Measured, (warm_up, window): (Dura
             for n in &connections {
                 let cell = cells
                     .iter()
-                    .find(|c| c.server == name && c.outcome.connections == *n);
-                line.push(cell.map_or("–".into(), |c| {
-                    let o = &c.outcome;
-                    let answered = if o.silent > 0 {
-                        format!(", {} answered", o.connections - o.silent)
-                    } else {
-                        String::new()
+                    .find(|r| r.style == name && r.connections == *n);
+                line.push(cell.map_or("–".into(), |r| {
+                    let answered = match silent(r) {
+                        0 => String::new(),
+                        silent => format!(", {} answered", r.connections - silent),
                     };
                     format!(
                         "{} ({}/req{answered}){}",
-                        si(o.throughput()),
-                        cpu_per_request(c),
-                        mark(c)
+                        si(rate(r)),
+                        cpu_per_request(r),
+                        mark(r)
                     )
                 }));
             }
@@ -455,29 +556,23 @@ fn closed_section(md: &mut String, measured: &Measured, (warm_up, window): (Dura
         md.push_str("Requests/s (server CPU per request):\n\n");
         md.push_str(&table.finish());
     }
-    if !measured.peaks.is_empty() {
+    if let Some(first) = peaks.first() {
         let _ = write!(
             md,
             "\n### The peaks the offered rates come from\n\n{} connections, depth 1, under each scenario's mix.\n\n",
-            measured.peaks[0].outcome.connections
+            first.connections
         );
         let mut header = vec!["server"];
         header.extend(SCENARIOS.iter().map(|s| s.name));
         let mut table = MdTable::new(&header, 1);
-        for name in servers(measured.peaks.iter()) {
+        for name in servers(peaks.iter().copied()) {
             let mut line = vec![name.to_string()];
             for LoadScenario { name: scenario, .. } in SCENARIOS {
-                let cell = measured
-                    .peaks
+                let cell = peaks
                     .iter()
-                    .find(|c| c.server == name && c.scenario == scenario);
-                line.push(cell.map_or("–".into(), |c| {
-                    format!(
-                        "{} ({}/req){}",
-                        si(c.outcome.throughput()),
-                        cpu_per_request(c),
-                        mark(c)
-                    )
+                    .find(|r| r.style == name && r.scenario.as_deref() == Some(scenario));
+                line.push(cell.map_or("–".into(), |r| {
+                    format!("{} ({}/req){}", si(rate(r)), cpu_per_request(r), mark(r))
                 }));
             }
             table.row(&line);
@@ -486,11 +581,39 @@ fn closed_section(md: &mut String, measured: &Measured, (warm_up, window): (Dura
     }
 }
 
-fn memory_section(md: &mut String, memory: &[MemoryCell], rows: &mut Vec<ServerRow>) {
-    if memory.is_empty() {
-        return;
+/// Each style's RSS at the few and at the many idle connections (the
+/// row with the most connections carries the slope).
+fn memory_section(md: &mut String, memory: &[&ServerRow]) {
+    let many_of = |style: &str| {
+        memory
+            .iter()
+            .filter(|r| r.style == style)
+            .max_by_key(|r| r.connections)
+            .copied()
+    };
+    let mut styles: Vec<&str> = Vec::new();
+    for r in memory {
+        if !styles.contains(&r.style.as_str()) {
+            styles.push(&r.style);
+        }
     }
-    let (few, many) = (memory[0].few, memory[0].many);
+    let Some(first) = styles.first().and_then(|s| many_of(s)) else {
+        return;
+    };
+    let many = first.connections;
+    // An earlier version saved the many only.
+    let few_of = |style: &str| {
+        memory
+            .iter()
+            .find(|r| r.style == style && r.connections < many)
+            .copied()
+    };
+    let few = styles
+        .iter()
+        .find_map(|s| few_of(s))
+        .map_or("fewer (not recorded)".to_string(), |r| {
+            r.connections.to_string()
+        });
     let _ = write!(
         md,
         "\n## Idle connections\n\nThe server's RSS with {few} and with {many} idle connections open (each answered one \
@@ -509,40 +632,31 @@ fn memory_section(md: &mut String, memory: &[MemoryCell], rows: &mut Vec<ServerR
         ],
         1,
     );
-    for m in memory {
-        // The slope over the connections actually held (a style may hold
-        // fewer than were opened: the pool serves N at a time). Under a
-        // hundred more, there is no slope worth quoting.
-        let held = m.held_many.saturating_sub(m.held_few);
-        let per = (held >= 100).then(|| (m.rss_many as f64 - m.rss_few as f64) / held as f64);
-        let per_text = per.map_or("–".to_string(), |p| bytes(p.max(0.0)));
-        let at_100k = per.map_or("–".to_string(), |p| {
-            bytes((m.rss_few as f64 + p * (100_000 - m.held_few.min(100_000)) as f64).max(0.0))
+    let rss = |r: Option<&ServerRow>| {
+        r.and_then(|r| r.rss_bytes)
+            .map_or("–".to_string(), |b| bytes(b as f64))
+    };
+    for style in styles {
+        let Some(m) = many_of(style) else { continue };
+        let per = m.bytes_per_connection.filter(|p| !p.is_nan());
+        let held = m.answered.unwrap_or(0) as usize;
+        // From the many along the slope: the same line as from the few.
+        let at_100k = per.zip(m.rss_bytes).map_or("–".to_string(), |(p, rss)| {
+            bytes((rss as f64 + p * (100_000f64 - held.min(100_000) as f64)).max(0.0))
         });
         table.row(&[
-            m.style.to_string(),
-            bytes(m.rss_few as f64),
-            bytes(m.rss_many as f64),
-            per_text,
+            style.to_string(),
+            rss(few_of(style)),
+            rss(Some(m)),
+            per.map_or("–".to_string(), |p| bytes(p.max(0.0))),
             at_100k,
-            format!("{} of {}", m.held_many, m.many),
+            format!("{held} of {}", m.connections),
         ]);
-        rows.push(ServerRow {
-            answered: Some(m.held_many as u64),
-            rss_bytes: Some(m.rss_many),
-            bytes_per_connection: Some(per.unwrap_or(f64::NAN)),
-            ..ServerRow::empty("memory", m.style, m.many)
-        });
     }
     md.push_str(&table.finish());
 }
 
-fn redis_benchmark_section(
-    md: &mut String,
-    redis: &[RedisCell],
-    placement: &Placement,
-    rows: &mut Vec<ServerRow>,
-) {
+fn redis_benchmark_section(md: &mut String, redis: &[&ServerRow], generator_threads: f64) {
     let _ = write!(md, "\n## A second client: redis-benchmark\n\n");
     if redis.is_empty() {
         md.push_str(
@@ -560,7 +674,7 @@ fn redis_benchmark_section(
          connections). Its latency percentiles are left out: it is a closed loop, so they restate throughput \
          (they are in the CSV, as `service_p99_ns`).\n\n",
         super::redis::KEYSPACE,
-        placement.generator.len().max(1)
+        generator_threads
     );
     let mut header = vec!["server".to_string()];
     for (c, p, _) in REDIS_SCENARIOS {
@@ -572,9 +686,9 @@ fn redis_benchmark_section(
     }
     let mut table = MdTable::new(&header, 1);
     let mut names: Vec<&str> = Vec::new();
-    for cell in redis {
-        if !names.contains(&cell.server.as_str()) {
-            names.push(&cell.server);
+    for r in redis {
+        if !names.contains(&r.style.as_str()) {
+            names.push(&r.style);
         }
     }
     for server in names {
@@ -583,25 +697,16 @@ fn redis_benchmark_section(
             line.push(
                 redis
                     .iter()
-                    .find(|r| r.server == server && r.connections == c && r.pipeline == p)
+                    .find(|r| r.style == server && r.connections == c && r.depth == Some(p))
                     .map_or("–".to_string(), |r| {
                         let cpu = r.server_cpu_ns_per_request.map_or("–".to_string(), |ns| {
                             format!("{}/req", time(ns.round() as u64))
                         });
-                        format!("{} ({cpu})", si(r.rps))
+                        format!("{} ({cpu})", si(rate(r)))
                     }),
             );
         }
         table.row(&line);
     }
     md.push_str(&table.finish());
-    for r in redis {
-        rows.push(ServerRow {
-            depth: Some(r.pipeline),
-            requests_per_sec: Some(r.rps),
-            service_p99_ns: Some((r.p99_ms * 1e6).round() as u64),
-            server_cpu_ns_per_request: r.server_cpu_ns_per_request,
-            ..ServerRow::empty("redis-benchmark", &r.server, r.connections)
-        });
-    }
 }
