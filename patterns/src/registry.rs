@@ -133,6 +133,8 @@ macro_rules! style_info {
 
 /// Every style of every workload this build has (a loom build has no
 /// server, context or inbox), in registry order.
+// Built by pushes: a registry expands to statements, not to a list.
+#[allow(clippy::vec_init_then_push)]
 pub fn styles() -> Vec<StyleInfo> {
     let mut styles = Vec::new();
     crate::for_each_counter!(style_info [styles, "counter"]);
