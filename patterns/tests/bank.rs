@@ -6,6 +6,7 @@
 // Under the loom switch the facade is loom's; only loom-tests run then.
 #![cfg(not(workbench_loom))]
 
+#[macro_use]
 mod common;
 
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
@@ -473,80 +474,49 @@ fn passes_stress<B: Bank, D: Driver + 'static>(clients: usize) {
     }
 }
 
-macro_rules! contract_tests {
-    (facade $f:ident: $ft:ty) => {
-        contract_tests!(@one $f: $ft, stress);
+fn two_clients<B: Bank, D: Driver + 'static>() {
+    passes_stress::<B, D>(2);
+}
+
+fn eight_clients<B: Bank, D: Driver + 'static>() {
+    passes_stress::<B, D>(8);
+}
+
+macro_rules! bank_tests {
+    ($style:ident: $bank:ty, per_driver: $per_driver:tt) => {
+        style_tests! {
+            $style: $bank {
+                contract: [
+                    opens_with_the_given_balances,
+                    transfers_move_money,
+                    bad_requests_are_refused_and_change_nothing,
+                    an_empty_bank_refuses_everything,
+                    matches_the_model,
+                    refuses_an_opening_total_past_u64_max,
+                ],
+                stress: [],
+                per_driver: $per_driver,
+            }
+        }
     };
-    (library $l:ident: $lt:ty) => {
-        contract_tests!(@one $l: $lt, stress);
+    (facade $style:ident: $bank:ty) => {
+        bank_tests!($style: $bank, per_driver: [two_clients, eight_clients]);
+    };
+    (library $style:ident: $bank:ty) => {
+        bank_tests!($style: $bank, per_driver: [two_clients, eight_clients]);
     };
     // Torn styles keep every part of the contract a single client can
     // see; the stress test would (and must, see below) fail them.
-    (torn $t:ident: $tt:ty) => {
-        contract_tests!(@one $t: $tt, no_stress);
+    (torn $style:ident: $bank:ty) => {
+        bank_tests!($style: $bank, per_driver: []);
     };
     // The broken style too: its deadlock needs two clients.
-    (broken $b:ident: $bt:ty) => {
-        contract_tests!(@one $b: $bt, no_stress);
-    };
-    (@one $module:ident: $bank:ty, $stress:ident) => {
-        mod $module {
-            #[test]
-            fn opens_with_the_given_balances() {
-                super::opens_with_the_given_balances::<$bank>();
-            }
-
-            #[test]
-            fn transfers_move_money() {
-                super::transfers_move_money::<$bank>();
-            }
-
-            #[test]
-            fn bad_requests_are_refused_and_change_nothing() {
-                super::bad_requests_are_refused_and_change_nothing::<$bank>();
-            }
-
-            #[test]
-            fn an_empty_bank_refuses_everything() {
-                super::an_empty_bank_refuses_everything::<$bank>();
-            }
-
-            #[test]
-            fn matches_the_model() {
-                super::matches_the_model::<$bank>();
-            }
-
-            #[test]
-            fn refuses_an_opening_total_past_u64_max() {
-                super::refuses_an_opening_total_past_u64_max::<$bank>();
-            }
-
-            contract_tests!(@$stress $bank);
-        }
-    };
-    (@stress $bank:ty) => {
-        patterns::for_each_driver!(stress_per_driver, $bank);
-    };
-    (@no_stress $bank:ty) => {};
-}
-
-macro_rules! stress_per_driver {
-    ([$bank:ty] $($driver:ident: $driver_type:ty,)*) => {
-        $(mod $driver {
-            #[test]
-            fn two_clients() {
-                crate::passes_stress::<$bank, $driver_type>(2);
-            }
-
-            #[test]
-            fn eight_clients() {
-                crate::passes_stress::<$bank, $driver_type>(8);
-            }
-        })*
+    (broken $style:ident: $bank:ty) => {
+        bank_tests!($style: $bank, per_driver: []);
     };
 }
 
-patterns::for_each_bank!(contract_tests);
+patterns::for_each_bank!(bank_tests);
 
 // ---- the checkers catch the broken styles ----
 

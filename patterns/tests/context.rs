@@ -14,6 +14,7 @@
 
 #![cfg(not(workbench_loom))]
 
+#[macro_use]
 mod common;
 
 use std::collections::{HashMap, HashSet};
@@ -408,53 +409,19 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
 }
 
 macro_rules! context_tests {
-    (library $l:ident: $lt:ty) => {
-        mod $l {
-            use super::*;
-
-            #[test]
-            fn passes_the_seed_table() {
-                watchdog(concat!(stringify!($l), " table"), passes_the_table::<$lt>);
-            }
-
-            #[test]
-            fn concurrent_logins() {
-                watchdog(
-                    concat!(stringify!($l), " logins"),
-                    concurrent_logins_get_unique_ids_and_their_own_context::<$lt>,
-                );
-            }
-
-            #[test]
-            fn cancellation() {
-                watchdog(
-                    concat!(stringify!($l), " cancellation"),
-                    cancellation_is_seen::<$lt>,
-                );
-            }
-
-            #[test]
-            fn cancelled_midway() {
-                watchdog(
-                    concat!(stringify!($l), " cancelled midway"),
-                    a_request_cancelled_midway_stops_and_the_others_finish::<$lt>,
-                );
-            }
-
-            #[test]
-            fn returned_stream() {
-                watchdog(
-                    concat!(stringify!($l), " returned stream"),
-                    a_returned_stream_polled_after_its_scope_sees_its_request::<$lt>,
-                );
-            }
-
-            #[test]
-            fn blocking_work() {
-                watchdog(
-                    concat!(stringify!($l), " blocking work"),
-                    blocking_work_sees_its_request::<$lt>,
-                );
+    (library $style:ident: $context:ty) => {
+        style_tests! {
+            $style: $context {
+                limit: std::time::Duration::from_secs(60),
+                contract: [
+                    passes_the_table,
+                    cancellation_is_seen,
+                    a_request_cancelled_midway_stops_and_the_others_finish,
+                    a_returned_stream_polled_after_its_scope_sees_its_request,
+                    blocking_work_sees_its_request,
+                ],
+                stress: [concurrent_logins_get_unique_ids_and_their_own_context],
+                per_driver: [],
             }
         }
     };

@@ -6,17 +6,8 @@
 // Under the loom switch the facade is loom's; only loom-tests run then.
 #![cfg(not(workbench_loom))]
 
+#[macro_use]
 mod common;
-
-/// How long one check may take before its watchdog calls it a hang.
-const CHECK_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
-
-/// Runs `check` under a watchdog, so that a style that loses a wake-up or
-/// deadlocks fails its test with a message naming it instead of hanging
-/// the run.
-fn guarded(what: String, check: impl FnOnce() + Send + 'static) {
-    common::watchdog(&what, CHECK_LIMIT, check)
-}
 
 use patterns::ClientId;
 use patterns::counter::Counter;
@@ -122,84 +113,52 @@ fn passes_stress<C: Counter, D: Driver>(clients: usize) {
     }
 }
 
-macro_rules! contract_tests {
-    (facade $f:ident: $ft:ty) => {
-        contract_tests!(@one $f: $ft);
+fn two_clients<C: Counter, D: Driver>() {
+    passes_stress::<C, D>(2);
+}
+
+fn eight_clients<C: Counter, D: Driver>() {
+    passes_stress::<C, D>(8);
+}
+
+/// Two clients, each `get` held to every add completed before it began
+/// and every add begun before it returned, and the history checked for
+/// linearizability (see `Bounds::CrossClient`).
+fn two_clients_cross_client_bounds<C: Counter, D: Driver>() {
+    let driver = D::new();
+    if let Err(violation) = stress_with::<C, D>(&driver, 2, OPS, 0xC205, Bounds::CrossClient) {
+        panic!("{} under {}: {violation}", C::STYLE, D::NAME);
+    }
+}
+
+macro_rules! counter_tests {
+    ($style:ident: $counter:ty) => {
+        style_tests! {
+            $style: $counter {
+                contract: [
+                    starts_at_zero,
+                    adds_are_visible_to_the_next_get,
+                    wraps_on_overflow,
+                    add_many_counts_every_element,
+                ],
+                stress: [concurrent_batches_lose_nothing],
+                per_driver: [two_clients, eight_clients, two_clients_cross_client_bounds],
+            }
+        }
     };
-    (library $l:ident: $lt:ty) => {
-        contract_tests!(@one $l: $lt);
+    (facade $style:ident: $counter:ty) => {
+        counter_tests!($style: $counter);
+    };
+    (library $style:ident: $counter:ty) => {
+        counter_tests!($style: $counter);
     };
     // The broken `racy` counter fails the contract by design: its own test,
     // `racy_is_caught_by_the_stress_test`, asserts that the stress check
     // catches it.
-    (broken $b:ident: $bt:ty) => {};
-    (@one $module:ident: $counter:ty) => {
-        mod $module {
-            use super::*;
-
-            #[test]
-            fn starts_at_zero() {
-                crate::guarded(format!("{}: starts_at_zero", stringify!($module)), super::starts_at_zero::<$counter>);
-            }
-
-            #[test]
-            fn adds_are_visible_to_the_next_get() {
-                crate::guarded(format!("{}: adds_are_visible_to_the_next_get", stringify!($module)), super::adds_are_visible_to_the_next_get::<$counter>);
-            }
-
-            #[test]
-            fn wraps_on_overflow() {
-                crate::guarded(format!("{}: wraps_on_overflow", stringify!($module)), super::wraps_on_overflow::<$counter>);
-            }
-
-            #[test]
-            fn add_many_counts_every_element() {
-                crate::guarded(format!("{}: add_many_counts_every_element", stringify!($module)), super::add_many_counts_every_element::<$counter>);
-            }
-
-            #[test]
-            fn concurrent_batches_lose_nothing() {
-                crate::guarded(format!("{}: concurrent_batches_lose_nothing", stringify!($module)), super::concurrent_batches_lose_nothing::<$counter>);
-            }
-
-            patterns::for_each_driver!(stress_per_driver, $counter);
-        }
-    };
+    (broken $style:ident: $counter:ty) => {};
 }
 
-macro_rules! stress_per_driver {
-    ([$counter:ty] $($driver:ident: $driver_type:ty,)*) => {
-        $(mod $driver {
-            use super::*;
-
-            #[test]
-            fn two_clients() {
-                crate::guarded(format!("{} under {}, 2 clients", <$counter as patterns::counter::Counter>::STYLE, <$driver_type as patterns::drive::Driver>::NAME),
-                    || passes_stress::<$counter, $driver_type>(2));
-            }
-
-            #[test]
-            fn eight_clients() {
-                crate::guarded(format!("{} under {}, 8 clients", <$counter as patterns::counter::Counter>::STYLE, <$driver_type as patterns::drive::Driver>::NAME),
-                    || passes_stress::<$counter, $driver_type>(8));
-            }
-
-            #[test]
-            fn two_clients_cross_client_bounds() {
-                crate::guarded(format!("{} under {}, cross-client bounds", <$counter as patterns::counter::Counter>::STYLE, <$driver_type as patterns::drive::Driver>::NAME), || {
-                    let driver = <$driver_type>::new();
-                    if let Err(violation) =
-                        stress_with::<$counter, $driver_type>(&driver, 2, OPS, 0xC205, Bounds::CrossClient)
-                    {
-                        panic!("{} under {}: {violation}", <$counter>::STYLE, <$driver_type>::NAME);
-                    }
-                });
-            }
-        })*
-    };
-}
-
-patterns::for_each_counter!(contract_tests);
+patterns::for_each_counter!(counter_tests);
 
 /// The broken `racy` counter loses updates, and the stress check must say
 /// so. Lost updates need two clients to interleave inside one add, which

@@ -7,6 +7,7 @@
 
 #![cfg(not(workbench_loom))]
 
+#[macro_use]
 mod common;
 
 use std::future::Future;
@@ -17,10 +18,6 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use patterns::inbox::{CAPACITY, Handler, Inbox, Message, Refused};
-
-fn watchdog<T: Send + 'static>(what: &str, check: impl FnOnce() -> T + Send + 'static) -> T {
-    common::watchdog(what, Duration::from_secs(30), check)
-}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -233,10 +230,11 @@ fn a_full_inbox_waits_refuses_or_grows<I: Inbox>() {
 }
 
 /// A handler that takes 20 µs a message (50,000 a second), offered about
-/// four times as many by a producer on schedule: `shedding` refuses some
+/// four times as many by a producer on schedule: a style that sheds
+/// (`SHEDS`, here `shedding`) refuses some
 /// (offering until it has, for at most two seconds) and the others none,
 /// and every offer is either handled or refused.
-fn only_shedding_refuses_an_overload<I: Inbox>() {
+fn only_a_shedding_style_refuses_an_overload<I: Inbox>() {
     let runtime = runtime();
     let (handled, offered, refused) = runtime.block_on(async move {
         let recorder = Recorder {
@@ -246,8 +244,8 @@ fn only_shedding_refuses_an_overload<I: Inbox>() {
         let (inbox, owner) = I::start(recorder);
         let start = Instant::now();
         let (mut offered, mut refused) = (0u64, 0usize);
-        // 50 ms, and for the one style that must refuse, until it has.
-        let sheds = I::STYLE == "shedding";
+        // 50 ms, and for a style that must refuse, until it has.
+        let sheds = I::SHEDS;
         let enough = |elapsed: Duration, refused: usize| {
             elapsed > Duration::from_millis(50)
                 && (!sheds || refused > 0 || elapsed > Duration::from_secs(2))
@@ -266,48 +264,27 @@ fn only_shedding_refuses_an_overload<I: Inbox>() {
         (owner.await.unwrap().handled.len(), offered, refused)
     });
     assert_eq!(handled + refused, offered as usize, "{}", I::STYLE);
-    if I::STYLE == "shedding" {
-        assert!(refused > 0, "nothing refused of {offered}");
+    if I::SHEDS {
+        assert!(refused > 0, "{}: nothing refused of {offered}", I::STYLE);
     } else {
         assert_eq!(refused, 0, "{} refused {refused} of {offered}", I::STYLE);
     }
 }
 
 macro_rules! inbox_tests {
-    (library $l:ident: $lt:ty) => {
-        mod $l {
-            use super::*;
-
-            #[test]
-            fn accepted_messages_are_handled_once_in_order() {
-                watchdog(
-                    concat!(stringify!($l), " order"),
-                    super::accepted_messages_are_handled_once_in_order::<$lt>,
-                );
-            }
-
-            #[test]
-            fn an_overload_is_bounded_or_not_as_declared() {
-                watchdog(
-                    concat!(stringify!($l), " overload"),
-                    super::an_overload_is_bounded_or_not_as_declared::<$lt>,
-                );
-            }
-
-            #[test]
-            fn a_full_inbox_waits_refuses_or_grows() {
-                watchdog(
-                    concat!(stringify!($l), " full"),
-                    super::a_full_inbox_waits_refuses_or_grows::<$lt>,
-                );
-            }
-
-            #[test]
-            fn only_shedding_refuses_an_overload() {
-                watchdog(
-                    concat!(stringify!($l), " shedding"),
-                    super::only_shedding_refuses_an_overload::<$lt>,
-                );
+    (library $style:ident: $inbox:ty) => {
+        style_tests! {
+            $style: $inbox {
+                limit: std::time::Duration::from_secs(30),
+                contract: [
+                    accepted_messages_are_handled_once_in_order,
+                    a_full_inbox_waits_refuses_or_grows,
+                ],
+                stress: [
+                    an_overload_is_bounded_or_not_as_declared,
+                    only_a_shedding_style_refuses_an_overload,
+                ],
+                per_driver: [],
             }
         }
     };

@@ -16,6 +16,7 @@ use patterns::ClientId;
 use patterns::drive::{Driver, Tokio, block_on};
 use patterns::jobs::{Job, JobError, JobRunner, run_job};
 
+#[macro_use]
 mod common;
 
 fn returns_each_jobs_result<R: JobRunner>() {
@@ -211,90 +212,38 @@ fn shutdown_racing_submissions_answers_or_refuses_each<R: JobRunner>() {
     );
 }
 
-/// How long a contract check may take before its watchdog calls it a hang.
-const HANG: std::time::Duration = std::time::Duration::from_secs(20);
-
-macro_rules! contract_tests {
-    (facade $f:ident: $ft:ty) => {
-        contract_tests!(@one $f: $ft);
+macro_rules! runner_tests {
+    ($style:ident: $runner:ty) => {
+        style_tests! {
+            $style: $runner {
+                contract: [
+                    returns_each_jobs_result,
+                    a_panicking_job_is_reported_and_the_runner_survives,
+                    shutdown_finishes_accepted_jobs_and_refuses_new_ones,
+                    a_job_after_shutdown_is_refused,
+                    a_full_queue_makes_the_task_wait_not_the_thread,
+                ],
+                stress: [
+                    concurrent_callers_each_get_their_own_result,
+                    shutdown_racing_submissions_answers_or_refuses_each,
+                ],
+                per_driver: [],
+            }
+        }
     };
-    (library $l:ident: $lt:ty) => {
-        contract_tests!(@one $l: $lt);
+    (facade $style:ident: $runner:ty) => {
+        runner_tests!($style: $runner);
+    };
+    (library $style:ident: $runner:ty) => {
+        runner_tests!($style: $runner);
     };
     // The broken runner loses a wake-up and can hang its caller forever:
     // the loom and shuttle models (loom-tests/tests/jobs.rs,
     // shuttle/jobs.rs) assert that they catch it as a deadlock.
-    (broken $b:ident: $bt:ty) => {};
-    (@one $module:ident: $runner:ty) => {
-        // Each check under a watchdog: a lost answer is a failure that
-        // names the check, not a hung test binary.
-        mod $module {
-            use super::common::watchdog;
-            use super::HANG;
-
-            #[test]
-            fn returns_each_jobs_result() {
-                watchdog("returns_each_jobs_result", HANG, super::returns_each_jobs_result::<$runner>);
-            }
-
-            #[test]
-            fn concurrent_callers_each_get_their_own_result() {
-                watchdog(
-                    "concurrent_callers_each_get_their_own_result",
-                    HANG,
-                    super::concurrent_callers_each_get_their_own_result::<$runner>,
-                );
-            }
-
-            #[test]
-            fn a_panicking_job_is_reported_and_the_runner_survives() {
-                watchdog(
-                    "a_panicking_job_is_reported_and_the_runner_survives",
-                    HANG,
-                    super::a_panicking_job_is_reported_and_the_runner_survives::<$runner>,
-                );
-            }
-
-            #[test]
-            fn shutdown_finishes_accepted_jobs_and_refuses_new_ones() {
-                watchdog(
-                    "shutdown_finishes_accepted_jobs_and_refuses_new_ones",
-                    HANG,
-                    super::shutdown_finishes_accepted_jobs_and_refuses_new_ones::<$runner>,
-                );
-            }
-
-            #[test]
-            fn a_job_after_shutdown_is_refused() {
-                watchdog(
-                    "a_job_after_shutdown_is_refused",
-                    HANG,
-                    super::a_job_after_shutdown_is_refused::<$runner>,
-                );
-            }
-
-            #[test]
-            fn shutdown_racing_submissions_answers_or_refuses_each() {
-                watchdog(
-                    "shutdown_racing_submissions_answers_or_refuses_each",
-                    HANG,
-                    super::shutdown_racing_submissions_answers_or_refuses_each::<$runner>,
-                );
-            }
-
-            #[test]
-            fn a_full_queue_makes_the_task_wait_not_the_thread() {
-                watchdog(
-                    "a_full_queue_makes_the_task_wait_not_the_thread",
-                    HANG,
-                    super::a_full_queue_makes_the_task_wait_not_the_thread::<$runner>,
-                );
-            }
-        }
-    };
+    (broken $style:ident: $runner:ty) => {};
 }
 
-patterns::for_each_runner!(contract_tests);
+patterns::for_each_runner!(runner_tests);
 
 /// With the one worker busy, a thousand more submissions than the queue
 /// holds: each submitting future returns `Pending` (the task waits; the

@@ -5,17 +5,8 @@
 // Under the loom switch the facade is loom's; only loom-tests run then.
 #![cfg(not(workbench_loom))]
 
+#[macro_use]
 mod common;
-
-/// How long one check may take before its watchdog calls it a hang.
-const CHECK_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
-
-/// Runs `check` under a watchdog, so that a style that loses a wake-up or
-/// deadlocks fails its test with a message naming it instead of hanging
-/// the run.
-fn guarded(what: String, check: impl FnOnce() + Send + 'static) {
-    common::watchdog(&what, CHECK_LIMIT, check)
-}
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -369,63 +360,42 @@ fn passes_stress<S: SessionStore, D: Driver>(clients: usize) {
     }
 }
 
-macro_rules! contract_tests {
-    (facade $f:ident: $ft:ty) => {
-        contract_tests!(@one $f: $ft);
+fn two_clients<S: SessionStore, D: Driver>() {
+    passes_stress::<S, D>(2);
+}
+
+fn eight_clients<S: SessionStore, D: Driver>() {
+    passes_stress::<S, D>(8);
+}
+
+macro_rules! store_tests {
+    ($style:ident: $store:ty) => {
+        style_tests! {
+            $style: $store {
+                contract: [
+                    operations_do_what_a_map_does,
+                    starts_with_the_initial_sessions,
+                    update_wraps,
+                    matches_the_model,
+                ],
+                stress: [],
+                per_driver: [two_clients, eight_clients],
+            }
+        }
     };
-    (library $l:ident: $lt:ty) => {
-        contract_tests!(@one $l: $lt);
+    (facade $style:ident: $store:ty) => {
+        store_tests!($style: $store);
+    };
+    (library $style:ident: $store:ty) => {
+        store_tests!($style: $store);
     };
     // The broken `racy` store passes the single-client contract and fails
     // under clients: its own tests below assert both, and that the stress
     // and linearizability checks catch it.
-    (broken $b:ident: $bt:ty) => {};
-    (@one $module:ident: $store:ty) => {
-        mod $module {
-            #[test]
-            fn operations_do_what_a_map_does() {
-                crate::guarded(format!("{}: operations_do_what_a_map_does", stringify!($module)), super::operations_do_what_a_map_does::<$store>);
-            }
-
-            #[test]
-            fn starts_with_the_initial_sessions() {
-                crate::guarded(format!("{}: starts_with_the_initial_sessions", stringify!($module)), super::starts_with_the_initial_sessions::<$store>);
-            }
-
-            #[test]
-            fn update_wraps() {
-                crate::guarded(format!("{}: update_wraps", stringify!($module)), super::update_wraps::<$store>);
-            }
-
-            #[test]
-            fn matches_the_model() {
-                crate::guarded(format!("{}: matches_the_model", stringify!($module)), super::matches_the_model::<$store>);
-            }
-
-            patterns::for_each_driver!(stress_per_driver, $store);
-        }
-    };
+    (broken $style:ident: $store:ty) => {};
 }
 
-macro_rules! stress_per_driver {
-    ([$store:ty] $($driver:ident: $driver_type:ty,)*) => {
-        $(mod $driver {
-            #[test]
-            fn two_clients() {
-                crate::guarded(format!("{} under {}, 2 clients", <$store as patterns::kv::SessionStore>::STYLE, <$driver_type as patterns::drive::Driver>::NAME),
-                    || crate::passes_stress::<$store, $driver_type>(2));
-            }
-
-            #[test]
-            fn eight_clients() {
-                crate::guarded(format!("{} under {}, 8 clients", <$store as patterns::kv::SessionStore>::STYLE, <$driver_type as patterns::drive::Driver>::NAME),
-                    || crate::passes_stress::<$store, $driver_type>(8));
-            }
-        })*
-    };
-}
-
-patterns::for_each_store!(contract_tests);
+patterns::for_each_store!(store_tests);
 
 /// `racy` keeps every promise a single client can check...
 #[test]

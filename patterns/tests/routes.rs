@@ -5,6 +5,7 @@
 // Under the loom switch the facade is loom's; only loom-tests run then.
 #![cfg(not(workbench_loom))]
 
+#[macro_use]
 mod common;
 
 use std::sync::atomic::Ordering::SeqCst;
@@ -15,14 +16,6 @@ use patterns::ClientId;
 use patterns::drive::{Driver, Threads, block_on};
 use patterns::primitives::rng::SplitMix64;
 use patterns::routes::{RouteTable, Table, slot_of};
-
-/// How long one check may take before its watchdog calls it a hang.
-const CHECK_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
-
-/// Runs `check` under a watchdog (see `common::watchdog`).
-fn guarded(what: String, check: impl FnOnce() + Send + 'static) {
-    common::watchdog(&what, CHECK_LIMIT, check)
-}
 
 /// The tables of the tests: small enough that a scan is quick, long enough
 /// that a writer is often caught halfway through one.
@@ -217,57 +210,40 @@ fn passes_stress<T: RouteTable, D: Driver>(clients: usize) {
     }
 }
 
-macro_rules! contract_tests {
-    (facade $f:ident: $ft:ty) => {
-        contract_tests!(@one $f: $ft);
+fn two_clients<T: RouteTable, D: Driver>() {
+    passes_stress::<T, D>(2);
+}
+
+fn eight_clients<T: RouteTable, D: Driver>() {
+    passes_stress::<T, D>(8);
+}
+
+macro_rules! table_tests {
+    ($style:ident: $table:ty) => {
+        style_tests! {
+            $style: $table {
+                contract: [
+                    answers_from_the_first_table,
+                    every_read_after_a_replace_sees_it,
+                    a_table_of_one_slot,
+                ],
+                stress: [],
+                per_driver: [two_clients, eight_clients],
+            }
+        }
     };
-    (library $l:ident: $lt:ty) => {
-        contract_tests!(@one $l: $lt);
+    (facade $style:ident: $table:ty) => {
+        table_tests!($style: $table);
+    };
+    (library $style:ident: $table:ty) => {
+        table_tests!($style: $table);
     };
     // The broken `racy` table passes the single-client contract and tears
     // under clients: its own tests below assert both.
-    (broken $b:ident: $bt:ty) => {};
-    (@one $module:ident: $table:ty) => {
-        mod $module {
-            #[test]
-            fn answers_from_the_first_table() {
-                crate::guarded(format!("{}: answers_from_the_first_table", stringify!($module)), super::answers_from_the_first_table::<$table>);
-            }
-
-            #[test]
-            fn every_read_after_a_replace_sees_it() {
-                crate::guarded(format!("{}: every_read_after_a_replace_sees_it", stringify!($module)), super::every_read_after_a_replace_sees_it::<$table>);
-            }
-
-            #[test]
-            fn a_table_of_one_slot() {
-                crate::guarded(format!("{}: a_table_of_one_slot", stringify!($module)), super::a_table_of_one_slot::<$table>);
-            }
-
-            patterns::for_each_driver!(stress_per_driver, $table);
-        }
-    };
+    (broken $style:ident: $table:ty) => {};
 }
 
-macro_rules! stress_per_driver {
-    ([$table:ty] $($driver:ident: $driver_type:ty,)*) => {
-        $(mod $driver {
-            #[test]
-            fn two_clients() {
-                crate::guarded(format!("{} under {}, 2 clients", <$table as patterns::routes::RouteTable>::STYLE, <$driver_type as patterns::drive::Driver>::NAME),
-                    || crate::passes_stress::<$table, $driver_type>(2));
-            }
-
-            #[test]
-            fn eight_clients() {
-                crate::guarded(format!("{} under {}, 8 clients", <$table as patterns::routes::RouteTable>::STYLE, <$driver_type as patterns::drive::Driver>::NAME),
-                    || crate::passes_stress::<$table, $driver_type>(8));
-            }
-        })*
-    };
-}
-
-patterns::for_each_route_table!(contract_tests);
+patterns::for_each_route_table!(table_tests);
 
 /// The check itself, on made-up answers: each kind of wrong read is named.
 #[test]
@@ -313,7 +289,7 @@ fn racy_torn_read_is_caught_by_the_stress_test() {
 /// find nothing.
 #[test]
 fn the_racy_settings_pass_on_seqlock() {
-    guarded("the racy settings on seqlock".into(), || {
+    common::guarded("the racy settings on seqlock", || {
         use patterns::routes::seqlock::SeqLockTable;
         for round in 0..3 {
             stress::<SeqLockTable, Threads>(&Threads, 4, 20_000, round).unwrap();
@@ -328,10 +304,7 @@ fn the_racy_settings_pass_on_seqlock() {
 fn a_seqlock_refuses_a_table_of_another_size() {
     // Under the watchdog: a sequence left odd would make the last scan
     // spin for ever.
-    guarded(
-        "a seqlock refuses another size".into(),
-        refuses_another_size,
-    );
+    common::guarded("a seqlock refuses another size", refuses_another_size);
 }
 
 fn refuses_another_size() {

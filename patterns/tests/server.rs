@@ -7,6 +7,7 @@
 
 #![cfg(not(workbench_loom))]
 
+#[macro_use]
 mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -420,7 +421,7 @@ fn bad_input_gets_an_error_or_a_close<S: Server>() {
 // ANCHOR: limit
 /// With a limit of 8, eight clients are served and a ninth is not, until
 /// one of the eight leaves. `Err` says what went wrong.
-fn limit_holds<S: Server>() -> Result<(), String> {
+fn check_limit<S: Server>() -> Result<(), String> {
     const LIMIT: usize = 8;
     let server = S::start(config(LIMIT)).expect("start");
     let address = server.local_addr();
@@ -845,114 +846,42 @@ fn accepted_connections_have_nagle_off<S: Server>() {
     server.shutdown();
 }
 
+fn limit_holds<S: Server>() {
+    check_limit::<S>().unwrap();
+}
+
 macro_rules! server_tests {
-    (library $l:ident: $lt:ty) => {
-        mod $l {
-            use super::*;
-
-            fn guarded(test: &str, check: fn()) {
-                watchdog(
-                    &format!("{} {test}", stringify!($l)),
-                    Duration::from_secs(60),
-                    check,
-                );
-            }
-
-            #[test]
-            fn answers_every_command() {
-                guarded("answers_every_command", super::answers_every_command::<$lt>);
-            }
-
-            #[test]
-            fn concurrent_clients_get_their_own_answers() {
-                guarded(
-                    "concurrent clients",
-                    super::concurrent_clients_get_their_own_answers::<$lt>,
-                );
-            }
-
-            #[test]
-            fn shared_keys_are_linearizable() {
-                guarded("shared keys", super::shared_keys_are_linearizable::<$lt>);
-            }
-
-            #[test]
-            fn bad_input_gets_an_error_or_a_close() {
-                guarded(
-                    "bad input",
-                    super::bad_input_gets_an_error_or_a_close::<$lt>,
-                );
-            }
-
-            #[test]
-            fn limit_holds() {
-                guarded("limit", || super::limit_holds::<$lt>().unwrap());
-            }
-
-            #[test]
-            fn shutdown_answers_what_it_took() {
-                guarded("shutdown", super::shutdown_answers_what_it_took::<$lt>);
-            }
-
-            #[test]
-            fn speaks_resp() {
-                guarded("resp", super::speaks_resp::<$lt>);
-            }
-
-            #[test]
-            fn a_client_that_never_reads_is_held_back() {
-                guarded(
-                    "a client that never reads",
-                    super::a_client_that_never_reads_is_held_back::<$lt>,
-                );
-            }
-
-            #[test]
-            fn slow_drip_clients_lose_their_places() {
-                guarded(
-                    "slow drip",
-                    super::slow_drip_clients_lose_their_places::<$lt>,
-                );
-            }
-
-            #[test]
-            fn connection_churn_is_survived() {
-                guarded(
-                    "connection churn",
-                    super::connection_churn_is_survived::<$lt>,
-                );
-            }
-
-            #[test]
-            fn a_half_closed_client_gets_every_reply() {
-                guarded(
-                    "half-closed client",
-                    super::a_half_closed_client_gets_every_reply::<$lt>,
-                );
-            }
-
-            #[test]
-            fn accepted_connections_have_nagle_off() {
-                guarded("nagle", super::accepted_connections_have_nagle_off::<$lt>);
-            }
-
-            #[test]
-            fn connections_are_spread_across_cores() {
-                guarded(
-                    "per-core spread",
-                    super::connections_are_spread_across_cores::<$lt>,
-                );
-            }
-
-            #[test]
-            fn idle_connections_are_closed() {
-                guarded("idle timeout", super::idle_connections_are_closed::<$lt>);
+    (library $style:ident: $server:ty) => {
+        style_tests! {
+            $style: $server {
+                // Real sockets and several clients' round trips: more than
+                // an in-process check's limit on a loaded CI machine.
+                limit: std::time::Duration::from_secs(60),
+                contract: [
+                    answers_every_command,
+                    speaks_resp,
+                    bad_input_gets_an_error_or_a_close,
+                    limit_holds,
+                    shutdown_answers_what_it_took,
+                    a_client_that_never_reads_is_held_back,
+                    slow_drip_clients_lose_their_places,
+                    a_half_closed_client_gets_every_reply,
+                    accepted_connections_have_nagle_off,
+                    connections_are_spread_across_cores,
+                    idle_connections_are_closed,
+                ],
+                stress: [
+                    concurrent_clients_get_their_own_answers,
+                    connection_churn_is_survived,
+                ],
+                per_driver: [],
+                linearizability: [shared_keys_are_linearizable],
             }
         }
     };
     // The broken style serves, then breaks the limit: its own test,
     // `early_release_is_caught_by_the_limit_check`, asserts the catch.
-    (broken $b:ident: $bt:ty) => {};
+    (broken $style:ident: $server:ty) => {};
 }
 
 patterns::for_each_server!(server_tests);
@@ -965,7 +894,7 @@ fn early_release_is_caught_by_the_limit_check() {
     let outcome = watchdog(
         "early release limit",
         Duration::from_secs(60),
-        limit_holds::<EarlyReleaseServer>,
+        check_limit::<EarlyReleaseServer>,
     );
     let report = outcome.expect_err("the limit check did not catch the early release");
     assert!(
@@ -981,7 +910,7 @@ fn the_limit_check_passes_on_the_correct_twin() {
     watchdog(
         "limit control",
         Duration::from_secs(60),
-        limit_holds::<ThreadPerConnServer>,
+        check_limit::<ThreadPerConnServer>,
     )
     .unwrap();
 }

@@ -70,6 +70,12 @@ pub trait Inbox: Send + Sync + Sized + 'static {
     /// Whether it holds at most [`CAPACITY`] messages.
     const BOUNDED: bool;
 
+    /// Whether a full inbox refuses a message (`Refused::Overloaded`)
+    /// instead of making its producer wait: the overload test requires such
+    /// a style to refuse some of an overload, and every other to refuse
+    /// none.
+    const SHEDS: bool = false;
+
     /// Starts the owner task on the ambient tokio runtime (call from inside
     /// one); the handle returns the handler once the inbox is dropped and
     /// every accepted message handled.

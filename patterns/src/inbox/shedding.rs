@@ -25,6 +25,8 @@ pub struct SheddingInbox {
 impl Inbox for SheddingInbox {
     const STYLE: &'static str = "shedding";
     const BOUNDED: bool = true;
+    // Full means refused: the producer is told at once.
+    const SHEDS: bool = true;
 
     fn start<H: Handler>(handler: H) -> (Self, tokio::task::JoinHandle<H>) {
         let (sender, owner) = start_owner(handler);

@@ -3,7 +3,7 @@
 //! a correct implementation passes and that a broken one is caught.
 
 // Every test binary compiles this module and uses a different part of it.
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
 
 pub mod linearizability;
 
@@ -279,4 +279,119 @@ pub fn distinct(n: usize, mut draw: impl FnMut() -> u64) -> Vec<u64> {
         }
     }
     values
+}
+
+/// How long a check of a style may run before its watchdog calls it a
+/// hang (unless its `style_tests!` names its own `limit`).
+pub const CHECK_LIMIT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// Runs a check of a style under the [`watchdog`], named by its test path.
+pub fn guarded(what: impl Into<String>, check: impl FnOnce() + Send + 'static) {
+    guarded_for(what, CHECK_LIMIT, check)
+}
+
+/// [`guarded`], with its own limit.
+pub fn guarded_for(
+    what: impl Into<String>,
+    limit: std::time::Duration,
+    check: impl FnOnce() + Send + 'static,
+) {
+    watchdog(&what.into(), limit, check)
+}
+
+/// A style's tests, a module per tier, so that a test's path says what it
+/// checks and the planted-bug runner reads its tier from there:
+///
+/// - `<style>::contract::<check>`: one client (or a few, in fixed steps)
+///   against the contract: `crate::<check>::<Style>()`;
+/// - `<style>::stress::<check>`: many clients at once, on their own
+///   threads: `crate::<check>::<Style>()`;
+/// - `<style>::stress::<driver>::<check>`: many clients under each driver
+///   of `patterns::for_each_driver!`: `crate::<check>::<Style, Driver>()`;
+/// - `<style>::linearizability::<check>`: a concurrent history checked
+///   against the sequential model: `crate::<check>::<Style>()`.
+///
+/// Every list is given (any may be empty) except `linearizability` and
+/// `limit`, which are optional (empty, [`CHECK_LIMIT`]). Every check runs
+/// under the [`watchdog`], so a hang fails with the check's path instead of
+/// stopping the test binary. (A test binary takes these macros with
+/// `#[macro_use] mod common;`.)
+macro_rules! style_tests {
+    (
+        $style:ident: $ty:ty {
+            $(limit: $limit:expr,)?
+            contract: $contract:tt,
+            stress: $stress:tt,
+            per_driver: $per_driver:tt
+            $(, linearizability: $linearizability:tt)? $(,)?
+        }
+    ) => {
+        style_tests!(@tiers $style: $ty,
+            [$($limit)?],
+            [contract: $contract, stress: $stress, linearizability: [$($linearizability)?]],
+            $per_driver
+        );
+    };
+    // The limit, defaulted.
+    (@tiers $style:ident: $ty:ty, [], $tiers:tt, $per_driver:tt) => {
+        style_tests!(@tiers $style: $ty, [$crate::common::CHECK_LIMIT], $tiers, $per_driver);
+    };
+    (@tiers $style:ident: $ty:ty, [$limit:expr],
+        [contract: $contract:tt, stress: $stress:tt, linearizability: [$($linearizability:tt)?]],
+        $per_driver:tt
+    ) => {
+        mod $style {
+            mod contract {
+                style_tests_checks!($ty, $limit, $contract);
+            }
+
+            mod stress {
+                style_tests_checks!($ty, $limit, $stress);
+                patterns::for_each_driver!(style_tests_per_driver, $ty, $limit, $per_driver);
+            }
+
+            mod linearizability {
+                $(style_tests_checks!($ty, $limit, $linearizability);)?
+            }
+        }
+    };
+}
+
+/// `style_tests!`'s checks under every driver (the callback of
+/// `patterns::for_each_driver!`).
+macro_rules! style_tests_per_driver {
+    ([$ty:ty, $limit:expr, $checks:tt] $($driver:ident: $driver_ty:ty,)*) => {
+        $(mod $driver {
+            style_tests_checks!($ty, $driver_ty, $limit, $checks);
+        })*
+    };
+}
+
+/// A test per check: `crate::<check>::<Style>()`, or
+/// `crate::<check>::<Style, Driver>()` given a driver.
+macro_rules! style_tests_checks {
+    ($ty:ty, $limit:expr, [$($check:ident),* $(,)?]) => {
+        $(
+            #[test]
+            fn $check() {
+                $crate::common::guarded_for(
+                    concat!(module_path!(), "::", stringify!($check)),
+                    $limit,
+                    $crate::$check::<$ty>,
+                );
+            }
+        )*
+    };
+    ($ty:ty, $driver_ty:ty, $limit:expr, [$($check:ident),* $(,)?]) => {
+        $(
+            #[test]
+            fn $check() {
+                $crate::common::guarded_for(
+                    concat!(module_path!(), "::", stringify!($check)),
+                    $limit,
+                    $crate::$check::<$ty, $driver_ty>,
+                );
+            }
+        )*
+    };
 }
