@@ -5,8 +5,9 @@
 //! chapter and in the guide's summary. `tests/book.rs` runs them on the
 //! real book (part of `cargo test`); the tests below run them on
 //! hand-made inputs, each check shown failing on a planted mistake. The
-//! binary rewrites every figure from a new snapshot (`book-checker
-//! refill`, see [`refill`]).
+//! binary runs the figure and claim checks alone (`book-checker check`)
+//! and rewrites every figure from a new snapshot (`book-checker refill`,
+//! see [`refill`]).
 //!
 //! A figure is written in the Markdown as
 //!

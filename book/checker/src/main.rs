@@ -1,10 +1,13 @@
 //! The book's figures against its snapshot, from the command line.
 //!
 //! ```sh
+//! cargo run -p book-checker -- check    # every figure and claim of book/src/*.md against book/src/results/
 //! cargo run -p book-checker -- refill   # after a new snapshot: rewrite every marked figure from it
 //! ```
 //!
-//! `refill` rewrites the chapters' marked figures from the
+//! `check` prints every figure that disagrees with its cell, every claim
+//! that does not hold and every figure quoted unmarked, and exits 1 if
+//! there is any. `refill` rewrites the chapters' marked figures from the
 //! snapshot (`report --book` writes it), lists those that moved by over
 //! 25% (the sentences a writer must reread) and the claims that no longer
 //! hold, and exits 1 while any fails. The snapshot's being one run of one
@@ -15,10 +18,14 @@ use std::process::ExitCode;
 
 use book_checker::refill::refill;
 use book_checker::{
-    Chapter, Snapshot, book_src, chapters, check_claim, claims, read_snapshot, results_dir,
+    Chapter, Snapshot, book_src, chapters, check_claim, check_figure, claims, figures,
+    read_snapshot, results_dir, unmarked_figures,
 };
 
 const USAGE: &str = "usage: book-checker COMMAND
+  check     check every marked figure and claim of the book's chapters (book/src/*.md)
+            against its snapshot (book/src/results/*.csv), and that no figure is quoted
+            unmarked; print each that fails (exit 1 if any does)
   refill    after a new snapshot (report --book): rewrite every marked figure of the
             chapters from it, list the figures that moved by over 25% and the claims
             that no longer hold (exit 1 while any fails)
@@ -39,6 +46,7 @@ fn main() -> ExitCode {
         .collect::<Vec<_>>()
         .as_slice()
     {
+        ["check"] => check(),
         ["refill"] => refill_book(),
         ["-h" | "--help" | "help"] => {
             println!("{USAGE}");
@@ -72,6 +80,47 @@ fn book() -> Result<(Snapshot, Vec<Chapter>), Failure> {
     let snapshot = read_snapshot(&results_dir()).map_err(Failure::Book)?;
     let chapters = chapters(&book_src()).map_err(Failure::Book)?;
     Ok((snapshot, chapters))
+}
+
+/// Checks every marked figure and claim against the snapshot, and looks
+/// for figures quoted unmarked.
+fn check() -> Result<(), Failure> {
+    let (snapshot, chapters) = book()?;
+    let (mut checked_figures, mut checked_claims, mut failures) = (0, 0, Vec::new());
+    for Chapter { name, text, .. } in &chapters {
+        for figure in figures(name, text) {
+            checked_figures += 1;
+            if let Err(why) = check_figure(&figure, &snapshot) {
+                failures.push(format!("figure wrong: {figure}: {why}"));
+            }
+        }
+        for claim in claims(name, text) {
+            checked_claims += 1;
+            if let Err(why) = check_claim(&claim, &snapshot) {
+                failures.push(format!("claim fails: {claim}: {why}"));
+            }
+        }
+        for unmarked in unmarked_figures(name, text) {
+            failures.push(format!("figure unmarked: {unmarked}"));
+        }
+    }
+    for failure in &failures {
+        println!("{failure}");
+    }
+    println!(
+        "{checked_figures} figures and {checked_claims} claims checked in {} chapters of {} against {}",
+        chapters.len(),
+        book_src().display(),
+        results_dir().display()
+    );
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Book(format!(
+            "{} figures or claims fail (above)",
+            failures.len()
+        )))
+    }
 }
 
 /// Rewrites the chapters' marked figures from the book's snapshot, then
