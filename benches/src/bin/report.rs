@@ -14,11 +14,11 @@
 //! bench ran. `--book` also copies each report and its charts into
 //! `book/src/results/`, the snapshot the book shows (commit it with the
 //! machine it came from in its header; `cargo run -p book-checker --
-//! refill` then rewrites the prose's figures from it). Every run also refreshes
-//! `<out>/index.html`, all reports on one page. `--compare` puts this run
-//! beside a saved one (a copy of `target/workbench-report/`, or one CSV):
-//! per cell the ratio, per group whether the styles' order changed, in
-//! `<out>/comparison.md` and on the page.
+//! refill` then rewrites the prose's figures from it). Every run also
+//! refreshes `<out>/index.html`, all reports on one page. `--compare` puts
+//! this run beside a saved one (a copy of `target/workbench-report/`, or
+//! one CSV): per cell the ratio, per group whether the styles' order
+//! changed, in `<out>/comparison.md` and on the page.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
