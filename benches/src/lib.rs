@@ -12,9 +12,7 @@
 //! | [`workloads`] | one description per workload, shared by its bench and the report |
 //! | [`report`] | the side-by-side report: tables, charts, the run's environment, the book's snapshot |
 //! | [`results`] | results as data: each workload's typed row, the one CSV writer and reader |
-//! | [`book`] | the book's checks: prose figures against the snapshot, one run, every style shown |
 
-pub mod book;
 pub mod busy;
 pub mod cost;
 pub mod harness;

@@ -13,11 +13,12 @@
 //! environment (`<workload>.environment.json`), by the same code their
 //! bench ran. `--book` also copies each report and its charts into
 //! `book/src/results/`, the snapshot the book shows (commit it with the
-//! machine it came from in its header). Every run also refreshes
-//! `<out>/index.html`, all reports on one page. `--compare` puts this run
-//! beside a saved one (a copy of `target/workbench-report/`, or one CSV):
-//! per cell the ratio, per group whether the styles' order changed, in
-//! `<out>/comparison.md` and on the page.
+//! machine it came from in its header; `cargo run -p book-checker --
+//! refill` then rewrites the prose's figures from it). Every run also
+//! refreshes `<out>/index.html`, all reports on one page. `--compare` puts
+//! this run beside a saved one (a copy of `target/workbench-report/`, or
+//! one CSV): per cell the ratio, per group whether the styles' order
+//! changed, in `<out>/comparison.md` and on the page.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -34,9 +35,6 @@ const USAGE: &str = "usage: report [--out DIR] [--book] [--compare SAVED] [WORKL
                        (e.g. the book's snapshot, book/src/results)
   --compare SAVED      put this run beside a saved one: a copy of target/workbench-report/
                        (e.g. from another machine or commit), or one of its CSV files
-  --refill-book        after a new snapshot (--book): rewrite every marked figure of the
-                       book's chapters from it, list the figures that moved by over 25%
-                       and the claims that no longer hold (exit 1 while any fails)
   WORKLOAD             one of the workloads (default: every one with results)";
 
 fn main() -> ExitCode {
@@ -54,7 +52,6 @@ fn run() -> Result<(), String> {
     let known = || all.iter().map(|w| w.name).collect::<Vec<_>>().join(", ");
     let mut out_dir = None;
     let mut book = false;
-    let mut refill = false;
     let mut compare_with = None;
     let mut page_from = None;
     let mut chosen = Vec::new();
@@ -63,7 +60,6 @@ fn run() -> Result<(), String> {
         match arg.as_str() {
             "--out" => out_dir = Some(PathBuf::from(args.next().ok_or("--out needs a directory")?)),
             "--book" => book = true,
-            "--refill-book" => refill = true,
             "--page-from" => {
                 page_from = Some(PathBuf::from(
                     args.next().ok_or("--page-from needs a directory")?,
@@ -88,9 +84,6 @@ fn run() -> Result<(), String> {
                 None => return Err(format!("unknown workload {name:?}; known: {}", known())),
             },
         }
-    }
-    if refill && !book && chosen.is_empty() && compare_with.is_none() && page_from.is_none() {
-        return refill_book();
     }
     let out_dir = out_dir.unwrap_or_else(paths::default_out_dir);
     if let Some(from) = page_from {
@@ -147,78 +140,5 @@ fn run() -> Result<(), String> {
             out_dir.display()
         ));
     }
-    if refill {
-        return refill_book();
-    }
     Ok(())
-}
-
-/// Rewrites the chapters' marked figures from the book's snapshot, then
-/// checks its claims: what moved a lot and what no longer holds are the
-/// sentences a writer must reread.
-fn refill_book() -> Result<(), String> {
-    use benches::book::{check_claim, claims, read_snapshot, refill::refill};
-    let src = paths::book_results_dir()
-        .parent()
-        .map(std::path::Path::to_path_buf)
-        .ok_or("the book's results directory has no parent")?;
-    let snapshot = read_snapshot(&paths::book_results_dir())?;
-    let mut chapters: Vec<PathBuf> = std::fs::read_dir(&src)
-        .map_err(|e| format!("cannot read {}: {e}", src.display()))?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md"))
-        .collect();
-    chapters.sort();
-    let (mut figures, mut changed, mut failures) = (0, 0, Vec::new());
-    for path in &chapters {
-        let name = path
-            .file_name()
-            .unwrap_or_default()
-            .to_string_lossy()
-            .into_owned();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let out = refill(&name, &text, &snapshot);
-        figures += out.figures;
-        changed += out.changes.len();
-        for change in &out.changes {
-            if !(0.8..=1.25).contains(&change.moved) {
-                println!(
-                    "moved {:.2}x  {}:{}: \"{}\" -> \"{}\" ({})",
-                    change.moved,
-                    change.file,
-                    change.line,
-                    change.before,
-                    change.after,
-                    change.source
-                );
-            }
-        }
-        failures.extend(out.errors.iter().map(|e| format!("not refilled: {e}")));
-        if out.text != text {
-            std::fs::write(path, &out.text)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        }
-        for claim in claims(&name, &out.text) {
-            if let Err(why) = check_claim(&claim, &snapshot) {
-                failures.push(format!("claim fails: {claim}: {why}"));
-            }
-        }
-    }
-    println!(
-        "{changed} of {figures} figures rewritten in {}",
-        src.display()
-    );
-    for failure in &failures {
-        println!("{failure}");
-    }
-    if failures.is_empty() {
-        Ok(())
-    } else {
-        Err(format!(
-            "{} figures or claims need a writer (above)",
-            failures.len()
-        ))
-    }
 }

@@ -249,7 +249,7 @@ pub fn update_book(workload: &Workload, out_dir: &Path, book: &Path) -> Result<(
     };
     copy(&format!("{}.md", workload.name))?;
     // The CSV too: the book's figure checker reads the prose's numbers
-    // against it (benches/tests/book.rs).
+    // against it (book/checker/tests/book.rs).
     copy(&format!("{}.csv", workload.name))?;
     // A row workload's report is made from its rows and environment: with
     // both, the snapshot can be rebuilt (and is, in the report's tests).

@@ -2,9 +2,12 @@
 //! (`book/src/results/`): every figure the prose quotes sits in a marked
 //! span naming the CSV cell it comes from, and is verified against it; the
 //! snapshot comes from one run; every registered style appears in its
-//! chapter and in the guide's summary. `benches/tests/book.rs` runs them
-//! on the real book; the tests below run them on hand-made inputs, each
-//! check shown failing on a planted mistake.
+//! chapter and in the guide's summary. `tests/book.rs` runs them on the
+//! real book (part of `cargo test`); the tests below run them on
+//! hand-made inputs, each check shown failing on a planted mistake. The
+//! binary runs the figure and claim checks alone (`book-checker check`)
+//! and rewrites every figure from a new snapshot (`book-checker refill`,
+//! see [`refill`]).
 //!
 //! A figure is written in the Markdown as
 //!
@@ -29,10 +32,10 @@ pub mod refill;
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// One results CSV, read by the one reader ([`crate::results::Table`]).
-pub type Csv = crate::results::Table;
+/// One results CSV, read by the one reader ([`benches::results::Table`]).
+pub type Csv = benches::results::Table;
 
 /// The snapshot: every workload's CSV, by workload name.
 pub type Snapshot = BTreeMap<String, Csv>;
@@ -53,6 +56,51 @@ pub fn read_snapshot(dir: &Path) -> Result<Snapshot, String> {
         }
     }
     Ok(snapshot)
+}
+
+/// The book's committed snapshot, `book/src/results/` (where `report
+/// --book` writes it: [`benches::report::paths::book_results_dir`]).
+pub fn results_dir() -> PathBuf {
+    benches::report::paths::book_results_dir()
+}
+
+/// The book's sources, `book/src/`: the directory of its snapshot.
+pub fn book_src() -> PathBuf {
+    results_dir()
+        .parent()
+        .expect("the snapshot sits in the book's sources")
+        .to_path_buf()
+}
+
+/// One chapter of the book: its file name (as figures and claims cite
+/// it), its path and its text.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Chapter {
+    pub name: String,
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// Every chapter of the book in `src` (its `*.md`, not the generated
+/// results pages below it), by file name.
+pub fn chapters(src: &Path) -> Result<Vec<Chapter>, String> {
+    let entries =
+        std::fs::read_dir(src).map_err(|e| format!("cannot read {}: {e}", src.display()))?;
+    let mut chapters = Vec::new();
+    for path in entries.flatten().map(|e| e.path()) {
+        if path.extension().is_some_and(|e| e == "md") {
+            let name = path
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            let text = std::fs::read_to_string(&path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            chapters.push(Chapter { name, path, text });
+        }
+    }
+    chapters.sort();
+    Ok(chapters)
 }
 
 /// `workload[col=val,...].column`

@@ -1,4 +1,4 @@
-//! The book against the code and the snapshot (see `benches::book`):
+//! The book against the code and the snapshot (see `book_checker`):
 //!
 //! - every figure the prose marks is what the snapshot's CSV says;
 //! - every comparison the prose marks holds between the snapshot's cells,
@@ -8,36 +8,23 @@
 //! - every registered style shows its code in its chapter and has a row in
 //!   the guide's summary ("when it fits", figures, checks, verdict).
 
-use std::path::{Path, PathBuf};
-
-use benches::book::{
-    check_claim, check_figure, claims, figures, read_snapshot, snapshot_commit, summary_row,
-    summary_section, unmarked_figures,
+use book_checker::{
+    Snapshot, book_src, check_claim, check_figure, claims, figures, read_snapshot, results_dir,
+    snapshot_commit, summary_row, summary_section, unmarked_figures,
 };
-
-fn book_src() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../book/src")
-}
 
 /// Every chapter (results pages are generated, not prose).
 fn chapters() -> Vec<(String, String)> {
-    let mut chapters: Vec<(String, String)> = std::fs::read_dir(book_src())
-        .expect("book/src")
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "md"))
-        .map(|p| {
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            (name, std::fs::read_to_string(&p).unwrap())
-        })
-        .collect();
-    chapters.sort();
-    chapters
+    book_checker::chapters(&book_src())
+        .unwrap()
+        .into_iter()
+        .map(|chapter| (chapter.name, chapter.text))
+        .collect()
 }
 
 #[test]
 fn every_marked_figure_is_what_the_snapshot_says() {
-    let snapshot = read_snapshot(&book_src().join("results")).unwrap();
+    let snapshot = read_snapshot(&results_dir()).unwrap();
     let mut checked = 0;
     let mut wrong = Vec::new();
     for (name, text) in chapters() {
@@ -60,7 +47,7 @@ fn every_marked_figure_is_what_the_snapshot_says() {
 
 #[test]
 fn every_marked_claim_holds_outside_the_noise() {
-    let snapshot = read_snapshot(&book_src().join("results")).unwrap();
+    let snapshot = read_snapshot(&results_dir()).unwrap();
     let mut checked = 0;
     let mut wrong = Vec::new();
     for (name, text) in chapters() {
@@ -97,7 +84,7 @@ fn no_throughput_or_ratio_is_quoted_unmarked() {
 
 #[test]
 fn the_snapshot_is_one_run_of_one_commit() {
-    let dir = book_src().join("results");
+    let dir = results_dir();
     let mut commits = Vec::new();
     for entry in std::fs::read_dir(&dir).unwrap().flatten() {
         let path = entry.path();
@@ -141,7 +128,7 @@ const CHAPTERS: [(&str, &str); 8] = [
 
 /// Whether the snapshot's CSV of `workload` has a row of `style` (in its
 /// `style` column, or the jobs workload's `runner`).
-fn in_snapshot(snapshot: &benches::book::Snapshot, workload: &str, style: &str) -> bool {
+fn in_snapshot(snapshot: &Snapshot, workload: &str, style: &str) -> bool {
     snapshot.get(workload).is_some_and(|csv| {
         ["style", "runner"]
             .iter()
@@ -161,7 +148,7 @@ fn every_registered_style_is_shown_and_summarised() {
             .unwrap_or_else(|| panic!("the book has no {name}"))
     };
     let guide = text("guide.md");
-    let snapshot = read_snapshot(&book_src().join("results")).expect("the snapshot");
+    let snapshot = read_snapshot(&results_dir()).expect("the snapshot");
     let mut missing = Vec::new();
     let styles = patterns::registry::styles();
     let workloads: std::collections::BTreeSet<&str> = styles.iter().map(|s| s.workload).collect();

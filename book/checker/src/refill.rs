@@ -6,7 +6,7 @@
 //! touched: a figure that moved a lot is listed for a writer to reread,
 //! and the claims (`data-claim`) are checked again, not rewritten, since a
 //! relation that no longer holds needs a sentence changed, not a digit.
-//! `report --refill-book` runs it over `book/src/*.md`.
+//! `book-checker refill` runs it over `book/src/*.md`.
 
 use super::{FIG_OPEN, Marked, Shown, Snapshot, Unit, check_figure, figure_value};
 
@@ -223,7 +223,7 @@ fn with_significant(value: f64, significant: usize, grouped: bool, whole: bool) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::book::Csv;
+    use crate::Csv;
 
     #[test]
     fn a_figure_keeps_its_unit_and_its_precision() {
