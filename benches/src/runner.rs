@@ -446,10 +446,6 @@ pub fn throughput_main<Sc: Scenario>(
     default_drivers: &[&'static str],
     add_rows: impl for<'a> Fn(&mut Cell<'a>, &'a Drivers, &Sc),
 ) {
-    if std::env::args().any(|a| a == "--list") {
-        // cargo's listing of benchmarks: nothing to list one by one.
-        return;
-    }
     let settings = Settings::from_env(default_drivers);
     let drivers = Drivers::new(settings.drivers.clone());
     // Building the drivers allocated: a binary that counts has counted.
@@ -472,6 +468,19 @@ pub fn throughput_main<Sc: Scenario>(
                 plan.cells.push(cell);
             }
         }
+    }
+    if std::env::args().any(|a| a == "--list") {
+        // cargo's listing, in libtest's format: a line per row of the plan
+        // (after the name filter), `<scenario>/<clients>/<style>@<driver>`.
+        for cell in &plan.cells {
+            for row in &cell.rows {
+                println!(
+                    "{}/{}/{}@{}: benchmark",
+                    cell.scenario, cell.clients, row.style, row.driver
+                );
+            }
+        }
+        return;
     }
     let progress = (!settings.smoke).then(|| {
         let per_run = settings.window.warm_up + settings.window.measure + Duration::from_millis(5);

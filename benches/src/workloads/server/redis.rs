@@ -161,14 +161,19 @@ pub fn redis_benchmark(
     }
     let mut text = String::new();
     std::io::Read::read_to_string(&mut child.stdout.take()?, &mut text).ok()?;
-    let row = text.lines().find(|l| l.starts_with("\"GET\""))?;
-    let fields: Vec<f64> = row
-        .split(',')
-        .skip(1)
-        .map(|f| f.trim_matches('"').parse().unwrap_or(f64::NAN))
-        .collect();
-    // rps, avg, min, p50, p95, p99, max
-    Some((*fields.first()?, *fields.get(3)?, *fields.get(5)?))
+    // `--csv`: a header ("test","rps","avg_latency_ms",...), then a row
+    // per test; read by the project's one CSV reader.
+    let table = crate::results::Table::parse(&text).ok()?;
+    let row = table
+        .records
+        .iter()
+        .find(|r| r.first().is_some_and(|t| t == "GET"))?;
+    let field = |name: &str| -> Option<f64> { row.get(table.column(name)?)?.parse().ok() };
+    Some((
+        field("rps")?,
+        field("p50_latency_ms")?,
+        field("p99_latency_ms")?,
+    ))
 }
 
 /// How long one redis-benchmark run may take before it is stopped (a
