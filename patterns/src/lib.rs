@@ -54,6 +54,7 @@
 #![deny(unsafe_code)]
 
 pub mod bank;
+pub mod check;
 pub mod counter;
 pub mod jobs;
 pub mod kv;

@@ -13,9 +13,10 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, mpsc};
 use std::time::Duration;
 
-use common::linearizability::{self, Clock, Event, MAX_EVENTS, Model};
+use common::linearizability::{self, Clock, Event, MAX_EVENTS};
 use patterns::ClientId;
 use patterns::bank::{AccountId, Bank, BankError, SequentialBank};
+use patterns::check::models::{BankAnswer as Answer, BankHistory, BankOp};
 use patterns::drive::{Driver, Threads, block_on};
 
 use patterns::primitives::rng::SplitMix64;
@@ -394,45 +395,6 @@ fn verdict<D: Driver>(
 
 fn opening_balances(load: Load) -> Vec<u64> {
     (0..load.accounts as u64).map(|a| 100 + a).collect()
-}
-
-/// The whole bank as the linearizability check sees it: every balance
-/// (the state), stepped by [`SequentialBank`] itself, so the check's
-/// specification is the one the contract tests use.
-struct BankHistory;
-
-#[derive(Clone, Copy, Debug)]
-enum BankOp {
-    Transfer { from: usize, to: usize, amount: u64 },
-    Balance(usize),
-    Audit,
-}
-
-/// What a client saw: a transfer's outcome (a refusal carries the balance
-/// it reported), a balance, an audit's sum.
-#[derive(Clone, Copy, Debug, PartialEq)]
-enum Answer {
-    Transfer(Result<(), BankError>),
-    Balance(Result<u64, BankError>),
-    Sum(u64),
-}
-
-impl Model for BankHistory {
-    type State = SequentialBank;
-    type Op = BankOp;
-    type Ret = Answer;
-
-    fn step(bank: &SequentialBank, op: &BankOp) -> (SequentialBank, Answer) {
-        let mut bank = bank.clone();
-        let answer = match *op {
-            BankOp::Transfer { from, to, amount } => {
-                Answer::Transfer(bank.transfer(AccountId(from), AccountId(to), amount))
-            }
-            BankOp::Balance(account) => Answer::Balance(bank.balance(AccountId(account))),
-            BankOp::Audit => Answer::Sum(bank.audit()),
-        };
-        (bank, answer)
-    }
 }
 
 /// The hot accounts of a run: `load.hot` of the `load.accounts`, drawn per

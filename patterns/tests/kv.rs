@@ -17,7 +17,8 @@ use patterns::kv::{SequentialStore, Session, SessionId, SessionStore};
 
 use patterns::primitives::rng::SplitMix64;
 
-use common::linearizability::{self, Clock, Event, MAX_EVENTS, Model};
+use common::linearizability::{self, Clock, Event, MAX_EVENTS};
+use patterns::check::models::{HotKey, HotOp};
 
 fn session(user: u64) -> Session {
     Session {
@@ -155,29 +156,6 @@ fn stress<S: SessionStore, D: Driver>(
             D::NAME,
             common::also_not_linearizable(&violations)
         )),
-    }
-}
-
-/// A hot key as the linearizability check sees it: its hits, which only
-/// updates change (hot keys are never inserted or removed during a run).
-struct HotKey;
-
-#[derive(Clone, Copy, Debug)]
-enum HotOp {
-    Update(u64),
-    Get,
-}
-
-impl Model for HotKey {
-    type State = u64;
-    type Op = HotOp;
-    type Ret = Option<u64>;
-
-    fn step(hits: &u64, op: &HotOp) -> (u64, Option<u64>) {
-        match op {
-            HotOp::Update(n) => (hits.wrapping_add(*n), Some(hits.wrapping_add(*n))),
-            HotOp::Get => (*hits, Some(*hits)),
-        }
     }
 }
 

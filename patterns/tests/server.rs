@@ -15,8 +15,9 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use common::linearizability::{self, Clock, Event, Model};
+use common::linearizability::{self, Clock, Event};
 use common::watchdog;
+use patterns::check::models::{KeyOp, SharedKey};
 use patterns::primitives::rng::SplitMix64;
 
 use patterns::server::protocol::MAX_LINE;
@@ -269,30 +270,6 @@ fn connections_are_spread_across_cores<S: Server>() {
             "{}: a core got no connection, or counted another's requests: {served:?}",
             S::STYLE
         );
-    }
-}
-
-/// One shared key as the linearizability check sees it: its value.
-struct SharedKey;
-
-#[derive(Clone, Copy, Debug)]
-enum KeyOp {
-    Get,
-    Set(u64),
-    Incr(u64),
-}
-
-impl Model for SharedKey {
-    type State = u64;
-    type Op = KeyOp;
-    type Ret = String;
-
-    fn step(value: &u64, op: &KeyOp) -> (u64, String) {
-        match *op {
-            KeyOp::Get => (*value, value.to_string()),
-            KeyOp::Set(v) => (v, "OK".to_string()),
-            KeyOp::Incr(n) => (value + n, (value + n).to_string()),
-        }
     }
 }
 

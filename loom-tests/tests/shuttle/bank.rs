@@ -2,7 +2,9 @@
 //! and the deadlocking ones caught.
 
 use super::*;
-use patterns::bank::{AccountId, Bank, BankError};
+use patterns::bank::{AccountId, Bank, BankError, SequentialBank};
+use patterns::check::linearizability::{self, Event, Ticks};
+use patterns::check::models::{BankAnswer, BankHistory, BankOp};
 
 /// Three accounts of 10 in a ring: each client moves 3 to the next
 /// account twice and audits between. The three transfers' lock orders
@@ -75,18 +77,82 @@ pub fn one_of_three_overdrafts_is_refused<B: Bank>() {
     });
 }
 
+/// The ring of [`ring_with_audits`], each client also reading its own
+/// account, with every operation recorded with its call and return ticks:
+/// the history must be linearizable against [`SequentialBank`], the
+/// specification the contract tests use (so every audit's sum, every
+/// balance and every transfer's outcome fits one order of the operations
+/// that agrees with the schedule).
+pub fn ring_history<B: Bank>() {
+    explore(|| {
+        let bank = Arc::new(B::new(&[10, 10, 10]));
+        let ticks = Arc::new(Ticks::default());
+        let histories = three_clients({
+            let (bank, ticks) = (Arc::clone(&bank), Arc::clone(&ticks));
+            move |client| {
+                let ops = [
+                    BankOp::Transfer {
+                        from: client,
+                        to: (client + 1) % 3,
+                        amount: 3,
+                    },
+                    BankOp::Audit,
+                    BankOp::Balance(client),
+                ];
+                let mut events = Vec::new();
+                for op in ops {
+                    let call = ticks.now();
+                    let result = match op {
+                        BankOp::Transfer { from, to, amount } => BankAnswer::Transfer(block_on(
+                            bank.transfer(AccountId(from), AccountId(to), amount),
+                        )),
+                        BankOp::Audit => BankAnswer::Sum(block_on(bank.audit())),
+                        BankOp::Balance(a) => {
+                            BankAnswer::Balance(block_on(bank.balance(AccountId(a))))
+                        }
+                    };
+                    let ret = ticks.now();
+                    events.push(Event {
+                        client,
+                        call,
+                        ret,
+                        op,
+                        result,
+                    });
+                }
+                events
+            }
+        });
+        let history: Vec<_> = histories.into_iter().flatten().collect();
+        if let Err(report) =
+            linearizability::check::<BankHistory>(SequentialBank::new(&[10, 10, 10]), &history)
+        {
+            panic!("{}: {report}", B::STYLE);
+        }
+    });
+}
+
 macro_rules! hosted {
     (facade $f:ident: $ft:ty) => {
-        host!($f: $ft => ring_with_audits, one_of_three_overdrafts_is_refused);
+        host!($f: $ft => ring_with_audits, one_of_three_overdrafts_is_refused, ring_history);
     };
     (library $l:ident: $lt:ty) => {
-        library!([ring_with_audits, one_of_three_overdrafts_is_refused] $l: $lt);
+        library!([ring_with_audits, one_of_three_overdrafts_is_refused, ring_history] $l: $lt);
     };
     (torn $t:ident: $tt:ty) => {
-        #[test]
-        #[should_panic(expected = "torn audit")]
-        fn $t() {
-            ring_with_audits::<$tt>();
+        mod $t {
+            #[test]
+            #[should_panic(expected = "torn audit")]
+            fn ring_with_audits() {
+                super::ring_with_audits::<$tt>();
+            }
+
+            /// The history check catches the torn audit on its own.
+            #[test]
+            #[should_panic(expected = "not linearizable")]
+            fn ring_history() {
+                super::ring_history::<$tt>();
+            }
         }
     };
     (broken $b:ident: $bt:ty) => {

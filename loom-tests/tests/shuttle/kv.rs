@@ -1,6 +1,8 @@
 //! shuttle models of the session store: every style shuttle can host.
 
 use super::*;
+use patterns::check::linearizability::{self, Event, Ticks};
+use patterns::check::models::{HotKey, HotOp};
 use patterns::kv::{Session, SessionStore};
 
 const HOT: u64 = 7;
@@ -59,18 +61,67 @@ pub fn updates_and_inserts<S: SessionStore>() {
     });
 }
 
+/// Three clients update one session and read it, each operation recorded
+/// with its call and return ticks: the history must be linearizable
+/// against the same sequential model the stress tests use ([`HotKey`]),
+/// which holds every read and every update's answer to one order of the
+/// operations that agrees with the schedule.
+pub fn hot_key_history<S: SessionStore>() {
+    explore(|| {
+        let store = Arc::new(S::new(8));
+        block_on(store.insert(HOT, Session::default()));
+        let ticks = Arc::new(Ticks::default());
+        let histories = three_clients({
+            let (store, ticks) = (Arc::clone(&store), Arc::clone(&ticks));
+            move |client| {
+                let mut events = Vec::new();
+                for op in [HotOp::Update(1), HotOp::Get, HotOp::Update(1)] {
+                    let call = ticks.now();
+                    let result = match op {
+                        HotOp::Update(n) => block_on(store.update(HOT, n)),
+                        HotOp::Get => block_on(store.get(HOT)),
+                    }
+                    .map(|session| session.hits);
+                    let ret = ticks.now();
+                    events.push(Event {
+                        client,
+                        call,
+                        ret,
+                        op,
+                        result,
+                    });
+                }
+                events
+            }
+        });
+        let history: Vec<_> = histories.into_iter().flatten().collect();
+        if let Err(report) = linearizability::check::<HotKey>(0, &history) {
+            panic!("{}: {report}", S::STYLE);
+        }
+    });
+}
+
 macro_rules! hosted {
     (facade $f:ident: $ft:ty) => {
-        host!($f: $ft => updates_and_inserts);
+        host!($f: $ft => updates_and_inserts, hot_key_history);
     };
     (library $l:ident: $lt:ty) => {
-        library!([updates_and_inserts] $l: $lt);
+        library!([updates_and_inserts, hot_key_history] $l: $lt);
     };
     (broken $b:ident: $bt:ty) => {
-        #[test]
-        #[should_panic(expected = "lost write")]
-        fn $b() {
-            updates_and_inserts::<$bt>();
+        mod $b {
+            #[test]
+            #[should_panic(expected = "lost write")]
+            fn updates_and_inserts() {
+                super::updates_and_inserts::<$bt>();
+            }
+
+            /// The history check catches the lost write on its own.
+            #[test]
+            #[should_panic(expected = "not linearizable")]
+            fn hot_key_history() {
+                super::hot_key_history::<$bt>();
+            }
         }
     };
 }

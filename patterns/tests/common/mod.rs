@@ -5,7 +5,10 @@
 // Every test binary compiles this module and uses a different part of it.
 #![allow(dead_code, unused_macros)]
 
-pub mod linearizability;
+#[allow(unused_imports)]
+pub use patterns::check::{
+    also_not_linearizable, distinct, linearizability, stress_seeds, watchdog,
+};
 
 use std::sync::{Arc, Mutex};
 
@@ -46,24 +49,6 @@ pub enum Bounds {
     /// window (`Counter::LINEARIZABLE` false), when it is short enough for
     /// the search ([`linearizability::MAX_EVENTS`] operations).
     CrossClient,
-}
-
-/// The counter as the linearizability check sees it.
-struct CounterModel;
-
-impl linearizability::Model for CounterModel {
-    type State = u64;
-    /// `Some(n)`: add n; `None`: get.
-    type Op = Option<u64>;
-    /// An add answers nothing, a get its total.
-    type Ret = Option<u64>;
-
-    fn step(total: &u64, op: &Option<u64>) -> (u64, Option<u64>) {
-        match op {
-            Some(n) => (total.wrapping_add(*n), None),
-            None => (*total, Some(*total)),
-        }
-    }
 }
 
 /// Runs `clients` clients, each performing its plan, against a fresh
@@ -192,7 +177,8 @@ pub fn stress_with<C: Counter, D: Driver>(
     if cross
         && C::LINEARIZABLE
         && history.len() <= linearizability::MAX_EVENTS
-        && let Err(report) = linearizability::check::<CounterModel>(0, &history)
+        && let Err(report) =
+            linearizability::check::<patterns::check::models::CounterModel>(0, &history)
     {
         violations.push(report);
     }
@@ -214,71 +200,6 @@ pub fn stress_with<C: Counter, D: Driver>(
             also_not_linearizable(&violations)
         )),
     }
-}
-
-/// A note for a report whose first violation is not the history check's
-/// but which also failed it, so that a reader (and `.ci/mutants`, which
-/// credits each tier by what the report says) sees both.
-pub fn also_not_linearizable(violations: &[String]) -> &'static str {
-    let first_is_history = violations
-        .first()
-        .is_some_and(|v| v.contains("not linearizable"));
-    if !first_is_history && violations.iter().any(|v| v.contains("not linearizable")) {
-        "; the recorded history is not linearizable either"
-    } else {
-        ""
-    }
-}
-
-/// Runs `check` on its own thread and fails the test, naming `what`, if it
-/// has not finished within `limit`: a hang is a failure with a message, not
-/// a stuck CI. A panic inside `check` is passed on as it is.
-pub fn watchdog<T: Send + 'static>(
-    what: &str,
-    limit: std::time::Duration,
-    check: impl FnOnce() -> T + Send + 'static,
-) -> T {
-    let (done, outcome) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check));
-        let _ = done.send(result);
-    });
-    match outcome.recv_timeout(limit) {
-        Ok(Ok(value)) => value,
-        Ok(Err(panic)) => std::panic::resume_unwind(panic),
-        Err(_) => panic!("watchdog: {what} did not finish within {limit:?}"),
-    }
-}
-
-/// The seeds a stress test runs under: `base`, a second fixed one derived
-/// from it, and one drawn from the clock, so that each run also tries a
-/// layout no earlier run tried (which keys are hot, which accounts share a
-/// shard). A failure names its seed; `WORKBENCH_SEED=<n>` replays that one
-/// alone.
-pub fn stress_seeds(base: u64) -> Vec<u64> {
-    if let Ok(seed) = std::env::var("WORKBENCH_SEED") {
-        let seed = seed
-            .parse()
-            .unwrap_or_else(|_| panic!("WORKBENCH_SEED must be a whole number, not {seed:?}"));
-        return vec![seed];
-    }
-    let clock = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos() as u64);
-    vec![base, base.rotate_left(29) ^ 0x9E37_79B9_7F4A_7C15, clock]
-}
-
-/// `n` distinct values drawn by `draw` (which must be able to produce at
-/// least `n` different values).
-pub fn distinct(n: usize, mut draw: impl FnMut() -> u64) -> Vec<u64> {
-    let mut values = Vec::with_capacity(n);
-    while values.len() < n {
-        let value = draw();
-        if !values.contains(&value) {
-            values.push(value);
-        }
-    }
-    values
 }
 
 /// How long a check of a style may run before its watchdog calls it a
