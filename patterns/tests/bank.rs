@@ -381,16 +381,7 @@ fn verdict<D: Driver>(
     {
         violations.push(format!("the bank's history: {report}"));
     }
-    match violations.first() {
-        None => Ok(()),
-        Some(first) => Err(format!(
-            "{first} ({} violation(s) in all, {} clients under {}){}",
-            violations.len(),
-            load.clients,
-            D::NAME,
-            common::also_not_linearizable(&violations)
-        )),
-    }
+    patterns::check::verdict(&violations, load.clients, D::NAME)
 }
 
 fn opening_balances(load: Load) -> Vec<u64> {

@@ -148,15 +148,7 @@ fn stress<S: SessionStore, D: Driver>(
     seed: u64,
 ) -> Result<(), String> {
     let violations = stress_report::<S, D>(driver, clients, ops, seed);
-    match violations.first() {
-        None => Ok(()),
-        Some(first) => Err(format!(
-            "{first} ({} violation(s) in all, {clients} clients under {}){}",
-            violations.len(),
-            D::NAME,
-            common::also_not_linearizable(&violations)
-        )),
-    }
+    patterns::check::verdict(&violations, clients, D::NAME)
 }
 
 /// Every violation [`stress`] finds, in the order found. Besides the

@@ -187,14 +187,7 @@ fn stress<T: RouteTable, D: Driver>(
     seed: u64,
 ) -> Result<(), String> {
     let violations = stress_report::<T, D>(driver, clients, replaces, seed);
-    match violations.first() {
-        None => Ok(()),
-        Some(first) => Err(format!(
-            "{first} ({} violation(s) in all, {clients} clients under {})",
-            violations.len(),
-            D::NAME
-        )),
-    }
+    patterns::check::verdict(&violations, clients, D::NAME)
 }
 
 fn passes_stress<T: RouteTable, D: Driver>(clients: usize) {

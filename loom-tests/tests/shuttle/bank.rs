@@ -3,7 +3,7 @@
 
 use super::*;
 use patterns::bank::{AccountId, Bank, BankError, SequentialBank};
-use patterns::check::linearizability::{self, Event, Ticks};
+use patterns::check::linearizability::{self, Ticks};
 use patterns::check::models::{BankAnswer, BankHistory, BankOp};
 
 /// Three accounts of 10 in a ring: each client moves 3 to the next
@@ -99,10 +99,8 @@ pub fn ring_history<B: Bank>() {
                     BankOp::Audit,
                     BankOp::Balance(client),
                 ];
-                let mut events = Vec::new();
-                for op in ops {
-                    let call = ticks.now();
-                    let result = match op {
+                ops.map(|op| {
+                    ticks.record(client, op, |op| match op {
                         BankOp::Transfer { from, to, amount } => BankAnswer::Transfer(block_on(
                             bank.transfer(AccountId(from), AccountId(to), amount),
                         )),
@@ -110,17 +108,8 @@ pub fn ring_history<B: Bank>() {
                         BankOp::Balance(a) => {
                             BankAnswer::Balance(block_on(bank.balance(AccountId(a))))
                         }
-                    };
-                    let ret = ticks.now();
-                    events.push(Event {
-                        client,
-                        call,
-                        ret,
-                        op,
-                        result,
-                    });
-                }
-                events
+                    })
+                })
             }
         });
         let history: Vec<_> = histories.into_iter().flatten().collect();

@@ -1,7 +1,7 @@
 //! shuttle models of the session store: every style shuttle can host.
 
 use super::*;
-use patterns::check::linearizability::{self, Event, Ticks};
+use patterns::check::linearizability::{self, Ticks};
 use patterns::check::models::{HotKey, HotOp};
 use patterns::kv::{Session, SessionStore};
 
@@ -74,24 +74,15 @@ pub fn hot_key_history<S: SessionStore>() {
         let histories = three_clients({
             let (store, ticks) = (Arc::clone(&store), Arc::clone(&ticks));
             move |client| {
-                let mut events = Vec::new();
-                for op in [HotOp::Update(1), HotOp::Get, HotOp::Update(1)] {
-                    let call = ticks.now();
-                    let result = match op {
-                        HotOp::Update(n) => block_on(store.update(HOT, n)),
-                        HotOp::Get => block_on(store.get(HOT)),
-                    }
-                    .map(|session| session.hits);
-                    let ret = ticks.now();
-                    events.push(Event {
-                        client,
-                        call,
-                        ret,
-                        op,
-                        result,
-                    });
-                }
-                events
+                [HotOp::Update(1), HotOp::Get, HotOp::Update(1)].map(|op| {
+                    ticks.record(client, op, |op| {
+                        match op {
+                            HotOp::Update(n) => block_on(store.update(HOT, n)),
+                            HotOp::Get => block_on(store.get(HOT)),
+                        }
+                        .map(|session| session.hits)
+                    })
+                })
             }
         });
         let history: Vec<_> = histories.into_iter().flatten().collect();

@@ -64,6 +64,26 @@ impl Ticks {
     pub fn now(&self) -> u64 {
         self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
     }
+
+    /// Performs `op` as `client`, and returns it as an event with the
+    /// ticks before the call and after the result.
+    pub fn record<Op: Copy, Ret>(
+        &self,
+        client: usize,
+        op: Op,
+        perform: impl FnOnce(Op) -> Ret,
+    ) -> Event<Op, Ret> {
+        let call = self.now();
+        let result = perform(op);
+        let ret = self.now();
+        Event {
+            client,
+            call,
+            ret,
+            op,
+            result,
+        }
+    }
 }
 
 /// A linearized set of operations: the first pending one, and which of

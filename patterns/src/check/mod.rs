@@ -75,3 +75,17 @@ pub fn also_not_linearizable(violations: &[String]) -> &'static str {
         ""
     }
 }
+
+/// A stress run's verdict from its violations, in the order found: `Ok` if
+/// none, else the first, with how many there were, the run's clients and
+/// driver, and whether the history check failed too.
+pub fn verdict(violations: &[String], clients: usize, driver: &str) -> Result<(), String> {
+    match violations.first() {
+        None => Ok(()),
+        Some(first) => Err(format!(
+            "{first} ({} violation(s) in all, {clients} clients under {driver}){}",
+            violations.len(),
+            also_not_linearizable(violations)
+        )),
+    }
+}

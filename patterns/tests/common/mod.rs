@@ -189,17 +189,7 @@ pub fn stress_with<C: Counter, D: Driver>(
             model.get()
         ));
     }
-    match violations.first() {
-        None => Ok(()),
-        Some(first) => Err(format!(
-            "{} ({} violation(s) in all, {} clients under {}){}",
-            first,
-            violations.len(),
-            clients,
-            D::NAME,
-            also_not_linearizable(&violations)
-        )),
-    }
+    patterns::check::verdict(&violations, clients, D::NAME)
 }
 
 /// How long a check of a style may run before its watchdog calls it a
