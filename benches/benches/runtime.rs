@@ -53,11 +53,26 @@ fn main() {
     let rounds = if harness.smoke { 1 } else { ROUNDS };
     let (task_ops, thread_ops) = (100_000 / scale, 2_000 / scale);
 
-    harness.plan(
-        &workload,
-        RUNTIMES.len() * 5 - 2,
-        Duration::from_millis(600),
-    );
+    let task_counts: &[usize] = if harness.smoke {
+        &[1_000]
+    } else {
+        &[1_000, 10_000, 100_000, 1_000_000]
+    };
+    let thread_counts: &[usize] = if harness.smoke {
+        &[100]
+    } else {
+        &[1_000, 10_000]
+    };
+    let counts = |runtime: &str| {
+        if runtime == "threads" {
+            thread_counts
+        } else {
+            task_counts
+        }
+    };
+    // A timing cell per runtime, and a memory cell per runtime and count.
+    let cells = RUNTIMES.len() + RUNTIMES.iter().map(|r| counts(r).len()).sum::<usize>();
+    harness.plan(&workload, cells, Duration::from_millis(600));
     let mut timing: Vec<Timing> = Vec::new();
     let repeat = |run: &dyn Fn() -> PerOp| PerOp::median((0..rounds).map(|_| run()).collect());
     for runtime in RUNTIMES {
@@ -108,24 +123,9 @@ fn main() {
         timing.push(row);
     }
 
-    let task_counts: &[usize] = if harness.smoke {
-        &[1_000]
-    } else {
-        &[1_000, 10_000, 100_000, 1_000_000]
-    };
-    let thread_counts: &[usize] = if harness.smoke {
-        &[100]
-    } else {
-        &[1_000, 10_000]
-    };
     let mut memory = Vec::new();
     for runtime in RUNTIMES {
-        let counts = if runtime == "threads" {
-            thread_counts
-        } else {
-            task_counts
-        };
-        for &n in counts {
+        for &n in counts(runtime) {
             if !harness.wants(&format!("runtime/memory/{runtime}/{n}")) {
                 continue;
             }

@@ -28,6 +28,10 @@ pub struct Harness {
     pub filter: Option<String>,
     started: Instant,
     cells: usize,
+    /// The cells [`Harness::plan`] announced, and the cells the bench then
+    /// asked about ([`Harness::wants`]): a smoke run fails if they differ.
+    planned: Option<usize>,
+    asked: usize,
     progress: Option<Progress>,
 }
 
@@ -44,13 +48,18 @@ impl Harness {
             filter: settings::name_filter(),
             started: Instant::now(),
             cells: 0,
+            planned: None,
+            asked: 0,
             progress: None,
         })
     }
 
-    /// Announces about `total` cells of about `per_cell` each, for the
-    /// progress lines (not in a smoke run).
+    /// Announces `total` cells of about `per_cell` each, for the progress
+    /// lines (not in a smoke run). The total is counted by the bench from
+    /// the same lists its loops walk; [`Harness::finish`] holds it to the
+    /// cells the loops then asked about.
     pub fn plan(&mut self, workload: &Workload, total: usize, per_cell: Duration) {
+        self.planned = Some(total);
         if !self.smoke {
             self.progress = Some(Progress::start(workload, total, per_cell));
         }
@@ -64,10 +73,18 @@ impl Harness {
             .as_ref()
             .is_none_or(|f| name.contains(f.as_str()));
         self.cells += usize::from(wanted);
+        self.asked += 1;
         if let Some(progress) = &self.progress {
             progress.tick();
         }
         wanted
+    }
+
+    /// Passes over a planned cell that this mode leaves out (a smoke run
+    /// measures a sample of some workloads' cells): counted as asked
+    /// about, not as measured.
+    pub fn passes(&mut self) {
+        self.asked += 1;
     }
 
     /// How long to measure a cell whose full measurement is `full`: a few
@@ -94,6 +111,20 @@ impl Harness {
         );
         if let Some(progress) = &self.progress {
             progress.finish();
+        }
+        if let Some(planned) = self.planned
+            && planned != self.asked
+        {
+            // A count written beside the loops has drifted from them: the
+            // progress lines were wrong, and a smoke run (CI's) says so.
+            let problem = format!(
+                "{}: the plan announced {planned} cells, the bench's loops asked about {}",
+                workload.name, self.asked
+            );
+            if self.smoke {
+                exit_with(&problem);
+            }
+            eprintln!("warning: {problem}");
         }
         let mut environment = Environment::detect(&report::workspace_root());
         environment.run = parameters;
