@@ -25,9 +25,7 @@ pub fn workload() -> Workload {
 
 /// What the report needs besides the rows: how long each cell measured.
 pub fn parameters(duration: Duration) -> Parameters {
-    let mut parameters = Parameters::default();
-    parameters.set_duration("duration", duration);
-    parameters
+    Parameters::durations(&[("duration", duration)])
 }
 
 /// The context report, from its rows and [`parameters`].

@@ -35,9 +35,7 @@ pub fn workload() -> Workload {
 
 /// What the report needs besides the rows: how long load was offered.
 pub fn parameters(window: Duration) -> Parameters {
-    let mut parameters = Parameters::default();
-    parameters.set_duration("window", window);
-    parameters
+    Parameters::durations(&[("window", window)])
 }
 
 /// The inbox report, from its rows and [`parameters`].

@@ -64,11 +64,7 @@ pub fn rows(cells: &[Cell], idle: &[(&str, Histogram<u64>)]) -> Vec<JobsRow> {
 /// What the report needs besides the rows: each cell's window and the
 /// grace after it.
 pub fn parameters(window: Duration, grace: Duration) -> Parameters {
-    let mut parameters = Parameters::default();
-    parameters
-        .set_duration("window", window)
-        .set_duration("grace", grace);
-    parameters
+    Parameters::durations(&[("window", window), ("grace", grace)])
 }
 
 /// The jobs report, from its rows and [`parameters`].
