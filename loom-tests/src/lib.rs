@@ -107,22 +107,16 @@ pub fn failure_of(model: impl FnOnce()) -> String {
     }
 }
 
-/// A module named after a style loom cannot model, whose one test is
-/// ignored with the reason, so that `cargo test -- --ignored --list`
-/// shows every style of the registry and none passes unchecked.
+/// A module named after a library-backed style, which loom cannot model,
+/// whose one test is ignored with the reason, so that `cargo test --
+/// --ignored --list` shows every style of the registry and none passes
+/// unchecked.
 #[macro_export]
 macro_rules! not_modelled {
-    // The reason for every library-backed style.
     ($style:ident: library) => {
-        $crate::not_modelled!(
-            $style,
-            "built on a library whose threads and atomics loom cannot see; shuttle (tests/shuttle/) and the stress tests check it"
-        );
-    };
-    ($style:ident, $why:literal) => {
         mod $style {
             #[test]
-            #[ignore = $why]
+            #[ignore = "built on a library whose threads and atomics loom cannot see; shuttle (tests/shuttle/) and the stress tests check it"]
             fn not_modelled() {}
         }
     };

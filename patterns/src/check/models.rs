@@ -22,6 +22,7 @@ impl Model for CounterModel {
     }
 }
 
+// ANCHOR: hot_key
 /// One hot key of the session store: its hits, which only updates change
 /// (hot keys are never inserted or removed while they are checked).
 pub struct HotKey;
@@ -45,6 +46,7 @@ impl Model for HotKey {
         }
     }
 }
+// ANCHOR_END: hot_key
 
 /// The whole bank: every balance (the state), stepped by
 /// [`SequentialBank`] itself, so the check's specification is the one the
