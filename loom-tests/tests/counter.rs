@@ -1,14 +1,15 @@
 //! loom models of the counter: every facade-based style from the registry,
 //! two clients, an add each, and a read by one or both (distinct amounts,
 //! so a read can be told to count its own add). loom runs each model under every
-//! interleaving (up to `LOOM_MAX_PREEMPTIONS` preemptions) and every
-//! outcome the memory model allows. Its limit is five threads, main
+//! interleaving (up to `LOOM_MAX_PREEMPTIONS` preemptions) and the
+//! weak-memory outcomes it models (not all the C++ model allows: `SeqCst`
+//! is modelled as `AcqRel`, and load buffering is not explored). Its limit is five threads, main
 //! included: main and one spawned thread are the clients, which leaves
 //! three for the implementation (the bridge spawns one per operation, the
 //! pool two workers, the actor one owner).
 //!
-//! Library-backed styles are not here: loom can only see primitives taken
-//! from `patterns::sync`.
+//! Library-backed styles get a test ignored with the reason: loom can only
+//! see primitives taken from `patterns::sync`.
 
 #![cfg(workbench_loom)]
 
@@ -118,10 +119,10 @@ macro_rules! loom_models {
             }
         }
     };
-    // Every broken style must be caught by the lost-update model.
     (library $l:ident: $lt:ty) => {
         loom_tests::not_modelled!($l: library);
     };
+    // Every broken style must be caught by the lost-update model.
     (broken $b:ident: $bt:ty) => {
         mod $b {
             #[test]

@@ -359,33 +359,39 @@ macro_rules! store_tests {
     (library $style:ident: $store:ty) => {
         store_tests!($style: $store);
     };
-    // The broken `racy` store passes the single-client contract and fails
-    // under clients: its own tests below assert both, and that the stress
-    // and linearizability checks catch it.
-    (broken $style:ident: $store:ty) => {};
+    // A broken store passes the single-client contract and loses writes
+    // under clients: its tests assert both, and that the stress and the
+    // linearizability checks each catch it.
+    (broken $style:ident: $store:ty) => {
+        style_tests! {
+            $style: $store {
+                contract: [passes_the_single_client_contract],
+                stress: [is_caught_by_the_stress_test],
+                per_driver: [],
+                linearizability: [is_caught_by_the_linearizability_check],
+            }
+        }
+    };
 }
 
 patterns::for_each_store!(store_tests);
 
-/// `racy` keeps every promise a single client can check...
-#[test]
-fn racy_passes_the_single_client_contract() {
-    use patterns::kv::racy::RacyStore;
-    operations_do_what_a_map_does::<RacyStore>();
-    matches_the_model::<RacyStore>();
+/// A broken style (`racy`) keeps every promise a single client can check...
+fn passes_the_single_client_contract<S: SessionStore>() {
+    operations_do_what_a_map_does::<S>();
+    matches_the_model::<S>();
 }
 
 /// ...and loses concurrent updates, which the stress test must report.
-#[test]
-fn racy_lost_write_is_caught_by_the_stress_test() {
-    use patterns::kv::racy::RacyStore;
+fn is_caught_by_the_stress_test<S: SessionStore>() {
     // Rounds until caught or ten seconds have passed (one core needs more
     // chances than two).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let caught = (0..)
         .take_while(|_| std::time::Instant::now() < deadline)
-        .find_map(|round| stress::<RacyStore, Threads>(&Threads, 4, 20_000, round).err());
-    let report = caught.expect("the stress test never saw racy's lost write");
+        .find_map(|round| stress::<S, Threads>(&Threads, 4, 20_000, round).err());
+    let report =
+        caught.unwrap_or_else(|| panic!("the stress test never saw {}'s lost write", S::STYLE));
     eprintln!("caught: {report}");
     assert!(report.contains("lost write"), "unexpected report: {report}");
 }
@@ -446,18 +452,21 @@ fn the_linearizability_check_accepts_and_refuses_what_it_should() {
 /// the search got stuck. The settings are the lost-write test's: rounds
 /// long enough to be preempted (on one core, clients interleave only then),
 /// each key's history (about 12,000 operations) within the search's limit.
-#[test]
-fn racy_is_caught_by_the_linearizability_check() {
-    use patterns::kv::racy::RacyStore;
+fn is_caught_by_the_linearizability_check<S: SessionStore>() {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let caught = (0..)
         .take_while(|_| std::time::Instant::now() < deadline)
         .find_map(|round| {
-            stress_report::<RacyStore, Threads>(&Threads, 4, 20_000, round)
+            stress_report::<S, Threads>(&Threads, 4, 20_000, round)
                 .into_iter()
                 .find(|v| v.contains("not linearizable"))
         });
-    let report = caught.expect("the linearizability check never noticed racy's lost writes");
+    let report = caught.unwrap_or_else(|| {
+        panic!(
+            "the linearizability check never noticed {}'s lost writes",
+            S::STYLE
+        )
+    });
     assert!(
         report.contains("none of the operations that could come next"),
         "{report}"

@@ -231,9 +231,17 @@ macro_rules! table_tests {
     (library $style:ident: $table:ty) => {
         table_tests!($style: $table);
     };
-    // The broken `racy` table passes the single-client contract and tears
-    // under clients: its own tests below assert both.
-    (broken $style:ident: $table:ty) => {};
+    // A broken table passes the single-client contract and tears under
+    // clients: its tests assert both.
+    (broken $style:ident: $table:ty) => {
+        style_tests! {
+            $style: $table {
+                contract: [passes_the_single_client_contract],
+                stress: [is_caught_by_the_stress_test],
+                per_driver: [],
+            }
+        }
+    };
 }
 
 patterns::for_each_route_table!(table_tests);
@@ -251,26 +259,23 @@ fn the_read_check_names_each_wrong_read() {
     assert!(report(5, true, 5, 6, 6).starts_with("went back"));
 }
 
-/// `racy` keeps every promise a single client can check...
-#[test]
-fn racy_passes_the_single_client_contract() {
-    use patterns::routes::racy::RacyTable;
-    answers_from_the_first_table::<RacyTable>();
-    every_read_after_a_replace_sees_it::<RacyTable>();
+/// A broken style (`racy`) keeps every promise a single client can check...
+fn passes_the_single_client_contract<T: RouteTable>() {
+    answers_from_the_first_table::<T>();
+    every_read_after_a_replace_sees_it::<T>();
 }
 
 /// ...and its readers see half-written tables, which the stress test must
 /// report.
-#[test]
-fn racy_torn_read_is_caught_by_the_stress_test() {
-    use patterns::routes::racy::RacyTable;
+fn is_caught_by_the_stress_test<T: RouteTable>() {
     // Rounds until caught or ten seconds have passed (one core needs more
     // chances than two).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let caught = (0..)
         .take_while(|_| std::time::Instant::now() < deadline)
-        .find_map(|round| stress::<RacyTable, Threads>(&Threads, 4, 20_000, round).err());
-    let report = caught.expect("the stress test never saw racy's torn read");
+        .find_map(|round| stress::<T, Threads>(&Threads, 4, 20_000, round).err());
+    let report =
+        caught.unwrap_or_else(|| panic!("the stress test never saw {}'s torn read", T::STYLE));
     eprintln!("caught: {report}");
     assert!(
         report.starts_with("torn read"),

@@ -856,24 +856,28 @@ macro_rules! server_tests {
             }
         }
     };
-    // The broken style serves, then breaks the limit: its own test,
-    // `early_release_is_caught_by_the_limit_check`, asserts the catch.
-    (broken $style:ident: $server:ty) => {};
+    // A broken server serves, then breaks the limit: its test asserts that
+    // the limit check catches it.
+    (broken $style:ident: $server:ty) => {
+        style_tests! {
+            $style: $server {
+                limit: std::time::Duration::from_secs(60),
+                contract: [is_caught_by_the_limit_check],
+                stress: [],
+                per_driver: [],
+            }
+        }
+    };
 }
 
 patterns::for_each_server!(server_tests);
 
-/// The broken style frees its place before its connection closes: the
+/// A broken style (`thread_per_conn_early_release`) frees its place before
+/// its connection closes: the
 /// limit check must notice that the ninth client was served.
-#[test]
-fn early_release_is_caught_by_the_limit_check() {
-    use patterns::server::thread_per_conn_early_release::EarlyReleaseServer;
-    let outcome = watchdog(
-        "early release limit",
-        Duration::from_secs(60),
-        check_limit::<EarlyReleaseServer>,
-    );
-    let report = outcome.expect_err("the limit check did not catch the early release");
+fn is_caught_by_the_limit_check<S: Server>() {
+    let report = check_limit::<S>()
+        .expect_err("the limit check did not catch the broken style's early release");
     assert!(
         report.contains("served while 8 were connected"),
         "unexpected report: {report}"

@@ -46,7 +46,6 @@ impl Parameters {
         self
     }
 
-    /// A duration, saved as whole milliseconds under `<name>_ms`.
     /// Parameters that are durations only: `name_ms` for each.
     pub fn durations(durations: &[(&str, std::time::Duration)]) -> Parameters {
         let mut parameters = Parameters::default();
@@ -56,6 +55,7 @@ impl Parameters {
         parameters
     }
 
+    /// A duration, saved as whole milliseconds under `<name>_ms`.
     pub fn set_duration(&mut self, name: &str, value: std::time::Duration) -> &mut Self {
         let ms = u64::try_from(value.as_millis()).unwrap_or(u64::MAX);
         self.set(&format!("{name}_ms"), ms)

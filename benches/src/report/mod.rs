@@ -125,6 +125,15 @@ fn write_rows(
             reason: e.to_string(),
         },
     })?;
+    // The rows' own environment, required: it holds the run's parameters
+    // and its machine, which a rebuild must not take from this one.
+    let saved = environment_path(out_dir, workload.name);
+    if !saved.exists() {
+        return Err(ReportError::Unreadable {
+            path: saved,
+            reason: "missing: a row workload's report is made from its rows and the environment its bench saved beside them".to_string(),
+        });
+    }
     let environment = run_environment(workload.name, out_dir, false)?;
     let rendered = render(workload, &rows, &environment)
         .map_err(|reason| ReportError::Unreadable { path, reason })?;

@@ -145,10 +145,12 @@ macro_rules! hosted {
         }
     };
     (broken $b:ident: $bt:ty) => {
-        #[test]
-        #[should_panic(expected = "deadlock")]
-        fn $b() {
-            ring_with_audits::<$bt>();
+        mod $b {
+            #[test]
+            #[should_panic(expected = "deadlock")]
+            fn ring_with_audits() {
+                super::ring_with_audits::<$bt>();
+            }
         }
     };
 }

@@ -66,13 +66,15 @@ macro_rules! hosted {
     // add that overwrote a larger total), whichever the failing
     // schedule hits first.
     (broken $b:ident: $bt:ty) => {
-        #[test]
-        fn $b() {
-            let report = loom_tests::failure_of(adds_and_reads::<$bt>);
-            assert!(
-                report.contains("lost update") || report.contains("went backwards"),
-                "unexpected report: {report}"
-            );
+        mod $b {
+            #[test]
+            fn adds_and_reads() {
+                let report = loom_tests::failure_of(super::adds_and_reads::<$bt>);
+                assert!(
+                    report.contains("lost update") || report.contains("went backwards"),
+                    "unexpected report: {report}"
+                );
+            }
         }
     };
 }

@@ -69,10 +69,12 @@ macro_rules! hosted {
         library!([callers_racing_a_shutdown, three_callers_one_worker] $l: $lt);
     };
     (broken $b:ident: $bt:ty) => {
-        #[test]
-        #[should_panic(expected = "deadlock")]
-        fn $b() {
-            three_callers_one_worker::<$bt>();
+        mod $b {
+            #[test]
+            #[should_panic(expected = "deadlock")]
+            fn three_callers_one_worker() {
+                super::three_callers_one_worker::<$bt>();
+            }
         }
     };
 }

@@ -64,10 +64,12 @@ macro_rules! hosted {
         library!([readers_beside_a_writer] $l: $lt);
     };
     (broken $b:ident: $bt:ty) => {
-        #[test]
-        #[should_panic(expected = "torn read")]
-        fn $b() {
-            readers_beside_a_writer::<$bt>();
+        mod $b {
+            #[test]
+            #[should_panic(expected = "torn read")]
+            fn readers_beside_a_writer() {
+                super::readers_beside_a_writer::<$bt>();
+            }
         }
     };
 }

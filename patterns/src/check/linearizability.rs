@@ -5,8 +5,9 @@
 //! in which the sequential model gives every recorded result?
 //!
 //! Stress tests record each operation's call and return instants and its
-//! result (shuttle models, their logical ticks: [`Ticks`]); a history is checked per independent part (one key of a map),
-//! which keeps each search small. A failure names the point where the
+//! result (shuttle models, their logical ticks: [`Ticks`]); a history is
+//! checked per independent part (one key of a map), which keeps each
+//! search small. A failure names the point where the
 //! search got stuck: the model's state and the operations that were
 //! candidates to come next, none of which the model agrees with.
 
@@ -19,7 +20,8 @@ use std::time::Instant;
 #[derive(Clone, Debug)]
 pub struct Event<Op, Ret> {
     pub client: usize,
-    /// Nanoseconds since the history's start, just before the call...
+    /// The instant just before the call (nanoseconds since the history's
+    /// start, or a model checker's [`Ticks`])...
     pub call: u64,
     /// ...and just after the result came back.
     pub ret: u64,

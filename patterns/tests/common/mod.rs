@@ -6,9 +6,7 @@
 #![allow(dead_code, unused_macros)]
 
 #[allow(unused_imports)]
-pub use patterns::check::{
-    also_not_linearizable, distinct, linearizability, stress_seeds, watchdog,
-};
+pub use patterns::check::{distinct, linearizability, stress_seeds, watchdog};
 
 use std::sync::{Arc, Mutex};
 
