@@ -7,6 +7,8 @@
 //! - **Closed-loop peak**: 1, 100, 1,000 and 10,000 connections, each
 //!   keeping 1 or 16 requests outstanding: requests/s and server CPU per
 //!   request. No latency here: in a closed loop it restates throughput.
+//!   Measured in three interleaved rounds (`WORKBENCH_SERVER_ROUNDS`), as
+//!   is the open loop: each row is the median with its range.
 //! - **Latency under offered load**: 100 connections sending on a
 //!   schedule (open loop), at shares of the best server's peak and at a
 //!   fixed rate, latency timed from each request's intended send; once
@@ -107,14 +109,19 @@ fn main() {
         &LOAD_SHARES
     };
     let rates = shares.len() + FIXED_RATES.len();
-    // Closed loop, each scenario's peaks and open-loop sweeps (over the
-    // servers it measures); per style memory
-    // and limit; redis-benchmark per server.
+    let rounds = if harness.smoke {
+        1
+    } else {
+        or_exit(settings::server_rounds())
+    };
+    // Closed loop in rounds, each scenario's peaks and open-loop sweeps in
+    // rounds (over the servers it measures); per style memory and limit;
+    // redis-benchmark per server.
     let per_scenario: usize = SCENARIOS
         .iter()
-        .map(|s| targets.iter().filter(|t| s.measures(t.name())).count() * (1 + rates))
+        .map(|s| targets.iter().filter(|t| s.measures(t.name())).count() * (1 + rates * rounds))
         .sum();
-    let cells = targets.len() * connections.len() * DEPTHS.len()
+    let cells = targets.len() * connections.len() * DEPTHS.len() * rounds
         + per_scenario
         + styles().len() * 2
         + if redis_tools { targets.len() } else { 0 };
@@ -137,18 +144,22 @@ fn main() {
     let mut order = SplitMix64::new(0x005E_4EE4);
     let mut measured = Measured::default();
 
-    // Closed-loop peaks, each cell's servers in a fresh shuffled order.
-    for depth in DEPTHS {
-        for &n in connections {
-            for target in shuffled(&targets, &mut order) {
-                let name = format!("server/closed/{}/{n}x{depth}", target.name());
-                if !harness.wants(&name) {
-                    continue;
-                }
-                let spec = load(n, Arrivals::Closed { depth }, Mix::UNIFORM, closed_for);
-                if let Some(cell) = measure(target, "uniform", spec, &placement) {
-                    cell.print_closed(&name);
-                    measured.closed.push(cell);
+    // Closed-loop peaks in rounds: each round walks the whole grid, each
+    // cell's servers in a fresh shuffled order, so a drift of the machine
+    // over the run lands in every style's range alike.
+    for round in 1..=rounds {
+        for depth in DEPTHS {
+            for &n in connections {
+                for target in shuffled(&targets, &mut order) {
+                    let name = format!("server/closed/{}/{n}x{depth}", target.name());
+                    if !harness.wants(&name) {
+                        continue;
+                    }
+                    let spec = load(n, Arrivals::Closed { depth }, Mix::UNIFORM, closed_for);
+                    if let Some(cell) = measure(target, "uniform", spec, &placement) {
+                        cell.print_closed(&format!("{name} (round {round} of {rounds})"));
+                        measured.closed.push(cell);
+                    }
                 }
             }
         }
@@ -194,27 +205,31 @@ fn main() {
         let Some(best) = from.iter().map(|c| c.outcome.throughput()).reduce(f64::max) else {
             // No peak (filtered out, or none measured): its open-loop cells
             // are passed over, not asked about.
-            harness.passes(targets.len() * (shares.len() + FIXED_RATES.len()));
+            harness.passes(targets.len() * rates * rounds);
             continue;
         };
         let mut offered: Vec<f64> = shares.iter().map(|s| (s * best).round()).collect();
         offered.extend(FIXED_RATES);
         offered.sort_by(f64::total_cmp);
-        for rate in offered {
-            let arrivals = if poisson {
-                Arrivals::Poisson { rate }
-            } else {
-                Arrivals::Constant { rate }
-            };
-            for target in shuffled(&targets, &mut order) {
-                let name = format!("server/open/{}/{scenario}/{}", target.name(), si(rate));
-                if !harness.wants(&name) {
-                    continue;
-                }
-                let spec = load(open_connections, arrivals, mix, open_for);
-                if let Some(cell) = measure(target, scenario, spec, &placement) {
-                    cell.print_open(&name);
-                    measured.open.push(cell);
+        // The sweep in rounds, like the closed loop; the rates (from one
+        // set of peaks) stay the same in every round.
+        for round in 1..=rounds {
+            for &rate in &offered {
+                let arrivals = if poisson {
+                    Arrivals::Poisson { rate }
+                } else {
+                    Arrivals::Constant { rate }
+                };
+                for target in shuffled(&targets, &mut order) {
+                    let name = format!("server/open/{}/{scenario}/{}", target.name(), si(rate));
+                    if !harness.wants(&name) {
+                        continue;
+                    }
+                    let spec = load(open_connections, arrivals, mix, open_for);
+                    if let Some(cell) = measure(target, scenario, spec, &placement) {
+                        cell.print_open(&format!("{name} (round {round} of {rounds})"));
+                        measured.open.push(cell);
+                    }
                 }
             }
         }
@@ -279,6 +294,7 @@ fn main() {
         open: open_for,
         grace,
         shares,
+        rounds,
     });
     let rows = if measured.is_empty() {
         String::new()

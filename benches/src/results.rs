@@ -315,6 +315,22 @@ pub struct ServerRow {
     pub core_connections: Option<PerCore>,
     #[serde(default)]
     pub core_requests: Option<PerCore>,
+    /// Rounds this row's cell was measured in (closed and open loop); its
+    /// figures are the medians over them, field by field, and the four
+    /// below give the lowest and highest round of the headline figures.
+    pub repeats: Option<usize>,
+    #[serde(serialize_with = "fixed_opt::<0, _>")]
+    pub requests_per_sec_lowest: Option<f64>,
+    #[serde(serialize_with = "fixed_opt::<0, _>")]
+    pub requests_per_sec_highest: Option<f64>,
+    pub p50_ns_lowest: Option<u64>,
+    pub p50_ns_highest: Option<u64>,
+    pub p99_ns_lowest: Option<u64>,
+    pub p99_ns_highest: Option<u64>,
+    #[serde(serialize_with = "fixed_opt::<0, _>")]
+    pub server_cpu_ns_per_request_lowest: Option<f64>,
+    #[serde(serialize_with = "fixed_opt::<0, _>")]
+    pub server_cpu_ns_per_request_highest: Option<f64>,
 }
 
 /// A count per core, one CSV cell: the counts in core order, separated by
@@ -450,6 +466,15 @@ impl ServerRow {
             service_p99_ns: None,
             core_connections: None,
             core_requests: None,
+            repeats: None,
+            requests_per_sec_lowest: None,
+            requests_per_sec_highest: None,
+            p50_ns_lowest: None,
+            p50_ns_highest: None,
+            p99_ns_lowest: None,
+            p99_ns_highest: None,
+            server_cpu_ns_per_request_lowest: None,
+            server_cpu_ns_per_request_highest: None,
         }
     }
 }
@@ -603,12 +628,23 @@ impl Row for ServerRow {
         "service_p99_ns",
         "core_connections",
         "core_requests",
+        "repeats",
+        "requests_per_sec_lowest",
+        "requests_per_sec_highest",
+        "p50_ns_lowest",
+        "p50_ns_highest",
+        "p99_ns_lowest",
+        "p99_ns_highest",
+        "server_cpu_ns_per_request_lowest",
+        "server_cpu_ns_per_request_highest",
     ];
-    /// Before the open-loop generator (closed-loop rows only), and before
-    /// the per-core counts: each a prefix of today's columns.
+    /// Before the open-loop generator (closed-loop rows only), before the
+    /// per-core counts, and before the rounds: each a prefix of today's
+    /// columns.
     const EARLIER: &'static [&'static [&'static str]] = &[
         <ServerRow as Row>::COLUMNS.split_at(11).0,
         <ServerRow as Row>::COLUMNS.split_at(24).0,
+        <ServerRow as Row>::COLUMNS.split_at(26).0,
     ];
 }
 
@@ -740,7 +776,7 @@ mod tests {
 
     #[test]
     fn earlier_server_files_read_with_the_new_columns_empty() {
-        for columns in [11, 24] {
+        for columns in [11, 24, 26] {
             let header = ServerRow::COLUMNS[..columns].join(",");
             let cells = vec![""; columns - 3].join(",");
             let text = format!("{header}\nclosed,event_loop,100,{cells}\n");

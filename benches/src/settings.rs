@@ -149,20 +149,39 @@ pub fn rounds() -> Result<usize, String> {
         );
     }
     match std::env::var("WORKBENCH_ROUNDS") {
-        Ok(n) => parse_rounds(&n),
+        Ok(n) => parse_rounds("WORKBENCH_ROUNDS", &n),
         Err(std::env::VarError::NotPresent) => Ok(DEFAULT_ROUNDS),
         Err(e) => Err(format!("WORKBENCH_ROUNDS: {e}")),
     }
 }
 
-fn parse_rounds(n: &str) -> Result<usize, String> {
+/// Rounds per server cell by default: three, the fewest with a median
+/// and a range (a server cell costs a process start and its connections
+/// besides its window, five times ten minutes would not fit). One in
+/// quick mode.
+pub const DEFAULT_SERVER_ROUNDS: usize = 3;
+
+/// How many interleaved rounds the server bench measures each closed- and
+/// open-loop cell in: `WORKBENCH_SERVER_ROUNDS=n`, else
+/// [`DEFAULT_SERVER_ROUNDS`] (one with `--quick`). Each round walks every
+/// cell of the grid once, its servers in a fresh shuffled order.
+pub fn server_rounds() -> Result<usize, String> {
+    match std::env::var("WORKBENCH_SERVER_ROUNDS") {
+        Ok(n) => parse_rounds("WORKBENCH_SERVER_ROUNDS", &n),
+        Err(std::env::VarError::NotPresent) if quick() => Ok(1),
+        Err(std::env::VarError::NotPresent) => Ok(DEFAULT_SERVER_ROUNDS),
+        Err(e) => Err(format!("WORKBENCH_SERVER_ROUNDS: {e}")),
+    }
+}
+
+fn parse_rounds(variable: &str, n: &str) -> Result<usize, String> {
     n.trim()
         .parse::<usize>()
         .ok()
         .filter(|n| ROUNDS.contains(n))
         .ok_or_else(|| {
             format!(
-                "WORKBENCH_ROUNDS={n:?} is not a number of rounds from {} to {}",
+                "{variable}={n:?} is not a number of rounds from {} to {}",
                 ROUNDS.start(),
                 ROUNDS.end()
             )
@@ -214,11 +233,11 @@ mod tests {
 
     #[test]
     fn rounds_are_validated() {
-        assert_eq!(parse_rounds(" 3").unwrap(), 3);
+        assert_eq!(parse_rounds("WORKBENCH_ROUNDS", " 3").unwrap(), 3);
         for bad in ["", "0", "x", "-2", "51"] {
-            let err = parse_rounds(bad).unwrap_err();
+            let err = parse_rounds("WORKBENCH_SERVER_ROUNDS", bad).unwrap_err();
             assert!(
-                err.contains("WORKBENCH_ROUNDS") && err.contains("1 to 50"),
+                err.starts_with("WORKBENCH_SERVER_ROUNDS=") && err.contains("1 to 50"),
                 "{err}"
             );
         }

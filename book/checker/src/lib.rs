@@ -509,7 +509,8 @@ fn measured_looking(prose: &str) -> Vec<String> {
 /// holds: `A > B in 1 of 2` holds when the relation holds for exactly one
 /// member of the set (taken in the same place by both cells). A
 /// `>` or `<` holds only if it holds for the two cells' whole ranges over
-/// their rounds (`<column>_slowest` and `<column>_fastest` in the row,
+/// their rounds (`<column>_slowest` and `<column>_fastest` in the row, or
+/// `_lowest` and `_highest`,
 /// or, for a row of one repetition, the median plus or minus its
 /// `spread_iqr`, the whole interquartile range over the median: twice the
 /// ±% the tables show, on purpose wide): a comparison the noise could
@@ -600,7 +601,8 @@ impl Relation {
 }
 
 /// A cell's median and its range over the rounds: the row's
-/// `<column>_slowest` and `<column>_fastest` where it has them, else the
+/// `<column>_slowest` and `<column>_fastest` (or `_lowest` and
+/// `_highest`) where it has them, else the
 /// median plus or minus its `spread_iqr` (a fraction), else the median
 /// alone.
 fn interval(cell: &Selector, snapshot: &Snapshot) -> Result<(f64, f64, f64), String> {
@@ -610,10 +612,14 @@ fn interval(cell: &Selector, snapshot: &Snapshot) -> Result<(f64, f64, f64), Str
         other.column = column;
         other.value(snapshot).ok().map(|(v, _)| v)
     };
-    let slowest = sibling(format!("{}_slowest", cell.column));
-    let fastest = sibling(format!("{}_fastest", cell.column));
-    if let (Some(a), Some(b)) = (slowest, fastest) {
-        return Ok((a.min(b).min(mid), mid, a.max(b).max(mid)));
+    // The throughput rows name their rounds' ends `_slowest`/`_fastest`,
+    // the server's `_lowest`/`_highest` (a latency's slowest is its highest).
+    for (low, high) in [("slowest", "fastest"), ("lowest", "highest")] {
+        let low = sibling(format!("{}_{low}", cell.column));
+        let high = sibling(format!("{}_{high}", cell.column));
+        if let (Some(a), Some(b)) = (low, high) {
+            return Ok((a.min(b).min(mid), mid, a.max(b).max(mid)));
+        }
     }
     if let Some(spread) = sibling("spread_iqr".to_string()) {
         return Ok((mid * (1.0 - spread), mid, mid * (1.0 + spread)));
@@ -864,6 +870,30 @@ mod tests {
         let err = check(format!("{} ≥ {}", cell("a"), cell("b"))).unwrap_err();
         assert!(err.contains("is not `A > B`"), "{err}");
         assert!(check(format!("{} > {}", cell("a"), cell("z"))).is_err());
+    }
+
+    #[test]
+    fn a_server_cell_is_judged_by_its_lowest_and_highest_round() {
+        let mut s = Snapshot::new();
+        s.insert(
+            "server".into(),
+            Csv::parse(
+                "kind,style,p99_ns,p99_ns_lowest,p99_ns_highest,requests_per_sec\n\
+                 open,a,1000,900,2500,10\n\
+                 open,b,2000,1900,2100,20\n\
+                 open,c,3000,2900,3100,30\n",
+            )
+            .unwrap(),
+        );
+        let p99 = |style: &str| format!("server[kind=open,style={style}].p99_ns");
+        let check = |r: String| check_claim(&claim(&r), &s);
+        // The medians say a is half b's p99; one round of a was slower.
+        let err = check(format!("{} < {}", p99("a"), p99("b"))).unwrap_err();
+        assert!(err.starts_with("the ranges overlap"), "{err}");
+        assert_eq!(check(format!("{} < {}", p99("b"), p99("c"))), Ok(()));
+        // A column without its range columns is compared as one run.
+        let rps = |style: &str| format!("server[kind=open,style={style}].requests_per_sec");
+        assert_eq!(check(format!("{} > {}", rps("b"), rps("a"))), Ok(()));
     }
 
     #[test]

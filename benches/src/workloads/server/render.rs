@@ -87,6 +87,115 @@ fn spread(cell: &LoadCell, count: fn(&CoreServed) -> u64) -> Option<PerCore> {
     (cell.per_core.len() > 1).then(|| PerCore(cell.per_core.iter().map(count).collect()))
 }
 
+/// One row per cell from its rounds' rows (in the order cells first
+/// appear): each figure the median of its rounds, field by field (a
+/// round's p99 beside another round's throughput: the median of each),
+/// the headline figures with their lowest and highest round. The counts
+/// take the worst round, not the median: the fewest connections answered,
+/// the most requests unanswered; a cell is marked client-bound if any
+/// round was. The per-core spread and `due` are the median-throughput
+/// round's.
+pub fn over_rounds(rows: Vec<ServerRow>) -> Vec<ServerRow> {
+    let key = |r: &ServerRow| {
+        (
+            r.kind.clone(),
+            r.style.clone(),
+            r.connections,
+            r.depth,
+            r.scenario.clone(),
+            r.offered_per_sec.map(f64::to_bits),
+        )
+    };
+    let mut cells: Vec<Vec<ServerRow>> = Vec::new();
+    for r in rows {
+        match cells.iter_mut().find(|c| key(&c[0]) == key(&r)) {
+            Some(cell) => cell.push(r),
+            None => cells.push(vec![r]),
+        }
+    }
+    cells.into_iter().map(merge_rounds).collect()
+}
+
+fn merge_rounds(mut rounds: Vec<ServerRow>) -> ServerRow {
+    let n = rounds.len();
+    if n == 1 {
+        let mut only = rounds.pop().expect("one round");
+        only.repeats = Some(1);
+        return only;
+    }
+    fn median<T: Copy + PartialOrd>(mut v: Vec<T>) -> Option<T> {
+        v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+        // The lower middle of an even count: a value some round measured.
+        v.get(v.len().saturating_sub(1) / 2).copied()
+    }
+    fn spread<T: Copy + PartialOrd>(v: &[T]) -> (Option<T>, Option<T>) {
+        let lowest = v.iter().copied().reduce(|a, b| if b < a { b } else { a });
+        let highest = v.iter().copied().reduce(|a, b| if b > a { b } else { a });
+        (lowest, highest)
+    }
+    let each = |f: fn(&ServerRow) -> Option<f64>| rounds.iter().filter_map(f).collect::<Vec<_>>();
+    let each_u = |f: fn(&ServerRow) -> Option<u64>| rounds.iter().filter_map(f).collect::<Vec<_>>();
+    let throughput = each(|r| r.requests_per_sec);
+    let (p50, p99) = (each_u(|r| r.p50_ns), each_u(|r| r.p99_ns));
+    let cpu = each(|r| r.server_cpu_ns_per_request);
+    let (rps_lowest, rps_highest) = spread(&throughput);
+    let (p50_lowest, p50_highest) = spread(&p50);
+    let (p99_lowest, p99_highest) = spread(&p99);
+    let (cpu_lowest, cpu_highest) = spread(&cpu);
+    let merged = ServerRow {
+        requests_per_sec: median(throughput),
+        p50_ns: median(p50),
+        p99_ns: median(p99),
+        p999_ns: median(each_u(|r| r.p999_ns)),
+        max_ns: median(each_u(|r| r.max_ns)),
+        slow_p50_ns: median(each_u(|r| r.slow_p50_ns)),
+        slow_p99_ns: median(each_u(|r| r.slow_p99_ns)),
+        service_p99_ns: median(each_u(|r| r.service_p99_ns)),
+        lateness_p99_ns: median(each_u(|r| r.lateness_p99_ns)),
+        server_cpu_ns_per_request: median(cpu),
+        server_cores: median(each(|r| r.server_cores)),
+        generator_busy: median(each(|r| r.generator_busy)),
+        answered: rounds.iter().filter_map(|r| r.answered).min(),
+        unanswered: rounds.iter().filter_map(|r| r.unanswered).max(),
+        client_bound: rounds
+            .iter()
+            .filter_map(|r| r.client_bound)
+            .reduce(|a, b| a || b),
+        repeats: Some(n),
+        requests_per_sec_lowest: rps_lowest,
+        requests_per_sec_highest: rps_highest,
+        p50_ns_lowest: p50_lowest,
+        p50_ns_highest: p50_highest,
+        p99_ns_lowest: p99_lowest,
+        p99_ns_highest: p99_highest,
+        server_cpu_ns_per_request_lowest: cpu_lowest,
+        server_cpu_ns_per_request_highest: cpu_highest,
+        ..ServerRow::empty("", "", 0)
+    };
+    // The rest (identity, `due`, the per-core counts) from the round whose
+    // throughput is the median.
+    rounds.sort_by(|a, b| {
+        a.requests_per_sec
+            .partial_cmp(&b.requests_per_sec)
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    let middle = rounds.swap_remove((n - 1) / 2);
+    ServerRow {
+        kind: middle.kind,
+        style: middle.style,
+        connections: middle.connections,
+        depth: middle.depth,
+        scenario: middle.scenario,
+        offered_per_sec: middle.offered_per_sec,
+        due: middle.due,
+        core_connections: middle.core_connections,
+        core_requests: middle.core_requests,
+        rss_bytes: middle.rss_bytes,
+        bytes_per_connection: middle.bytes_per_connection,
+        ..merged
+    }
+}
+
 /// Everything measured as rows, of kind `open` (per scenario), `closed`,
 /// `peak`, `memory` (at the many idle connections with the slope per
 /// connection, then at the few), `limit` and `redis-benchmark`.
@@ -94,9 +203,11 @@ pub fn rows(measured: &Measured) -> Vec<ServerRow> {
     let mut rows: Vec<ServerRow> = Vec::new();
     for scenario in SCENARIOS {
         let open = measured.open.iter().filter(|c| c.scenario == scenario.name);
-        rows.extend(open.map(|c| row("open", c)));
+        rows.extend(over_rounds(open.map(|c| row("open", c)).collect()));
     }
-    rows.extend(measured.closed.iter().map(|c| row("closed", c)));
+    rows.extend(over_rounds(
+        measured.closed.iter().map(|c| row("closed", c)).collect(),
+    ));
     rows.extend(measured.peaks.iter().map(|c| row("peak", c)));
     for m in &measured.memory {
         // The slope over the connections actually held (a style may hold
@@ -140,6 +251,8 @@ pub struct Settings<'a> {
     pub grace: Duration,
     /// The offered rates' shares of the best peak.
     pub shares: &'a [f64],
+    /// Rounds of each closed- and open-loop cell.
+    pub rounds: usize,
 }
 
 pub fn parameters(settings: &Settings) -> Parameters {
@@ -156,7 +269,8 @@ pub fn parameters(settings: &Settings) -> Parameters {
         .set_duration("open_warm_up", settings.open.0)
         .set_duration("open_window", settings.open.1)
         .set_duration("grace", settings.grace)
-        .set("load_shares", settings.shares.to_vec());
+        .set("load_shares", settings.shares.to_vec())
+        .set("rounds", settings.rounds);
     parameters
 }
 
@@ -169,6 +283,7 @@ struct Run {
     open: (Duration, Duration),
     grace: Duration,
     shares: Vec<f64>,
+    rounds: usize,
 }
 
 impl Run {
@@ -181,6 +296,9 @@ impl Run {
             open: (p.duration("open_warm_up")?, p.duration("open_window")?),
             grace: p.duration("grace")?,
             shares: p.numbers("load_shares")?,
+            // Runs before the rounds measured each cell once, and say so
+            // by not naming them.
+            rounds: p.number("rounds").map_or(1, |n| n as usize),
         })
     }
 }
@@ -212,6 +330,35 @@ fn mark(r: &ServerRow) -> &'static str {
 
 fn shown(ns: Option<u64>) -> String {
     ns.map_or("–".into(), time)
+}
+
+/// Throughput with its range over the rounds, where it has one.
+fn rate_shown(r: &ServerRow) -> String {
+    match (r.requests_per_sec_lowest, r.requests_per_sec_highest) {
+        (Some(lo), Some(hi)) => format!("{} [{}–{}]", si(rate(r)), si(lo), si(hi)),
+        _ => si(rate(r)),
+    }
+}
+
+/// A percentile with its range over the rounds, where it has one.
+fn latency_shown(ns: Option<u64>, lowest: Option<u64>, highest: Option<u64>) -> String {
+    match (ns, lowest, highest) {
+        (Some(ns), Some(lo), Some(hi)) => format!("{} [{}–{}]", time(ns), time(lo), time(hi)),
+        _ => shown(ns),
+    }
+}
+
+/// What the tables' figures are: a median of rounds, or one run.
+fn rounds_note(rounds: usize) -> String {
+    if rounds > 1 {
+        format!(
+            " Each cell was measured in {rounds} rounds, interleaved (each round walks every cell, its servers \
+             in a fresh shuffled order): a figure is the median of its rounds, [lowest–highest] beside the \
+             headline ones; a count of connections answered or requests unanswered is the worst round's."
+        )
+    } else {
+        " Each cell was measured once: no range.".to_string()
+    }
 }
 
 fn rate(r: &ServerRow) -> f64 {
@@ -338,7 +485,7 @@ fn render(
     }
     let closed: Vec<&ServerRow> = rows.iter().filter(of("closed")).collect();
     let peaks: Vec<&ServerRow> = rows.iter().filter(of("peak")).collect();
-    closed_section(md, &closed, &peaks, run.closed);
+    closed_section(md, &closed, &peaks, run);
     memory_section(md, &rows.iter().filter(of("memory")).collect::<Vec<_>>());
     let limit: Vec<&ServerRow> = rows.iter().filter(of("limit")).collect();
     if let Some(first) = limit.first() {
@@ -389,7 +536,7 @@ fn open_section(md: &mut String, scenario: LoadScenario, cells: &[&ServerRow], r
          reply, so a server that falls behind is charged for every request it delayed; a request still unanswered \
          {} ms after the window is *unanswered*, and counted in the percentiles at the time it waited. *silent*: \
          connections that got no reply at all. The offered rates are shares ({shares}) of the best \
-         closed-loop peak at {connections} connections under the same mix, and one fixed rate.\n\n",
+         closed-loop peak at {connections} connections under the same mix, and one fixed rate.{}\n\n",
         run.arrivals,
         window.as_millis(),
         warm_up.as_millis(),
@@ -414,7 +561,8 @@ fn open_section(md: &mut String, scenario: LoadScenario, cells: &[&ServerRow], r
         } else {
             "`INCRBY k 1` and `GET k` alternate.".to_string()
         },
-        run.grace.as_millis()
+        run.grace.as_millis(),
+        rounds_note(run.rounds)
     );
     let _ = writeln!(md, "{}\n", chart_marker(&format!("server-open-{scenario}")));
     // At a glance: each server's p99 at each offered rate.
@@ -431,7 +579,7 @@ fn open_section(md: &mut String, scenario: LoadScenario, cells: &[&ServerRow], r
                 .iter()
                 .find(|r| r.style == name && r.offered_per_sec == Some(*offered));
             line.push(cell.map_or("–".into(), |r| {
-                let p99 = shown(r.p99_ns);
+                let p99 = latency_shown(r.p99_ns, r.p99_ns_lowest, r.p99_ns_highest);
                 match r.unanswered.unwrap_or(0) {
                     0 => format!("{p99}{}", mark(r)),
                     n => format!("{p99} ({n} unanswered){}", mark(r)),
@@ -471,9 +619,9 @@ fn open_section(md: &mut String, scenario: LoadScenario, cells: &[&ServerRow], r
         let mut line = vec![
             format!("{}{}", r.style, mark(r)),
             si(r.offered_per_sec.unwrap_or(0.0)),
-            si(rate(r)),
-            shown(r.p50_ns),
-            shown(r.p99_ns),
+            rate_shown(r),
+            latency_shown(r.p50_ns, r.p50_ns_lowest, r.p50_ns_highest),
+            latency_shown(r.p99_ns, r.p99_ns_lowest, r.p99_ns_highest),
             shown(r.p999_ns),
             shown(r.max_ns),
         ];
@@ -497,22 +645,19 @@ fn open_section(md: &mut String, scenario: LoadScenario, cells: &[&ServerRow], r
     md.push_str("\n</details>\n");
 }
 
-fn closed_section(
-    md: &mut String,
-    closed: &[&ServerRow],
-    peaks: &[&ServerRow],
-    (warm_up, window): (Duration, Duration),
-) {
+fn closed_section(md: &mut String, closed: &[&ServerRow], peaks: &[&ServerRow], run: &Run) {
     if closed.is_empty() && peaks.is_empty() {
         return;
     }
+    let (warm_up, window) = run.closed;
     let _ = write!(
         md,
         "\n## Closed-loop peak\n\nEach connection keeps `depth` requests outstanding and sends the next as a reply \
          arrives, for {} ms after {} ms of warm-up: the most a server gives clients that wait for it. No latency \
-         column: in a closed loop it is connections over throughput. *answered*: connections that got a reply.\n",
+         column: in a closed loop it is connections over throughput. *answered*: connections that got a reply.{}\n",
         window.as_millis(),
-        warm_up.as_millis()
+        warm_up.as_millis(),
+        rounds_note(run.rounds)
     );
     for depth in DEPTHS {
         let cells: Vec<&ServerRow> = closed
@@ -545,7 +690,7 @@ fn closed_section(
                     };
                     format!(
                         "{} ({}/req{answered}){}",
-                        si(rate(r)),
+                        rate_shown(r),
                         cpu_per_request(r),
                         mark(r)
                     )
@@ -559,7 +704,8 @@ fn closed_section(
     if let Some(first) = peaks.first() {
         let _ = write!(
             md,
-            "\n### The peaks the offered rates come from\n\n{} connections, depth 1, under each scenario's mix.\n\n",
+            "\n### The peaks the offered rates come from\n\n{} connections, depth 1, under each scenario's mix; \
+             one run each (they set the rates; the sweeps above are the measurement).\n\n",
             first.connections
         );
         let mut header = vec!["server"];
@@ -660,8 +806,8 @@ fn redis_benchmark_section(md: &mut String, redis: &[&ServerRow], generator_thre
     let _ = write!(md, "\n## A second client: redis-benchmark\n\n");
     if redis.is_empty() {
         md.push_str(
-            "Not measured: redis-server and redis-benchmark were not installed \
-             (`apt-get install redis-server redis-tools`).\n",
+            "Not measured in this run: redis-server and redis-benchmark were not installed \
+             (`apt-get install redis-server redis-tools`), or the run's name filter left these cells out.\n",
         );
         return;
     }
@@ -709,4 +855,61 @@ fn redis_benchmark_section(md: &mut String, redis: &[&ServerRow], generator_thre
         table.row(&line);
     }
     md.push_str(&table.finish());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn round(rps: f64, p99: u64, answered: u64, unanswered: u64, client_bound: bool) -> ServerRow {
+        ServerRow {
+            depth: None,
+            scenario: Some("uniform".into()),
+            offered_per_sec: Some(10_000.0),
+            requests_per_sec: Some(rps),
+            p99_ns: Some(p99),
+            answered: Some(answered),
+            unanswered: Some(unanswered),
+            due: Some(rps as u64),
+            client_bound: Some(client_bound),
+            ..ServerRow::empty("open", "event_loop", 100)
+        }
+    }
+
+    #[test]
+    fn a_cell_is_the_median_of_its_rounds_with_their_range_and_its_worst_counts() {
+        let other = ServerRow {
+            offered_per_sec: Some(20_000.0),
+            ..round(5.0, 5, 100, 0, false)
+        };
+        let rows = over_rounds(vec![
+            round(9_000.0, 300, 100, 0, false),
+            other.clone(),
+            round(9_900.0, 900, 98, 0, false),
+            round(9_500.0, 200, 100, 7, true),
+        ]);
+        assert_eq!(rows.len(), 2, "one row per cell, in first-seen order");
+        let cell = &rows[0];
+        assert_eq!(cell.repeats, Some(3));
+        assert_eq!(
+            (
+                cell.requests_per_sec,
+                cell.requests_per_sec_lowest,
+                cell.requests_per_sec_highest
+            ),
+            (Some(9_500.0), Some(9_000.0), Some(9_900.0))
+        );
+        // Each figure's own median: the p99 of the 9,000 req/s round.
+        assert_eq!(
+            (cell.p99_ns, cell.p99_ns_lowest, cell.p99_ns_highest),
+            (Some(300), Some(200), Some(900))
+        );
+        assert_eq!((cell.answered, cell.unanswered), (Some(98), Some(7)));
+        assert_eq!(cell.client_bound, Some(true));
+        // `due` from the median-throughput round.
+        assert_eq!(cell.due, Some(9_500));
+        assert_eq!(rows[1].repeats, Some(1));
+        assert_eq!(rows[1].requests_per_sec_lowest, None, "one round: no range");
+        assert_eq!(rows[1].offered_per_sec, Some(20_000.0));
+    }
 }
