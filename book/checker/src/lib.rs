@@ -807,6 +807,118 @@ pub fn summary_row(section: &str, style: &str) -> Option<Vec<String>> {
     })
 }
 
+/// Words of the field the book may use. Each one a chapter uses must be
+/// a headword of the glossary ([`glossary`]): a learner meets it defined
+/// once, whichever chapter they start from. A new term of art goes here
+/// and into the glossary together.
+pub const TERMS_OF_ART: &[&str] = &[
+    "actor", "thread-per-core", "event loop", "epoll", "io_uring", "SO_REUSEPORT",
+    "listen backlog", "edge-triggered", "happens-before", "Acquire", "Release", "Relaxed",
+    "SeqCst", "compare-and-swap", "fetch_add", "lock-free", "seqlock", "RCU", "arc_swap",
+    "coherence", "cache line", "contention", "deadlock", "livelock", "poisoning",
+    "spurious wake-up", "futex", "waker", "Pin", "Send", "Sync", "work stealing",
+    "LIFO slot", "invariant", "shard", "Zipf", "batching", "pipelining", "blocking",
+    "spawn_blocking", "park", "spin", "yield", "condvar", "semaphore", "mpsc", "oneshot",
+    "executor", "runtime", "reactor", "throughput", "p99", "tail latency", "open loop",
+    "closed loop", "fairness", "Jain's index", "RSS", "bimodal", "NUMA", "backpressure",
+    "oversubscribed", "linearizable", "loom", "shuttle", "watchdog", "mutant", "snapshot",
+];
+
+/// The headwords of the glossary (the table under "Words used in this
+/// book" in `introduction`): each first cell split at commas, colons and
+/// parentheses, backticks removed ("`Relaxed`, `SeqCst`" gives two).
+pub fn glossary(introduction: &str) -> Vec<String> {
+    let Some((_, table)) = introduction.split_once("## Words used in this book") else {
+        return Vec::new();
+    };
+    let mut words = Vec::new();
+    for line in table.lines().skip_while(|l| !l.starts_with('|')) {
+        let Some(cell) = line.strip_prefix('|').and_then(|l| l.split('|').next()) else {
+            break; // the table ends
+        };
+        let cell = cell.replace('`', "");
+        if cell.trim().is_empty() || cell.contains("---") || cell.trim() == "word" {
+            continue;
+        }
+        words.extend(
+            cell.split([',', ':', '(', ')'])
+                .map(str::trim)
+                .filter(|w| !w.is_empty())
+                .map(str::to_string),
+        );
+    }
+    words
+}
+
+/// Whether `term` occurs in `line` as a word of its own (a letter, digit
+/// or underscore on neither side); a term in lower case matches any case.
+fn uses_term(line: &str, term: &str) -> bool {
+    let (line, term) = if term.chars().any(char::is_uppercase) {
+        (line.to_string(), term.to_string())
+    } else {
+        (line.to_lowercase(), term.to_lowercase())
+    };
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    line.match_indices(&term).any(|(at, _)| {
+        !word(line[..at].chars().next_back()) && !word(line[at + term.len()..].chars().next())
+    })
+}
+
+/// The prose of a line without its HTML tags (a figure's or claim's
+/// attribute names cells, not terms).
+fn without_tags(line: &str) -> String {
+    let mut out = String::new();
+    let mut rest = line;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        match rest[open..].find('>') {
+            Some(close) => rest = &rest[open + close + 1..],
+            None => {
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every term of `terms` some chapter's prose uses that `glossary` lacks,
+/// with the first chapter and line that uses it.
+pub fn undefined_terms(
+    chapters: &[(String, String)],
+    glossary: &[String],
+    terms: &[&str],
+) -> Vec<String> {
+    let defined = |term: &str| glossary.iter().any(|w| w.eq_ignore_ascii_case(term));
+    let mut missing = Vec::new();
+    for term in terms.iter().filter(|t| !defined(t)) {
+        let first = chapters.iter().find_map(|(name, text)| {
+            prose_lines(text)
+                .find(|(_, line)| uses_term(&without_tags(line), term))
+                .map(|(i, _)| format!("{name}:{}", i + 1))
+        });
+        if let Some(at) = first {
+            missing.push(format!("`{term}` (first at {at})"));
+        }
+    }
+    missing
+}
+
+/// Every glossary headword no chapter other than the introduction uses:
+/// an entry nothing needs.
+pub fn unused_glossary_words(chapters: &[(String, String)], glossary: &[String]) -> Vec<String> {
+    glossary
+        .iter()
+        .filter(|word| {
+            !chapters
+                .iter()
+                .filter(|(name, _)| name != "introduction.md")
+                .any(|(_, text)| prose_lines(text).any(|(_, l)| uses_term(&without_tags(l), word)))
+        })
+        .cloned()
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -870,6 +982,40 @@ mod tests {
         let err = check(format!("{} ≥ {}", cell("a"), cell("b"))).unwrap_err();
         assert!(err.contains("is not `A > B`"), "{err}");
         assert!(check(format!("{} > {}", cell("a"), cell("z"))).is_err());
+    }
+
+    #[test]
+    fn the_glossary_must_define_each_term_of_art_a_chapter_uses() {
+        let intro = "# Intro\n\n## Words used in this book\n\n| word | meaning here |\n|---|---|\n\
+                     | `Relaxed`, `SeqCst` | orderings |\n| compare-and-swap (CAS) | an atomic |\n\
+                     | channel: mpsc, oneshot | queues |\n\nAfter the table.\n";
+        let words = glossary(intro);
+        assert_eq!(
+            words,
+            ["Relaxed", "SeqCst", "compare-and-swap", "CAS", "channel", "mpsc", "oneshot"]
+        );
+        let chapters = vec![
+            (
+                "counter.md".to_string(),
+                "A `Relaxed` add; the factor <span data-fig=\"x[style=futex]\">2</span> is a factor.\n\
+                 ```\nlet waker = 1; // code is not prose\n```\nAn actor owns it. A \
+                 compare-and-swap loop; work stealing.\n"
+                    .to_string(),
+            ),
+            ("introduction.md".to_string(), intro.to_string()),
+        ];
+        let terms = ["Relaxed", "actor", "futex", "waker", "work stealing", "SeqCst"];
+        // `actor` on line 5 (not inside "factor"), and `work stealing`;
+        // `futex` only in a tag and `waker` only in code do not count.
+        assert_eq!(
+            undefined_terms(&chapters, &words, &terms),
+            ["`actor` (first at counter.md:5)", "`work stealing` (first at counter.md:5)"]
+        );
+        // The chapters never use SeqCst, CAS, channel, mpsc or oneshot.
+        assert_eq!(
+            unused_glossary_words(&chapters, &words),
+            ["SeqCst", "CAS", "channel", "mpsc", "oneshot"]
+        );
     }
 
     #[test]

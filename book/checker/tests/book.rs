@@ -6,11 +6,14 @@
 //! - no throughput or ratio is quoted unmarked;
 //! - every results page comes from one commit, with no uncommitted changes;
 //! - every registered style shows its code in its chapter and has a row in
-//!   the guide's summary ("when it fits", figures, checks, verdict).
+//!   the guide's summary ("when it fits", figures, checks, verdict);
+//! - every term of art a chapter uses is in the glossary, and every
+//!   glossary entry is used by some chapter.
 
 use book_checker::{
-    Snapshot, book_src, check_claim, check_figure, claims, figures, read_snapshot, results_dir,
-    snapshot_commit, summary_row, summary_section, unmarked_figures,
+    Snapshot, TERMS_OF_ART, book_src, check_claim, check_figure, claims, figures, glossary,
+    read_snapshot, results_dir, snapshot_commit, summary_row, summary_section, undefined_terms,
+    unmarked_figures, unused_glossary_words,
 };
 
 /// Every chapter (results pages are generated, not prose).
@@ -203,4 +206,27 @@ fn every_registered_style_is_shown_and_summarised() {
         }
     }
     assert!(missing.is_empty(), "{}", missing.join("\n"));
+}
+
+#[test]
+fn the_glossary_defines_every_term_of_art_the_chapters_use_and_nothing_unused() {
+    let chapters = chapters();
+    let introduction = &chapters
+        .iter()
+        .find(|(name, _)| name == "introduction.md")
+        .expect("the introduction")
+        .1;
+    let words = glossary(introduction);
+    assert!(words.len() >= 40, "only {} glossary words found", words.len());
+    let undefined = undefined_terms(&chapters, &words, TERMS_OF_ART);
+    assert!(
+        undefined.is_empty(),
+        "terms used but not in the glossary (introduction.md, \"Words used in this book\"):\n{}",
+        undefined.join("\n")
+    );
+    let unused = unused_glossary_words(&chapters, &words);
+    assert!(
+        unused.is_empty(),
+        "glossary words no chapter uses: {unused:?}"
+    );
 }
