@@ -812,16 +812,74 @@ pub fn summary_row(section: &str, style: &str) -> Option<Vec<String>> {
 /// once, whichever chapter they start from. A new term of art goes here
 /// and into the glossary together.
 pub const TERMS_OF_ART: &[&str] = &[
-    "actor", "thread-per-core", "event loop", "epoll", "io_uring", "SO_REUSEPORT",
-    "listen backlog", "edge-triggered", "happens-before", "Acquire", "Release", "Relaxed",
-    "SeqCst", "compare-and-swap", "fetch_add", "lock-free", "seqlock", "RCU", "arc_swap",
-    "coherence", "cache line", "contention", "deadlock", "livelock", "poisoning",
-    "spurious wake-up", "futex", "waker", "Pin", "Send", "Sync", "work stealing",
-    "LIFO slot", "invariant", "shard", "Zipf", "batching", "pipelining", "blocking",
-    "spawn_blocking", "park", "spin", "yield", "condvar", "semaphore", "mpsc", "oneshot",
-    "executor", "runtime", "reactor", "throughput", "p99", "tail latency", "open loop",
-    "closed loop", "fairness", "Jain's index", "RSS", "bimodal", "NUMA", "backpressure",
-    "oversubscribed", "linearizable", "loom", "shuttle", "watchdog", "mutant", "snapshot",
+    "actor",
+    "thread-per-core",
+    "event loop",
+    "epoll",
+    "io_uring",
+    "SO_REUSEPORT",
+    "listen backlog",
+    "edge-triggered",
+    "happens-before",
+    "Acquire",
+    "Release",
+    "Relaxed",
+    "SeqCst",
+    "compare-and-swap",
+    "fetch_add",
+    "lock-free",
+    "seqlock",
+    "RCU",
+    "arc_swap",
+    "coherence",
+    "cache line",
+    "contention",
+    "deadlock",
+    "livelock",
+    "poisoning",
+    "spurious wake-up",
+    "futex",
+    "waker",
+    "Pin",
+    "Send",
+    "Sync",
+    "work stealing",
+    "LIFO slot",
+    "invariant",
+    "shard",
+    "Zipf",
+    "batching",
+    "pipelining",
+    "blocking",
+    "spawn_blocking",
+    "park",
+    "spin",
+    "yield",
+    "condvar",
+    "semaphore",
+    "mpsc",
+    "oneshot",
+    "executor",
+    "runtime",
+    "reactor",
+    "throughput",
+    "p99",
+    "tail latency",
+    "open loop",
+    "closed loop",
+    "fairness",
+    "Jain's index",
+    "RSS",
+    "bimodal",
+    "NUMA",
+    "backpressure",
+    "oversubscribed",
+    "linearizable",
+    "loom",
+    "shuttle",
+    "watchdog",
+    "mutant",
+    "snapshot",
 ];
 
 /// The headwords of the glossary (the table under "Words used in this
@@ -992,7 +1050,15 @@ mod tests {
         let words = glossary(intro);
         assert_eq!(
             words,
-            ["Relaxed", "SeqCst", "compare-and-swap", "CAS", "channel", "mpsc", "oneshot"]
+            [
+                "Relaxed",
+                "SeqCst",
+                "compare-and-swap",
+                "CAS",
+                "channel",
+                "mpsc",
+                "oneshot"
+            ]
         );
         let chapters = vec![
             (
@@ -1004,12 +1070,22 @@ mod tests {
             ),
             ("introduction.md".to_string(), intro.to_string()),
         ];
-        let terms = ["Relaxed", "actor", "futex", "waker", "work stealing", "SeqCst"];
+        let terms = [
+            "Relaxed",
+            "actor",
+            "futex",
+            "waker",
+            "work stealing",
+            "SeqCst",
+        ];
         // `actor` on line 5 (not inside "factor"), and `work stealing`;
         // `futex` only in a tag and `waker` only in code do not count.
         assert_eq!(
             undefined_terms(&chapters, &words, &terms),
-            ["`actor` (first at counter.md:5)", "`work stealing` (first at counter.md:5)"]
+            [
+                "`actor` (first at counter.md:5)",
+                "`work stealing` (first at counter.md:5)"
+            ]
         );
         // The chapters never use SeqCst, CAS, channel, mpsc or oneshot.
         assert_eq!(

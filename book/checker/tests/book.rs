@@ -217,7 +217,11 @@ fn the_glossary_defines_every_term_of_art_the_chapters_use_and_nothing_unused() 
         .expect("the introduction")
         .1;
     let words = glossary(introduction);
-    assert!(words.len() >= 40, "only {} glossary words found", words.len());
+    assert!(
+        words.len() >= 40,
+        "only {} glossary words found",
+        words.len()
+    );
     let undefined = undefined_terms(&chapters, &words, TERMS_OF_ART);
     assert!(
         undefined.is_empty(),
