@@ -150,6 +150,6 @@ pub fn workload() -> Workload {
             puts both everywhere). The generator speaks RESP, the same bytes to every server; loopback only. At low \
             rates every request wakes an idle server and an idle generator, and in a VM each wake costs tens of \
             microseconds of latency and of CPU: that, not the design, is the floor of the lowest rows.",
-        typical_seconds: 600,
+        typical_seconds: 900,
     }
 }
