@@ -67,7 +67,8 @@ pub struct Session {
 }
 
 /// The hasher every implementation uses: foldhash, the fast hasher behind
-/// hashbrown's default, seeded per process. std's default (SipHash 1-3) is
+/// hashbrown's default, seeded afresh for every map (a per-process seed
+/// mixed with one drawn per `RandomState`). std's default (SipHash 1-3) is
 /// built to resist hash flooding and costs several times more per key; a
 /// map benchmark that uses it mostly measures SipHash.
 #[cfg(not(any(workbench_loom, workbench_shuttle)))]
