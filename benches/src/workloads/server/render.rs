@@ -296,9 +296,7 @@ impl Run {
             open: (p.duration("open_warm_up")?, p.duration("open_window")?),
             grace: p.duration("grace")?,
             shares: p.numbers("load_shares")?,
-            // Runs before the rounds measured each cell once, and say so
-            // by not naming them.
-            rounds: p.number("rounds").map_or(1, |n| n as usize),
+            rounds: p.number("rounds")? as usize,
         })
     }
 }
