@@ -123,11 +123,11 @@ fn merge_rounds(mut rounds: Vec<ServerRow>) -> ServerRow {
         only.repeats = Some(1);
         return only;
     }
-    fn median<T: Copy + PartialOrd>(mut v: Vec<T>) -> Option<T> {
-        v.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
-        // The lower middle of an even count: a value some round measured.
-        v.get(v.len().saturating_sub(1) / 2).copied()
-    }
+    // The same median as every other report's (the mean of the middle two
+    // for an even count); a count of nanoseconds is rounded back.
+    let median = |v: Vec<f64>| crate::report::stats::median(&v);
+    let median_ns =
+        |v: Vec<u64>| median(v.into_iter().map(|x| x as f64).collect()).map(|m| m.round() as u64);
     fn spread<T: Copy + PartialOrd>(v: &[T]) -> (Option<T>, Option<T>) {
         let lowest = v.iter().copied().reduce(|a, b| if b < a { b } else { a });
         let highest = v.iter().copied().reduce(|a, b| if b > a { b } else { a });
@@ -144,14 +144,14 @@ fn merge_rounds(mut rounds: Vec<ServerRow>) -> ServerRow {
     let (cpu_lowest, cpu_highest) = spread(&cpu);
     let merged = ServerRow {
         requests_per_sec: median(throughput),
-        p50_ns: median(p50),
-        p99_ns: median(p99),
-        p999_ns: median(each_u(|r| r.p999_ns)),
-        max_ns: median(each_u(|r| r.max_ns)),
-        slow_p50_ns: median(each_u(|r| r.slow_p50_ns)),
-        slow_p99_ns: median(each_u(|r| r.slow_p99_ns)),
-        service_p99_ns: median(each_u(|r| r.service_p99_ns)),
-        lateness_p99_ns: median(each_u(|r| r.lateness_p99_ns)),
+        p50_ns: median_ns(p50),
+        p99_ns: median_ns(p99),
+        p999_ns: median_ns(each_u(|r| r.p999_ns)),
+        max_ns: median_ns(each_u(|r| r.max_ns)),
+        slow_p50_ns: median_ns(each_u(|r| r.slow_p50_ns)),
+        slow_p99_ns: median_ns(each_u(|r| r.slow_p99_ns)),
+        service_p99_ns: median_ns(each_u(|r| r.service_p99_ns)),
+        lateness_p99_ns: median_ns(each_u(|r| r.lateness_p99_ns)),
         server_cpu_ns_per_request: median(cpu),
         server_cores: median(each(|r| r.server_cores)),
         generator_busy: median(each(|r| r.generator_busy)),
